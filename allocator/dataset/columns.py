@@ -1,0 +1,58 @@
+"""The catalogue of region data columns: id, Chinese header, unit and plausibility rules.
+
+Policy files, templates, imports and exports all refer to columns by these ids; the Chinese
+header (with its unit) is what users see in templates and tables. Aliases let an import
+recognise a column under its Chinese or English name.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Column:
+    id: str
+    label: str  # Chinese name without unit
+    unit: str  # 人, 万元, 分, %, 系数
+    kind: str = "count"  # count | money | score | percent | coefficient | text
+    aliases: tuple[str, ...] = ()
+    description: str = ""
+
+    @property
+    def header(self) -> str:
+        """Template header, e.g. 户籍人口(人)."""
+        return f"{self.label}({self.unit})" if self.unit else self.label
+
+
+IDENTITY = (
+    Column("code", "地区代码", "", "text", ("adcode", "区划代码", "行政区划代码", "代码")),
+    Column("name", "地区名称", "", "text", ("地区", "名称", "区划名称")),
+)
+
+FIGURES = (
+    Column("hukou_population", "户籍人口", "人", aliases=("户籍人口数", "registered_population")),
+    Column("resident_population", "常住人口", "人", aliases=("常住人口数",)),
+    Column("dibao_urban", "城市低保对象", "人", aliases=("城市低保",)),
+    Column("dibao_rural", "农村低保对象", "人", aliases=("农村低保",)),
+    Column("tekun", "特困人员", "人", aliases=("特困供养人员", "特困")),
+    Column("poverty_population", "建档立卡贫困人口", "人", aliases=("贫困人口", "建档立卡贫困人数")),
+    Column("monitored", "防止返贫监测对象", "人", aliases=("监测对象",)),
+    Column("illness_poverty", "因病致贫人口", "人", aliases=("因病致贫返贫人口",)),
+    Column("local_input", "本级财政医疗救助投入", "万元", "money", ("本级投入", "地方投入")),
+    Column("revenue", "一般公共预算收入", "万元", "money", ("财政收入",)),
+    Column("expenditure", "一般公共预算支出", "万元", "money", ("财政支出",)),
+    Column("performance_score", "绩效评价得分", "分", "score", ("绩效得分",)),
+    Column("balance_ratio", "基金结余率", "%", "percent", ("结余率", "基金累计结余占比")),
+    Column("hardship_coef", "财政困难程度系数", "系数", "coefficient", ("财政困难系数",)),
+)
+
+BY_ID: dict[str, Column] = {c.id: c for c in IDENTITY + FIGURES}
+
+
+def column_label(column_id: str) -> str:
+    """Chinese header for a column id; last-year allocation columns `base_<pool>` read 上年分配."""
+    if column_id in BY_ID:
+        return BY_ID[column_id].header
+    if column_id.startswith("base_"):
+        return f"上年分配·{column_id[5:]}(万元)"
+    return column_id

@@ -1,0 +1,161 @@
+"""The allocation pipeline: factor shares → formula amounts → corrected → constrained → rounded.
+
+Each stage is kept per region in the result's trace, so every amount can be explained.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from allocator import __version__
+from allocator.engine.corrections import correction_coefficient
+from allocator.engine.factors import factor_value, shares
+from allocator.engine.inputs import RegionData, check_for_policy
+from allocator.engine.result import AllocationResult
+from allocator.policy.model import Policy
+from allocator.rounding import controlled_round, largest_remainder
+from allocator.solver import solve
+
+BOUND_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Floors and caps per region in 万元 (cap = inf where none applies)."""
+
+    floor: np.ndarray
+    cap: np.ndarray
+
+
+def formula_amounts(policy: Policy, data: RegionData, budget: float) -> dict[str, np.ndarray]:
+    """B · Σ_k w_k · share_k, with 'inside' corrections in each term and 'result' corrections after.
+
+    Returns the trace stages in 万元 (value_*, share_*, part_*, coef_*, formula, corrected).
+    """
+    cols = data.columns
+    coefs = {c.id: correction_coefficient(cols, c) for c in policy.corrections}
+    stages: dict[str, np.ndarray] = {f"coef_{cid}": v for cid, v in coefs.items()}
+    formula = np.zeros(len(data))
+    for factor in policy.factors:
+        value = factor_value(cols, factor)
+        inside = [coefs[c.id] for c in policy.corrections
+                  if c.apply == "inside" and (c.factors is None or factor.id in c.factors)]
+        coefficient = np.prod(inside, axis=0) if inside else None
+        share = shares(value, coefficient)
+        part = budget * factor.weight * share
+        stages[f"value_{factor.id}"], stages[f"share_{factor.id}"] = value, share
+        stages[f"part_{factor.id}"] = part
+        formula = formula + part
+    stages["formula"] = formula
+    stages["corrected"] = corrected_amounts(policy, coefs, formula, budget)
+    return stages
+
+
+def corrected_amounts(policy: Policy, coefs: dict[str, np.ndarray], formula: np.ndarray,
+                      budget: float) -> np.ndarray:
+    """Apply 'result' corrections to the whole formula amount and renormalise to the budget (万元)."""
+    outside = [coefs[c.id] for c in policy.corrections if c.apply == "result"]
+    if not outside:
+        return formula
+    weighted = formula * np.prod(outside, axis=0)
+    return budget * weighted / weighted.sum()
+
+
+def base_amounts(policy: Policy, data: RegionData) -> np.ndarray:
+    """Last year's amount per region (基数, 万元): the sum of the base columns the policy names."""
+    base = np.zeros(len(data))
+    for col in policy.base_columns:
+        base = base + data.columns[col]
+    return base
+
+
+def bounds(policy: Policy, data: RegionData, base: np.ndarray) -> Bounds:
+    """Floors and caps in 万元 from the gradual-change rules and per-region overrides.
+
+    floor = max(floor share × base, absolute minimum); cap = cap share × base where base > 0 (a region
+    with no base, e.g. a new one, has no cap). Overrides replace the rule for their region.
+    """
+    c = policy.constraints
+    floor = np.zeros(len(data))
+    if c.floor_share is not None:
+        floor = np.maximum(floor, c.floor_share * base)
+    if c.floor_minimum is not None:
+        floor = np.maximum(floor, c.floor_minimum)
+    cap = np.full(len(data), np.inf)
+    if c.cap_share is not None:
+        cap = np.where(base > 0, c.cap_share * base, np.inf)
+    index = {code: i for i, code in enumerate(data.codes)}
+    for o in c.overrides:
+        i = index[o.region]
+        if o.floor is not None:
+            floor[i] = o.floor
+        if o.cap is not None:
+            cap[i] = o.cap
+    return Bounds(floor, cap)
+
+
+def to_unit_bounds(b: Bounds, unit: float) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds in whole rounding units, ⌈floor⌉ and ⌊cap⌋, so rounding can never break them."""
+    lo = np.ceil(b.floor / unit - BOUND_TOLERANCE)
+    hi = np.where(np.isfinite(b.cap), np.floor(b.cap / unit + BOUND_TOLERANCE), np.inf)
+    return lo, hi
+
+
+def binding_labels(x, t, lo, hi, scale: float) -> np.ndarray:
+    """Which constraint holds each region away from its proportional amount: 保底, 封顶 or ''."""
+    at_floor = (x <= lo + 1e-7) & (scale * t < lo - 1e-7)
+    at_cap = (x >= hi - 1e-7) & (scale * t > hi + 1e-7)
+    return np.where(at_floor, "保底", np.where(at_cap, "封顶", ""))
+
+
+def split_by_pool(region_units: np.ndarray, pool_units: np.ndarray) -> np.ndarray:
+    """Region totals split across pools in proportion to the pool totals; every row and column exact."""
+    if len(pool_units) == 1:
+        return region_units[:, None].astype(np.int64)
+    share = pool_units / pool_units.sum()
+    return controlled_round(np.outer(region_units, share), region_units, pool_units)
+
+
+def fingerprint(policy: Policy, data: RegionData, method: str) -> str:
+    """sha256 of the policy, the data and the package version: the same inputs give the same run."""
+    h = hashlib.sha256()
+    h.update(json.dumps(policy.raw, sort_keys=True, ensure_ascii=False, default=str).encode())
+    h.update(data.digest.encode())
+    h.update(f"{__version__}|{method}".encode())
+    return h.hexdigest()
+
+
+def allocate(policy: Policy, data: RegionData | pd.DataFrame, method: str = "fast") -> AllocationResult:
+    """Run the whole pipeline for one policy on one region table; returns the result with its trace.
+
+    `method` = "fast" (exact NumPy solver) or "lp" (PuLP/HiGHS model, for the linear objectives).
+    """
+    if isinstance(data, pd.DataFrame):
+        data = RegionData.from_frame(data)
+    check_for_policy(policy, data)
+    unit = policy.rounding.unit
+    budget = policy.budget
+    stages = formula_amounts(policy, data, budget)
+    base = base_amounts(policy, data)
+    b = bounds(policy, data, base)
+    lo, hi = to_unit_bounds(b, unit)
+    target = stages["corrected"] / unit
+    total_units = int(round(budget / unit))
+    solution = solve(target, lo, hi, total_units, policy.constraints.objective, method,
+                     codes=list(data.codes), labels=data.labels, unit=unit)
+    region_units = largest_remainder(solution.x, total_units, tie_keys=data.codes, lo=lo, hi=hi)
+    pool_units = np.array([int(round(p.total / unit)) for p in policy.pools], dtype=np.int64)
+    stages.update(
+        base=base, floor=lo * unit, cap=hi * unit, constrained=solution.x * unit,
+        rounded=region_units * unit, rounding_adjustment=(region_units - solution.x) * unit,
+    )
+    return AllocationResult(
+        policy=policy, codes=data.codes, names=data.names, unit=unit,
+        amounts=split_by_pool(region_units, pool_units),
+        trace=stages, binding=binding_labels(solution.x, target, lo, hi, solution.scale),
+        solution=solution, fingerprint=fingerprint(policy, data, method),
+    )

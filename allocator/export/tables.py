@@ -1,0 +1,115 @@
+"""Write an allocation result as .csv (UTF-8 with BOM, one row per region) or .xlsx (office-ready).
+
+Both carry the final amount per pool and the 合计, then the trace of every stage, with Chinese
+headers. Amounts come from the result's integers, so every total in every sheet is exact.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from allocator import __version__
+from allocator.engine.result import AllocationResult
+
+TRACE_SKIP = {"code", "name"}
+
+
+def result_frame(result: AllocationResult) -> pd.DataFrame:
+    """Region rows: code, name, pools, 合计, then the trace columns — all with Chinese headers."""
+    table = result.table()
+    trace = result.trace_frame().drop(columns=list(TRACE_SKIP))
+    return pd.concat([table, trace], axis=1).rename(columns=result.column_labels())
+
+
+def write_csv(result: AllocationResult, path: str | Path) -> None:
+    """UTF-8 with BOM so spreadsheet software opens the Chinese headers correctly."""
+    result_frame(result).to_csv(path, index=False, encoding="utf-8-sig")
+
+
+def write_xlsx(result: AllocationResult, path: str | Path) -> None:
+    """Workbook: 分配表 (official layout, 合计 first), 测算过程 (trace), 政策参数, 运行信息."""
+    wb = Workbook()
+    _allocation_sheet(wb.active, result)
+    _frame_sheet(wb.create_sheet("测算过程"), result_frame(result))
+    _frame_sheet(wb.create_sheet("政策参数"), parameters_frame(result))
+    _frame_sheet(wb.create_sheet("运行信息"), run_info_frame(result))
+    wb.save(path)
+
+
+def _allocation_sheet(ws, result: AllocationResult) -> None:
+    policy = result.policy
+    ws.title = "分配表"
+    table = result.table().rename(columns=result.column_labels())
+    n_cols = len(table.columns)
+    ws.append([policy.title])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=n_cols)
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["A1"].alignment = Alignment(horizontal="center")
+    ws.append([""] * (n_cols - 1) + ["单位：万元"])
+    ws.append(list(table.columns))
+    totals = ["", "合计"] + [v.item() for v in result.to_wan(result.pool_units)] + [
+        result.to_wan(result.region_units.sum()).item()]
+    ws.append(totals)
+    number_format = "#,##0" if policy.rounding.decimals == 0 else "#,##0.00"
+    for row in table.itertuples(index=False):
+        ws.append([None if _is_zero(v) else _plain(v) for v in row])  # blank cells, not 0, as in notices
+    for row in ws.iter_rows(min_row=4, min_col=3):
+        for cell in row:
+            cell.number_format = number_format
+    for cell in ws[3] + ws[4]:
+        cell.font = Font(bold=True)
+    _autowidth(ws)
+
+
+def _plain(v):
+    """NumPy scalars → Python scalars, which openpyxl writes."""
+    return v.item() if hasattr(v, "item") else v
+
+
+def _is_zero(v) -> bool:
+    return not isinstance(v, str) and v == 0
+
+
+def _frame_sheet(ws, frame: pd.DataFrame) -> None:
+    ws.append(list(frame.columns))
+    for row in frame.itertuples(index=False):
+        ws.append([_plain(v) for v in row])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    _autowidth(ws)
+
+
+def _autowidth(ws) -> None:
+    for i, column in enumerate(ws.iter_cols(min_row=3 if ws.title == "分配表" else 1), 1):
+        width = max((len(str(c.value)) for c in column if c.value is not None), default=4)
+        ws.column_dimensions[get_column_letter(i)].width = min(max(width * 1.6, 8), 40)
+
+
+def parameters_frame(result: AllocationResult) -> pd.DataFrame:
+    """Every numeric policy parameter with its value, unit and source."""
+    rows = [(p.path, p.description, p.value, p.unit, p.source) for p in result.policy.parameters]
+    return pd.DataFrame(rows, columns=["参数", "说明", "数值", "单位", "来源"])
+
+
+def run_info_frame(result: AllocationResult) -> pd.DataFrame:
+    p = result.policy
+    rows = [("政策", f"{p.id}：{p.title}"), ("年度", p.year), ("政策来源", p.source),
+            ("目标函数", result.solution.objective), ("求解方法", result.solution.method),
+            ("取整单位(万元)", result.unit), ("运行指纹", result.fingerprint),
+            ("程序版本", f"allocator {__version__}")]
+    return pd.DataFrame(rows, columns=["项目", "内容"])
+
+
+def write_result(result: AllocationResult, path: str | Path) -> None:
+    """Write by suffix: .csv or .xlsx."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".csv":
+        write_csv(result, path)
+    elif suffix == ".xlsx":
+        write_xlsx(result, path)
+    else:
+        raise ValueError(f"不支持的输出格式「{suffix}」：请用 .csv 或 .xlsx")

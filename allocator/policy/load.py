@@ -1,0 +1,422 @@
+"""Read a policy file (TOML), check all of it, and build a `Policy`.
+
+Every problem is collected and reported at once, in Chinese, naming the key and the value; nothing
+is computed from a policy that has a problem. Numbers are written `{ value = 75, unit = "%" }` and
+converted here, once, to the engine's units (万元, share of 1).
+"""
+from __future__ import annotations
+
+import copy
+import math
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from allocator.errors import PolicyError, Problem
+from allocator.policy.model import (
+    COMBINES,
+    CORRECTION_APPLY,
+    CORRECTION_METHODS,
+    OBJECTIVES,
+    TRANSFORMS,
+    Component,
+    Constraints,
+    Correction,
+    Factor,
+    Parameter,
+    Policy,
+    Pool,
+    RegionOverride,
+    Rounding,
+)
+
+MONEY_UNITS = {"万元": 1.0, "元": 1e-4, "亿元": 1e4}
+SHARE_UNITS = {"%": 0.01, "share": 1.0}
+RATIO_UNITS = {"ratio": 1.0}
+
+# Lists of tables in the file become dicts keyed by these fields (the "keyed form"), so that
+# scenario overrides and diffs can address `factors.need.weight` or `constraints.overrides.510104.cap`.
+KEYED_LISTS = {
+    ("pools",): "id",
+    ("factors",): "id",
+    ("factors", "*", "components"): "column",
+    ("corrections",): "id",
+    ("constraints", "overrides"): "region",
+}
+
+ALLOWED_KEYS = {
+    "root": {"policy", "pools", "factors", "corrections", "constraints", "rounding"},
+    "policy": {"id", "title", "year", "source", "description", "dataset", "unit"},
+    "pool": {"id", "label", "total", "level", "kind", "source", "base_column", "description"},
+    "factor": {"id", "label", "weight", "components", "source", "combine", "transform",
+               "denominator", "lower", "upper", "description"},
+    "component": {"column", "weight", "label"},
+    "correction": {"id", "label", "apply", "method", "source", "factors", "column", "numerator",
+                   "denominator", "elasticity", "lower", "upper", "thresholds", "coefficients",
+                   "description"},
+    "constraints": {"source", "objective", "floor_share_of_base", "cap_share_of_base",
+                    "floor_minimum", "base_column", "overrides", "description"},
+    "override": {"region", "floor", "cap", "source", "reason"},
+    "rounding": {"unit", "method", "source"},
+    "quantity": {"value", "unit", "source", "description"},
+}
+
+WEIGHT_TOLERANCE = 1e-9
+
+
+def load_policy(path: str | Path) -> Policy:
+    """Read and validate a policy file; raise `PolicyError` listing every problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PolicyError([Problem(f"找不到政策文件：{path}")]) from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError([Problem(f"政策文件 {path.name} 不是有效的 TOML：{exc}")]) from None
+    keyed, problems = to_keyed(document)
+    if problems:
+        raise PolicyError(problems)
+    return policy_from_keyed(keyed, base_dir=path.parent)
+
+
+def to_keyed(document: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+    """Turn lists of tables into dicts keyed by id/column/region; report missing or duplicate keys."""
+    problems: list[Problem] = []
+    keyed = copy.deepcopy(document)
+
+    def convert(node: Any, trail: tuple[str, ...], pattern: tuple[str, ...]) -> Any:
+        if isinstance(node, dict):
+            return {k: convert(v, trail + (k,), pattern + (k,)) for k, v in node.items()}
+        key_field = _keyed_field(pattern)
+        if isinstance(node, list) and key_field and all(isinstance(x, dict) for x in node):
+            out: dict[str, Any] = {}
+            for i, item in enumerate(node, 1):
+                where = ".".join(trail)
+                key = item.get(key_field)
+                if key in (None, ""):
+                    problems.append(Problem(f"{where} 第 {i} 项缺少「{key_field}」", key=where))
+                    continue
+                key = str(key)
+                if key in out:
+                    problems.append(Problem(f"{where} 中「{key_field} = {key}」重复", key=where, value=key))
+                    continue
+                out[key] = convert(item, trail + (key,), pattern + ("*",))
+            return out
+        return node
+
+    return convert(keyed, (), ()), problems
+
+
+def _keyed_field(pattern: tuple[str, ...]) -> str | None:
+    for shape, field_name in KEYED_LISTS.items():
+        if len(shape) == len(pattern) and all(s in ("*", p) for s, p in zip(shape, pattern)):
+            return field_name
+    return None
+
+
+def from_keyed(keyed: dict[str, Any]) -> dict[str, Any]:
+    """The inverse of `to_keyed`: the document as it is written in a TOML file."""
+
+    def convert(node: Any, pattern: tuple[str, ...]) -> Any:
+        if not isinstance(node, dict):
+            return node
+        key_field = _keyed_field(pattern)
+        if key_field:
+            return [{key_field: k, **{kk: convert(vv, pattern + ("*", kk)) for kk, vv in v.items()
+                                      if kk != key_field}} for k, v in node.items()]
+        return {k: convert(v, pattern + (k,)) for k, v in node.items()}
+
+    return convert(keyed, ())
+
+
+class _Reader:
+    """Collects problems while reading values out of the keyed document."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.parameters: list[Parameter] = []
+
+    def fail(self, message: str, key: str, value: Any = None) -> None:
+        self.problems.append(Problem(message, key=key, value=value))
+
+    def check_keys(self, table: dict[str, Any], allowed: str, where: str) -> None:
+        for k in table:
+            if k not in ALLOWED_KEYS[allowed]:
+                self.fail(f"{where}.{k}：未知的键（可用：{'、'.join(sorted(ALLOWED_KEYS[allowed]))}）",
+                          f"{where}.{k}")
+
+    def text(self, table: dict[str, Any], key: str, where: str, required: bool = True,
+             choices: tuple[str, ...] | None = None, default: str | None = None) -> str | None:
+        value = table.get(key, default)
+        if value is None or value == "":
+            if required:
+                self.fail(f"{where}.{key}：缺少此项", f"{where}.{key}")
+            return default
+        if not isinstance(value, str):
+            self.fail(f"{where}.{key} = {value!r}：应为文字", f"{where}.{key}", value)
+            return default
+        if choices and value not in choices:
+            self.fail(f"{where}.{key} = \"{value}\"：应为 {' / '.join(choices)} 之一",
+                      f"{where}.{key}", value)
+            return default
+        return value
+
+    def quantity(self, table: dict[str, Any], key: str, where: str, units: dict[str, float],
+                 source: str, required: bool = False, description: str = "") -> float | None:
+        """A `{ value, unit, source }` number, converted by its unit; records it as a Parameter."""
+        path = f"{where}.{key}"
+        raw = table.get(key)
+        if raw is None:
+            if required:
+                self.fail(f"{path}：缺少此项", path)
+            return None
+        if not isinstance(raw, dict):
+            example = next(iter(units))
+            self.fail(f"{path} = {raw!r}：必须写明单位，例如 {{ value = {raw!r}, unit = \"{example}\" }}",
+                      path, raw)
+            return None
+        self.check_keys(raw, "quantity", path)
+        value, unit = raw.get("value"), raw.get("unit")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            self.fail(f"{path}.value = {value!r}：应为数字", path, value)
+            return None
+        if unit not in units:
+            self.fail(f"{path} 的单位「{unit}」不可用，应为 {' / '.join(units)} 之一", path, unit)
+            return None
+        param_source = raw.get("source") or source
+        if not param_source:
+            self.fail(f"{path}：缺少来源（source），请写文号或 \"scenario\"", path)
+        self.parameters.append(Parameter(path, float(value), unit, param_source or "",
+                                         raw.get("description", description)))
+        return float(value) * units[unit]
+
+
+def policy_from_keyed(keyed: dict[str, Any], base_dir: Path | None = None) -> Policy:
+    """Validate the keyed document and build the Policy; raise PolicyError with every problem."""
+    r = _Reader()
+    r.check_keys(keyed, "root", "政策文件")
+    head = _table(keyed, "policy", r)
+    r.check_keys(head, "policy", "policy")
+    source = r.text(head, "source", "policy") or ""
+    year = head.get("year")
+    if not isinstance(year, int) or isinstance(year, bool):
+        r.fail(f"policy.year = {year!r}：应为整数年份", "policy.year", year)
+    if head.get("unit", "万元") != "万元":
+        r.fail(f"policy.unit = {head.get('unit')!r}：金额单位应为 万元", "policy.unit", head.get("unit"))
+
+    rounding = _rounding(_table(keyed, "rounding", r), r, source)
+    pools = _pools(keyed.get("pools", {}), r, source, rounding)
+    factors = _factors(keyed.get("factors", {}), r, source)
+    corrections = _corrections(keyed.get("corrections", {}), r, source, {f.id for f in factors})
+    constraints = _constraints(_table(keyed, "constraints", r, required=False), r, source)
+
+    dataset = head.get("dataset")
+    dataset_path = None
+    if dataset:
+        dataset_path = Path(dataset)
+        if not dataset_path.is_absolute() and base_dir is not None:
+            dataset_path = (base_dir / dataset_path).resolve()
+    if r.problems:
+        raise PolicyError(r.problems)
+    return Policy(
+        id=r.text(head, "id", "policy") or "", title=r.text(head, "title", "policy") or "",
+        year=year, source=source, description=head.get("description", ""),
+        pools=pools, factors=factors, corrections=corrections, constraints=constraints,
+        rounding=rounding, dataset=dataset_path, raw=keyed, parameters=tuple(r.parameters),
+    )
+
+
+def _table(keyed: dict[str, Any], key: str, r: _Reader, required: bool = True) -> dict[str, Any]:
+    value = keyed.get(key)
+    if value is None:
+        if required:
+            r.fail(f"缺少 [{key}] 部分", key)
+        return {}
+    if not isinstance(value, dict):
+        r.fail(f"[{key}] 应为表（table）", key)
+        return {}
+    return value
+
+
+def _rounding(table: dict[str, Any], r: _Reader, source: str) -> Rounding:
+    r.check_keys(table, "rounding", "rounding")
+    src = table.get("source", source)
+    unit = r.quantity(table, "unit", "rounding", MONEY_UNITS, src, required=True,
+                      description="取整单位")
+    if unit is not None and not any(math.isclose(unit, u) for u in (1.0, 0.01)):
+        r.fail(f"rounding.unit = {unit} 万元：取整单位应为 1 或 0.01 万元", "rounding.unit", unit)
+        unit = None
+    r.text(table, "method", "rounding", required=False, choices=("largest_remainder",))
+    return Rounding(unit=unit or 1.0, source=src)
+
+
+def _pools(pools: dict[str, Any], r: _Reader, source: str, rounding: Rounding) -> tuple[Pool, ...]:
+    if not pools:
+        r.fail("至少需要一个资金池（[[pools]]）", "pools")
+    out = []
+    for pid, t in pools.items():
+        where = f"pools.{pid}"
+        r.check_keys(t, "pool", where)
+        src = t.get("source", source)
+        total = r.quantity(t, "total", where, MONEY_UNITS, src, required=True, description="资金总额")
+        if total is not None:
+            if total <= 0:
+                r.fail(f"{where}.total = {total} 万元：资金总额必须为正数", f"{where}.total", total)
+            elif not _is_multiple(total, rounding.unit):
+                r.fail(f"{where}.total = {total} 万元：不是取整单位 {rounding.unit:g} 万元的整数倍",
+                       f"{where}.total", total)
+        out.append(Pool(
+            id=pid, label=r.text(t, "label", where) or pid, total=total or 0.0,
+            level=r.text(t, "level", where) or "", kind=r.text(t, "kind", where) or "",
+            source=src, base_column=r.text(t, "base_column", where, required=False),
+            description=t.get("description", ""),
+        ))
+    return tuple(out)
+
+
+def _is_multiple(amount: float, unit: float) -> bool:
+    units = amount / unit
+    return abs(units - round(units)) < 1e-6
+
+
+def _factors(factors: dict[str, Any], r: _Reader, source: str) -> tuple[Factor, ...]:
+    if not factors:
+        r.fail("至少需要一个分配因素（[[factors]]）", "factors")
+    out = []
+    for fid, t in factors.items():
+        where = f"factors.{fid}"
+        r.check_keys(t, "factor", where)
+        src = t.get("source", source)
+        weight = r.quantity(t, "weight", where, SHARE_UNITS, src, required=True, description="因素权重")
+        if weight is not None and not 0 <= weight <= 1:
+            r.fail(f"{where}.weight = {weight * 100:g}%：权重应在 0% 到 100% 之间", f"{where}.weight", weight)
+        transform = r.text(t, "transform", where, required=False, choices=TRANSFORMS, default="raw")
+        denominator = r.text(t, "denominator", where, required=transform == "per_capita")
+        lower = r.quantity(t, "lower", where, RATIO_UNITS, src, description="相对均值下限")
+        upper = r.quantity(t, "upper", where, RATIO_UNITS, src, description="相对均值上限")
+        if transform == "capped_score" and lower is None and upper is None:
+            r.fail(f"{where}：transform = \"capped_score\" 需要 lower 或 upper", where)
+        if lower is not None and upper is not None and lower > upper:
+            r.fail(f"{where}：lower = {lower} 大于 upper = {upper}", f"{where}.lower", lower)
+        out.append(Factor(
+            id=fid, label=r.text(t, "label", where) or fid, weight=weight or 0.0,
+            components=_components(t.get("components", {}), r, where, src),
+            source=src, combine=r.text(t, "combine", where, required=False, choices=COMBINES,
+                                       default="sum"),
+            transform=transform, denominator=denominator, lower=lower, upper=upper,
+            description=t.get("description", ""),
+        ))
+    total = sum(f.weight for f in out)
+    if out and abs(total - 1.0) > WEIGHT_TOLERANCE:
+        parts = "、".join(f"{f.label} {f.weight * 100:g}%" for f in out)
+        r.fail(f"因素权重之和为 {total * 100:.6g}%，应为 100%（{parts}）", "factors.*.weight", total)
+    return tuple(out)
+
+
+def _components(components: dict[str, Any], r: _Reader, where: str, source: str) -> tuple[Component, ...]:
+    if not components:
+        r.fail(f"{where}.components：至少需要一个数据列", f"{where}.components")
+    out = []
+    for column, t in components.items():
+        cwhere = f"{where}.components.{column}"
+        r.check_keys(t, "component", cwhere)
+        weight = r.quantity(t, "weight", cwhere, SHARE_UNITS, source, description="子权重")
+        if weight is not None and weight < 0:
+            r.fail(f"{cwhere}.weight = {weight}：子权重不能为负", f"{cwhere}.weight", weight)
+        out.append(Component(column=column, weight=1.0 if weight is None else weight))
+    return tuple(out)
+
+
+def _corrections(corrections: dict[str, Any], r: _Reader, source: str,
+                 factor_ids: set[str]) -> tuple[Correction, ...]:
+    out = []
+    for cid, t in corrections.items():
+        where = f"corrections.{cid}"
+        r.check_keys(t, "correction", where)
+        src = t.get("source", source)
+        method = r.text(t, "method", where, choices=CORRECTION_METHODS)
+        apply = r.text(t, "apply", where, choices=CORRECTION_APPLY)
+        factors = t.get("factors")
+        if factors is not None:
+            unknown = [f for f in factors if f not in factor_ids]
+            if unknown:
+                r.fail(f"{where}.factors 引用了不存在的因素：{'、'.join(map(str, unknown))}",
+                       f"{where}.factors", unknown)
+            if apply == "result":
+                r.fail(f"{where}：apply = \"result\" 作用于整个公式结果，不能指定 factors", f"{where}.factors")
+        column = r.text(t, "column", where, required=method == "column")
+        needs_capacity = method in ("capacity_ratio", "classes")
+        numerator = r.text(t, "numerator", where, required=needs_capacity)
+        denominator = r.text(t, "denominator", where, required=needs_capacity)
+        elasticity = r.quantity(t, "elasticity", where, RATIO_UNITS, src, description="弹性")
+        lower = r.quantity(t, "lower", where, RATIO_UNITS, src, description="系数下限")
+        upper = r.quantity(t, "upper", where, RATIO_UNITS, src, description="系数上限")
+        thresholds, coefficients = _classes(t, r, where, method)
+        out.append(Correction(
+            id=cid, label=r.text(t, "label", where) or cid, apply=apply or "inside",
+            method=method or "column", source=src,
+            factors=tuple(factors) if factors is not None else None, column=column,
+            numerator=numerator, denominator=denominator,
+            elasticity=1.0 if elasticity is None else elasticity, lower=lower, upper=upper,
+            thresholds=thresholds, coefficients=coefficients, description=t.get("description", ""),
+        ))
+    return tuple(out)
+
+
+def _classes(t: dict[str, Any], r: _Reader, where: str, method: str | None):
+    """Hardship classes: ascending capacity thresholds and one coefficient per class."""
+    if method != "classes":
+        return (), ()
+    thresholds = t.get("thresholds", {}).get("value", []) if isinstance(t.get("thresholds"), dict) else None
+    coefficients = t.get("coefficients", {}).get("value", []) if isinstance(t.get("coefficients"), dict) else None
+    if thresholds is None or coefficients is None:
+        r.fail(f"{where}：classes 需要 thresholds 与 coefficients，写成 {{ value = [...], unit = \"ratio\" }}",
+               where)
+        return (), ()
+    if list(thresholds) != sorted(thresholds) or len(coefficients) != len(thresholds) + 1:
+        r.fail(f"{where}：thresholds 须升序，且 coefficients 比 thresholds 多一个"
+               f"（现为 {len(thresholds)} 个阈值、{len(coefficients)} 个系数）", where)
+    if any(c <= 0 for c in coefficients):
+        r.fail(f"{where}.coefficients = {coefficients}：系数必须为正", f"{where}.coefficients", coefficients)
+    for key in ("thresholds", "coefficients"):
+        q = t[key]
+        r.parameters.append(Parameter(f"{where}.{key}", float("nan"), q.get("unit", "ratio"),
+                                      q.get("source") or t.get("source", ""), str(q.get("value"))))
+    return tuple(map(float, thresholds)), tuple(map(float, coefficients))
+
+
+def _constraints(t: dict[str, Any], r: _Reader, source: str) -> Constraints:
+    where = "constraints"
+    r.check_keys(t, "constraints", where)
+    src = t.get("source", source)
+    objective = r.text(t, "objective", where, required=False, choices=OBJECTIVES, default="least_squares")
+    floor_share = r.quantity(t, "floor_share_of_base", where, SHARE_UNITS, src, description="保底比例")
+    cap_share = r.quantity(t, "cap_share_of_base", where, SHARE_UNITS, src, description="封顶比例")
+    floor_minimum = r.quantity(t, "floor_minimum", where, MONEY_UNITS, src, description="最低额")
+    for name, value in (("floor_share_of_base", floor_share), ("cap_share_of_base", cap_share),
+                        ("floor_minimum", floor_minimum)):
+        if value is not None and value < 0:
+            r.fail(f"{where}.{name} = {value:g}：不能为负", f"{where}.{name}", value)
+    if floor_share is not None and cap_share is not None and floor_share > cap_share:
+        r.fail(f"保底比例 {floor_share * 100:g}% 高于封顶比例 {cap_share * 100:g}%（constraints）",
+               f"{where}.floor_share_of_base", floor_share)
+    overrides = []
+    for region, o in (t.get("overrides") or {}).items():
+        owhere = f"{where}.overrides.{region}"
+        r.check_keys(o, "override", owhere)
+        osrc = o.get("source", src)
+        floor = r.quantity(o, "floor", owhere, MONEY_UNITS, osrc, description="地区保底额")
+        cap = r.quantity(o, "cap", owhere, MONEY_UNITS, osrc, description="地区封顶额")
+        if floor is not None and cap is not None and floor > cap:
+            r.fail(f"地区 {region} 的保底额 {floor:g} 万元高于封顶额 {cap:g} 万元", f"{owhere}.floor", floor)
+        if floor is None and cap is None:
+            r.fail(f"{owhere}：至少需要 floor 或 cap", owhere)
+        overrides.append(RegionOverride(region=region, source=osrc, floor=floor, cap=cap,
+                                        reason=o.get("reason", "")))
+    return Constraints(
+        source=src, objective=objective or "least_squares", floor_share=floor_share,
+        cap_share=cap_share, floor_minimum=floor_minimum,
+        base_column=r.text(t, "base_column", where, required=False), overrides=tuple(overrides),
+    )

@@ -1,0 +1,173 @@
+"""The policy model: what a policy file says, after validation and unit conversion.
+
+Every number here is already in the engine's unit: money in 万元, weights and ratios as shares
+of 1. Conversion happens once, in `allocator.policy.load`, at the edge.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+OBJECTIVES = ("least_squares", "least_absolute", "minimax_relative")
+TRANSFORMS = ("raw", "per_capita", "ratio_to_mean", "capped_score")
+COMBINES = ("sum", "shares")
+CORRECTION_METHODS = ("column", "capacity_ratio", "classes")
+CORRECTION_APPLY = ("inside", "result")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One numeric policy value with its unit, source and description, for listings and documents."""
+
+    path: str  # e.g. "factors.need.weight"
+    value: float  # as written in the file
+    unit: str  # as written in the file
+    source: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Pool:
+    """A budget pool: one source of money (e.g. 中央 一般公共预算), total in 万元."""
+
+    id: str
+    label: str
+    total: float  # 万元
+    level: str  # 中央 | 省级 | 市级 | 县级
+    kind: str  # 一般公共预算 | 彩票公益金 | …
+    source: str
+    base_column: str | None = None  # last year's allocation of this pool, 万元
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Component:
+    """A data column inside a composite factor, with its sub-weight (share of 1)."""
+
+    column: str
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A weighted factor: value per region from data columns, then normalised into shares."""
+
+    id: str
+    label: str
+    weight: float  # share of 1
+    components: tuple[Component, ...]
+    source: str
+    combine: str = "sum"
+    transform: str = "raw"
+    denominator: str | None = None  # per_capita
+    lower: float | None = None  # capped_score, ratio to the mean
+    upper: float | None = None
+    description: str = ""
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        cols = tuple(c.column for c in self.components)
+        return cols + ((self.denominator,) if self.denominator else ())
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A multiplicative coefficient per region (e.g. 财政困难程度), inside factor terms or on the result."""
+
+    id: str
+    label: str
+    apply: str  # inside | result
+    method: str  # column | capacity_ratio | classes
+    source: str
+    factors: tuple[str, ...] | None = None  # inside: which factor terms (None = all)
+    column: str | None = None  # method=column
+    numerator: str | None = None  # capacity_ratio / classes: capacity = numerator / denominator
+    denominator: str | None = None
+    elasticity: float = 1.0
+    lower: float | None = None  # clip the coefficient
+    upper: float | None = None
+    thresholds: tuple[float, ...] = ()  # classes: capacity thresholds, ascending
+    coefficients: tuple[float, ...] = ()  # classes: one more than thresholds
+    description: str = ""
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(c for c in (self.column, self.numerator, self.denominator) if c)
+
+
+@dataclass(frozen=True)
+class RegionOverride:
+    """A per-region floor and/or cap in 万元, replacing the general rule for that region."""
+
+    region: str
+    source: str
+    floor: float | None = None
+    cap: float | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Constraints:
+    """Gradual-change rules against last year's amount (基数) and the optimiser's objective."""
+
+    source: str
+    objective: str = "least_squares"
+    floor_share: float | None = None  # share of base
+    cap_share: float | None = None  # share of base; regions with no base are not capped
+    floor_minimum: float | None = None  # 万元
+    base_column: str | None = None  # default: the sum of the pools' base columns
+    overrides: tuple[RegionOverride, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rounding:
+    """Final amounts are integers of `unit` 万元 (1 or 0.01), by largest remainder."""
+
+    unit: float
+    source: str
+    method: str = "largest_remainder"
+
+    @property
+    def decimals(self) -> int:
+        return 0 if self.unit >= 1 else 2
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: str
+    title: str
+    year: int
+    source: str
+    pools: tuple[Pool, ...]
+    factors: tuple[Factor, ...]
+    corrections: tuple[Correction, ...]
+    constraints: Constraints
+    rounding: Rounding
+    description: str = ""
+    dataset: Path | None = None  # data file named by the policy, resolved to an absolute path
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # keyed form
+    parameters: tuple[Parameter, ...] = field(default=(), compare=False, repr=False)
+
+    @property
+    def budget(self) -> float:
+        return sum(p.total for p in self.pools)
+
+    @property
+    def data_columns(self) -> tuple[str, ...]:
+        """Every data column the policy reads, in a stable order."""
+        cols: list[str] = []
+        for f in self.factors:
+            cols += f.columns
+        for c in self.corrections:
+            cols += c.columns
+        cols += [p.base_column for p in self.pools if p.base_column]
+        if self.constraints.base_column:
+            cols.append(self.constraints.base_column)
+        return tuple(dict.fromkeys(cols))
+
+    @property
+    def base_columns(self) -> tuple[str, ...]:
+        if self.constraints.base_column:
+            return (self.constraints.base_column,)
+        return tuple(p.base_column for p in self.pools if p.base_column)
