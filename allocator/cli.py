@@ -14,7 +14,7 @@ from allocator.export import write_result
 from allocator.policy import apply_overrides, load_policy
 from allocator.policy.model import OBJECTIVES
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   help="因素法资金分配模拟器（医疗救助补助资金）")
 
 PolicyOption = Annotated[Path, typer.Option("--policy", "-p", help="政策文件（TOML）")]

@@ -109,26 +109,40 @@ def check_for_policy(policy: Policy, data: RegionData) -> None:
         problems.append(Problem(f"数据缺少政策所需的列「{column_label(col)}」（{col}）", key=col))
     if missing:
         raise DataError(problems)
-    for factor in policy.factors:
+    from allocator.engine.pipeline import eligibility  # the pipeline imports this module
+
+    for block in policy.blocks:
+        mask = eligibility(block, data)
+        if not mask.any():
+            problems.append(Problem(f"资金池「{block.pools[0].label}」没有符合条件的地区", key=block.id))
+            continue
+        problems += _block_problems(block, data if mask.all() else data.subset(mask))
+    known = set(data.codes)
+    for block in policy.blocks:
+        for o in block.constraints.overrides:
+            if o.region not in known:
+                problems.append(Problem(f"约束中指定的地区 {o.region} 不在数据中", key="constraints.overrides",
+                                        region=o.region))
+    raise_if(problems, DataError)
+
+
+def _block_problems(block, data: RegionData) -> list[Problem]:
+    problems: list[Problem] = []
+    for factor in block.factors:
         for comp in factor.components:
             if comp.weight > 0 and not data.columns[comp.column].any():
                 problems.append(Problem(f"因素「{factor.label}」使用的列「{column_label(comp.column)}」全部为零",
                                         key=comp.column))
         if factor.denominator:
             problems += _zero_divisors(data, factor.denominator, f"因素「{factor.label}」的分母")
-    for corr in policy.corrections:
+    for corr in block.corrections:
         if corr.method == "column":
             problems += _zero_divisors(data, corr.column, f"修正系数「{corr.label}」")
         else:
             problems += _zero_divisors(data, corr.denominator, f"修正「{corr.label}」的分母")
             if corr.method == "capacity_ratio":
                 problems += _zero_divisors(data, corr.numerator, f"修正「{corr.label}」的财力指标")
-    known = set(data.codes)
-    for o in policy.constraints.overrides:
-        if o.region not in known:
-            problems.append(Problem(f"约束中指定的地区 {o.region} 不在数据中", key="constraints.overrides",
-                                    region=o.region))
-    raise_if(problems, DataError)
+    return problems
 
 
 def _zero_divisors(data: RegionData, col: str, role: str) -> list[Problem]:

@@ -16,9 +16,11 @@ from allocator.engine.corrections import correction_coefficient
 from allocator.engine.factors import factor_value, shares
 from allocator.engine.inputs import RegionData, check_for_policy
 from allocator.engine.result import AllocationResult
-from allocator.policy.model import Policy
+from allocator.policy.model import Block, Constraints, Policy
 from allocator.rounding import controlled_round, largest_remainder
-from allocator.solver import solve
+from allocator.solver import Solution, solve
+
+SHARED = "shared"  # the block of pools that share the policy's own formula
 
 BOUND_TOLERANCE = 1e-9
 
@@ -31,18 +33,18 @@ class Bounds:
     cap: np.ndarray
 
 
-def formula_amounts(policy: Policy, data: RegionData, budget: float) -> dict[str, np.ndarray]:
+def formula_amounts(block: Block, data: RegionData, budget: float) -> dict[str, np.ndarray]:
     """B · Σ_k w_k · share_k, with 'inside' corrections in each term and 'result' corrections after.
 
     Returns the trace stages in 万元 (value_*, share_*, part_*, coef_*, formula, corrected).
     """
     cols = data.columns
-    coefs = {c.id: correction_coefficient(cols, c) for c in policy.corrections}
+    coefs = {c.id: correction_coefficient(cols, c) for c in block.corrections}
     stages: dict[str, np.ndarray] = {f"coef_{cid}": v for cid, v in coefs.items()}
     formula = np.zeros(len(data))
-    for factor in policy.factors:
+    for factor in block.factors:
         value = factor_value(cols, factor)
-        inside = [coefs[c.id] for c in policy.corrections
+        inside = [coefs[c.id] for c in block.corrections
                   if c.apply == "inside" and (c.factors is None or factor.id in c.factors)]
         coefficient = np.prod(inside, axis=0) if inside else None
         share = shares(value, coefficient)
@@ -51,35 +53,35 @@ def formula_amounts(policy: Policy, data: RegionData, budget: float) -> dict[str
         stages[f"part_{factor.id}"] = part
         formula = formula + part
     stages["formula"] = formula
-    stages["corrected"] = corrected_amounts(policy, coefs, formula, budget)
+    stages["corrected"] = corrected_amounts(block, coefs, formula, budget)
     return stages
 
 
-def corrected_amounts(policy: Policy, coefs: dict[str, np.ndarray], formula: np.ndarray,
+def corrected_amounts(block: Block, coefs: dict[str, np.ndarray], formula: np.ndarray,
                       budget: float) -> np.ndarray:
     """Apply 'result' corrections to the whole formula amount and renormalise to the budget (万元)."""
-    outside = [coefs[c.id] for c in policy.corrections if c.apply == "result"]
+    outside = [coefs[c.id] for c in block.corrections if c.apply == "result"]
     if not outside:
         return formula
     weighted = formula * np.prod(outside, axis=0)
     return budget * weighted / weighted.sum()
 
 
-def base_amounts(policy: Policy, data: RegionData) -> np.ndarray:
-    """Last year's amount per region (基数, 万元): the sum of the base columns the policy names."""
+def base_amounts(block: Block, data: RegionData) -> np.ndarray:
+    """Last year's amount per region (基数, 万元): the sum of the base columns the block names."""
     base = np.zeros(len(data))
-    for col in policy.base_columns:
+    for col in block.base_columns:
         base = base + data.columns[col]
     return base
 
 
-def bounds(policy: Policy, data: RegionData, base: np.ndarray) -> Bounds:
+def bounds(constraints: Constraints, data: RegionData, base: np.ndarray) -> Bounds:
     """Floors and caps in 万元 from the gradual-change rules and per-region overrides.
 
     floor = max(floor share × base, absolute minimum); cap = cap share × base where base > 0 (a region
     with no base, e.g. a new one, has no cap). Overrides replace the rule for their region.
     """
-    c = policy.constraints
+    c = constraints
     floor = np.zeros(len(data))
     if c.floor_share is not None:
         floor = np.maximum(floor, c.floor_share * base)
@@ -90,6 +92,8 @@ def bounds(policy: Policy, data: RegionData, base: np.ndarray) -> Bounds:
         cap = np.where(base > 0, c.cap_share * base, np.inf)
     index = {code: i for i, code in enumerate(data.codes)}
     for o in c.overrides:
+        if o.region not in index:  # an override for a region outside this block's eligible set
+            continue
         i = index[o.region]
         if o.floor is not None:
             floor[i] = o.floor
@@ -129,33 +133,93 @@ def fingerprint(policy: Policy, data: RegionData, method: str) -> str:
     return h.hexdigest()
 
 
-def allocate(policy: Policy, data: RegionData | pd.DataFrame, method: str = "fast") -> AllocationResult:
+@dataclass(frozen=True)
+class BlockResult:
+    amounts: np.ndarray  # int64, all regions × the block's pools (zero where ineligible)
+    stages: dict[str, np.ndarray]  # per region, NaN where ineligible
+    solution: Solution
+
+
+def allocate_block(block: Block, data: RegionData, unit: float, method: str = "fast",
+                   extra_floor: np.ndarray | None = None) -> BlockResult:
+    """Allocate one block's budget among its eligible regions; see `allocate`.
+
+    `extra_floor` (万元, all regions) raises floors, e.g. to the advance already issued.
+    """
+    eligible = eligibility(block, data)
+    sub = data if eligible.all() else data.subset(eligible)
+    stages = formula_amounts(block, sub, block.budget)
+    base = base_amounts(block, sub)
+    b = bounds(block.constraints, sub, base)
+    if extra_floor is not None:
+        b = Bounds(np.maximum(b.floor, extra_floor[eligible]), b.cap)
+    lo, hi = to_unit_bounds(b, unit)
+    target = stages["corrected"] / unit
+    total_units = int(round(block.budget / unit))
+    solution = solve(target, lo, hi, total_units, block.constraints.objective, method,
+                     codes=list(sub.codes), labels=sub.labels, unit=unit)
+    region_units = largest_remainder(solution.x, total_units, tie_keys=sub.codes, lo=lo, hi=hi)
+    pool_units = np.array([int(round(p.total / unit)) for p in block.pools], dtype=np.int64)
+    stages.update(
+        base=base, floor=lo * unit, cap=hi * unit, constrained=solution.x * unit,
+        rounded=region_units * unit, rounding_adjustment=(region_units - solution.x) * unit,
+        binding=binding_labels(solution.x, target, lo, hi, solution.scale),
+    )
+    amounts = np.zeros((len(data), len(block.pools)), dtype=np.int64)
+    amounts[eligible] = split_by_pool(region_units, pool_units)
+    return BlockResult(amounts, _scatter(stages, eligible, block), solution)
+
+
+def eligibility(block: Block, data: RegionData) -> np.ndarray:
+    """Which regions take part in the block: non-zero `eligible_column`, or listed in `eligible_regions`."""
+    mask = np.ones(len(data), dtype=bool)
+    if block.eligible_column:
+        mask &= data.columns[block.eligible_column] != 0
+    if block.eligible_regions is not None:
+        mask &= np.isin(data.codes, block.eligible_regions)
+    return mask
+
+
+def _scatter(stages: dict[str, np.ndarray], eligible: np.ndarray, block: Block) -> dict[str, np.ndarray]:
+    """Stage arrays over eligible regions → arrays over all regions, with the reason for the others."""
+    if eligible.all():
+        return stages
+    out: dict[str, np.ndarray] = {}
+    for key, values in stages.items():
+        if values.dtype.kind in "US":
+            full = np.full(len(eligible), "", dtype=object)
+        else:
+            full = np.full(len(eligible), np.nan)
+        full[eligible] = values
+        out[key] = full
+    out["note"] = np.where(eligible, "", block.ineligible_note).astype(object)
+    return out
+
+
+def allocate(policy: Policy, data: RegionData | pd.DataFrame, method: str = "fast",
+             extra_floors: dict[str, np.ndarray] | None = None) -> AllocationResult:
     """Run the whole pipeline for one policy on one region table; returns the result with its trace.
 
-    `method` = "fast" (exact NumPy solver) or "lp" (PuLP/HiGHS model, for the linear objectives).
+    Each block (the shared pools, then each pool with its own formula or eligibility) is allocated
+    on its own; the region × pool table puts them side by side. `method` = "fast" (exact NumPy
+    solver) or "lp" (PuLP/HiGHS model, for the linear objectives). `extra_floors` maps a block id
+    to floors in 万元 for all regions (used by settlement to keep full-year ≥ advance).
     """
     if isinstance(data, pd.DataFrame):
         data = RegionData.from_frame(data)
     check_for_policy(policy, data)
     unit = policy.rounding.unit
-    budget = policy.budget
-    stages = formula_amounts(policy, data, budget)
-    base = base_amounts(policy, data)
-    b = bounds(policy, data, base)
-    lo, hi = to_unit_bounds(b, unit)
-    target = stages["corrected"] / unit
-    total_units = int(round(budget / unit))
-    solution = solve(target, lo, hi, total_units, policy.constraints.objective, method,
-                     codes=list(data.codes), labels=data.labels, unit=unit)
-    region_units = largest_remainder(solution.x, total_units, tie_keys=data.codes, lo=lo, hi=hi)
-    pool_units = np.array([int(round(p.total / unit)) for p in policy.pools], dtype=np.int64)
-    stages.update(
-        base=base, floor=lo * unit, cap=hi * unit, constrained=solution.x * unit,
-        rounded=region_units * unit, rounding_adjustment=(region_units - solution.x) * unit,
-    )
+    pool_index = {p.id: j for j, p in enumerate(policy.pools)}
+    amounts = np.zeros((len(data), len(policy.pools)), dtype=np.int64)
+    trace: dict[str, np.ndarray] = {}
+    solutions: dict[str, Solution] = {}
+    for block in policy.blocks:
+        result = allocate_block(block, data, unit, method, (extra_floors or {}).get(block.id))
+        amounts[:, [pool_index[p.id] for p in block.pools]] = result.amounts
+        prefix = "" if block.id == SHARED else f"{block.id}:"
+        trace.update({prefix + key: values for key, values in result.stages.items()})
+        solutions[block.id] = result.solution
     return AllocationResult(
-        policy=policy, codes=data.codes, names=data.names, unit=unit,
-        amounts=split_by_pool(region_units, pool_units),
-        trace=stages, binding=binding_labels(solution.x, target, lo, hi, solution.scale),
-        solution=solution, fingerprint=fingerprint(policy, data, method),
+        policy=policy, codes=data.codes, names=data.names, unit=unit, amounts=amounts,
+        trace=trace, solutions=solutions, fingerprint=fingerprint(policy, data, method),
     )

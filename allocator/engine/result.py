@@ -29,10 +29,20 @@ class AllocationResult:
     names: np.ndarray
     unit: float  # rounding unit, 万元
     amounts: np.ndarray  # int64, regions × pools, in rounding units
-    trace: dict[str, np.ndarray]  # stage name → per-region values (万元, shares or coefficients)
-    binding: np.ndarray  # per region: 保底 | 封顶 | ''
-    solution: Solution
+    trace: dict[str, np.ndarray]  # stage → per-region values; stages of a pool's own block are "<pool>:<stage>"
+    solutions: dict[str, Solution]  # per block id ("shared" or a pool id)
     fingerprint: str
+
+    @property
+    def solution(self) -> Solution:
+        """The first block's solution (the shared pools', when there are any)."""
+        return next(iter(self.solutions.values()))
+
+    @property
+    def binding(self) -> np.ndarray:
+        """Per region: 保底 | 封顶 | '' for the first block."""
+        block = next(iter(self.solutions))
+        return self.trace["binding" if block == "shared" else f"{block}:binding"]
 
     @property
     def region_units(self) -> np.ndarray:
@@ -62,36 +72,43 @@ class AllocationResult:
         frame = pd.DataFrame({"code": self.codes, "name": self.names})
         for key, values in self.trace.items():
             frame[key] = values
-        frame["binding"] = self.binding
         return frame
 
     def column_labels(self) -> dict[str, str]:
         """Chinese headers for the columns of `table()` and `trace_frame()`."""
-        labels = {"code": "地区代码", "name": "地区名称", "total": TOTAL_LABEL, "binding": "约束情况"}
+        labels = {"code": "地区代码", "name": "地区名称", "total": TOTAL_LABEL}
         for pool in self.policy.pools:
             labels[pool.id] = f"{pool.label}(万元)"
-        for f in self.policy.factors:
-            labels[f"value_{f.id}"] = f"{f.label}·因素值"
-            labels[f"share_{f.id}"] = f"{f.label}·份额"
-            labels[f"part_{f.id}"] = f"{f.label}·测算额(万元)"
-        for c in self.policy.corrections:
-            labels[f"coef_{c.id}"] = f"{c.label}系数"
-        labels.update(STAGE_LABELS)
+        for block in self.policy.blocks:
+            prefix = "" if block.id == "shared" else f"{block.id}:"
+            title = "" if block.id == "shared" else f"{block.pools[0].label}·"
+            stage_labels = dict(STAGE_LABELS, binding="约束情况", note="说明")
+            for f in block.factors:
+                stage_labels[f"value_{f.id}"] = f"{f.label}·因素值"
+                stage_labels[f"share_{f.id}"] = f"{f.label}·份额"
+                stage_labels[f"part_{f.id}"] = f"{f.label}·测算额(万元)"
+            for c in block.corrections:
+                stage_labels[f"coef_{c.id}"] = f"{c.label}系数"
+            labels.update({prefix + k: title + v for k, v in stage_labels.items()})
         return labels
 
     def summary(self) -> str:
-        """A few lines in Chinese: budget, pools, binding constraints, objective, fingerprint."""
+        """A few lines in Chinese: budget, pools, binding constraints per block, fingerprint."""
         p = self.policy
-        n_floor = int((self.binding == "保底").sum())
-        n_cap = int((self.binding == "封顶").sum())
         lines = [
             f"{p.title}（{p.year}年，{len(self.codes)} 个地区）",
             f"资金合计 {self._fmt(self.pool_units.sum())} 万元："
             + "；".join(f"{pool.label} {self._fmt(u)}" for pool, u in zip(p.pools, self.pool_units)),
-            f"目标函数 {self.solution.objective}（{self.solution.method}），保底约束生效 {n_floor} 个地区，"
-            f"封顶约束生效 {n_cap} 个地区，未受约束地区按测算额的 {self.solution.scale:.4f} 倍分配",
-            f"取整单位 {self.unit:g} 万元；运行指纹 {self.fingerprint[:16]}",
         ]
+        for block_id, sol in self.solutions.items():
+            prefix = "" if block_id == "shared" else f"{block_id}:"
+            binding = self.trace[prefix + "binding"]
+            name = "共同因素分配" if block_id == "shared" else next(
+                pool.label for pool in p.pools if pool.id == block_id)
+            lines.append(
+                f"[{name}] 目标函数 {sol.objective}（{sol.method}），保底约束生效 {int((binding == '保底').sum())} 个地区，"
+                f"封顶约束生效 {int((binding == '封顶').sum())} 个地区，未受约束地区按测算额的 {sol.scale:.4f} 倍分配")
+        lines.append(f"取整单位 {self.unit:g} 万元；运行指纹 {self.fingerprint[:16]}")
         return "\n".join(lines)
 
     def _fmt(self, units) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import math
+from datetime import date as _date
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -23,11 +24,14 @@ from allocator.policy.model import (
     Constraints,
     Correction,
     Factor,
+    Indicator,
     Parameter,
+    Performance,
     Policy,
     Pool,
     RegionOverride,
     Rounding,
+    Settlement,
 )
 
 MONEY_UNITS = {"万元": 1.0, "元": 1e-4, "亿元": 1e4}
@@ -42,12 +46,24 @@ KEYED_LISTS = {
     ("factors", "*", "components"): "column",
     ("corrections",): "id",
     ("constraints", "overrides"): "region",
+    ("pools", "*", "factors"): "id",
+    ("pools", "*", "factors", "*", "components"): "column",
+    ("pools", "*", "corrections"): "id",
+    ("pools", "*", "constraints", "overrides"): "region",
+    ("performance", "indicators"): "name",
 }
 
 ALLOWED_KEYS = {
-    "root": {"policy", "pools", "factors", "corrections", "constraints", "rounding"},
+    "root": {"policy", "pools", "factors", "corrections", "constraints", "rounding", "settlement",
+             "performance"},
     "policy": {"id", "title", "year", "source", "description", "dataset", "unit"},
-    "pool": {"id", "label", "total", "level", "kind", "source", "base_column", "description"},
+    "pool": {"id", "label", "total", "level", "kind", "source", "base_column", "description", "factors",
+             "corrections", "constraints", "eligible_column", "eligible_regions", "ineligible_note",
+             "advance_total"},
+    "settlement": {"source", "advance_excess", "received", "pass_on_days", "description"},
+    "performance": {"source", "goal", "indicators", "description"},
+    "indicator": {"name", "level1", "level2", "comparator", "unit", "source", "columns", "multiplier",
+                  "value", "text", "decimals"},
     "factor": {"id", "label", "weight", "components", "source", "combine", "transform",
                "denominator", "lower", "upper", "description"},
     "component": {"column", "weight", "label"},
@@ -208,9 +224,13 @@ def policy_from_keyed(keyed: dict[str, Any], base_dir: Path | None = None) -> Po
 
     rounding = _rounding(_table(keyed, "rounding", r), r, source)
     pools = _pools(keyed.get("pools", {}), r, source, rounding)
-    factors = _factors(keyed.get("factors", {}), r, source)
+    uses_shared = any(p.factors is None for p in pools)
+    factors = (_factors(keyed.get("factors", {}), r, source)
+               if uses_shared or keyed.get("factors") else ())
     corrections = _corrections(keyed.get("corrections", {}), r, source, {f.id for f in factors})
     constraints = _constraints(_table(keyed, "constraints", r, required=False), r, source)
+    settlement = _settlement(keyed.get("settlement"), r, source)
+    performance = _performance(keyed.get("performance"), r, source)
 
     dataset = head.get("dataset")
     dataset_path = None
@@ -224,7 +244,8 @@ def policy_from_keyed(keyed: dict[str, Any], base_dir: Path | None = None) -> Po
         id=r.text(head, "id", "policy") or "", title=r.text(head, "title", "policy") or "",
         year=year, source=source, description=head.get("description", ""),
         pools=pools, factors=factors, corrections=corrections, constraints=constraints,
-        rounding=rounding, dataset=dataset_path, raw=keyed, parameters=tuple(r.parameters),
+        rounding=rounding, dataset=dataset_path, settlement=settlement, performance=performance,
+        raw=keyed, parameters=tuple(r.parameters),
     )
 
 
@@ -271,9 +292,34 @@ def _pools(pools: dict[str, Any], r: _Reader, source: str, rounding: Rounding) -
             id=pid, label=r.text(t, "label", where) or pid, total=total or 0.0,
             level=r.text(t, "level", where) or "", kind=r.text(t, "kind", where) or "",
             source=src, base_column=r.text(t, "base_column", where, required=False),
-            description=t.get("description", ""),
+            description=t.get("description", ""), **_pool_formula(t, r, where, src),
         ))
     return tuple(out)
+
+
+def _pool_formula(t: dict[str, Any], r: _Reader, where: str, source: str) -> dict[str, Any]:
+    """A pool's own factors, corrections, constraints, eligibility and advance total, if it has any."""
+    own: dict[str, Any] = {}
+    if "factors" in t:
+        own["factors"] = _factors(t["factors"], r, source, f"{where}.factors")
+        own["corrections"] = _corrections(t.get("corrections", {}), r, source,
+                                          {f.id for f in own["factors"]}, f"{where}.corrections")
+    elif "corrections" in t:
+        r.fail(f"{where}.corrections：资金池只有在有自己的因素（factors）时才能有自己的修正", f"{where}.corrections")
+    if "constraints" in t:
+        own["constraints"] = _constraints(t["constraints"], r, source, f"{where}.constraints")
+    own["eligible_column"] = r.text(t, "eligible_column", where, required=False)
+    regions = t.get("eligible_regions")
+    if regions is not None:
+        if not isinstance(regions, list) or not regions:
+            r.fail(f"{where}.eligible_regions：应为非空的地区代码列表", f"{where}.eligible_regions", regions)
+        else:
+            own["eligible_regions"] = tuple(str(x) for x in regions)
+    if t.get("ineligible_note"):
+        own["ineligible_note"] = str(t["ineligible_note"])
+    own["advance_total"] = r.quantity(t, "advance_total", where, MONEY_UNITS, source,
+                                      description="提前下达数")
+    return own
 
 
 def _is_multiple(amount: float, unit: float) -> bool:
@@ -281,12 +327,12 @@ def _is_multiple(amount: float, unit: float) -> bool:
     return abs(units - round(units)) < 1e-6
 
 
-def _factors(factors: dict[str, Any], r: _Reader, source: str) -> tuple[Factor, ...]:
+def _factors(factors: dict[str, Any], r: _Reader, source: str, prefix: str = "factors") -> tuple[Factor, ...]:
     if not factors:
-        r.fail("至少需要一个分配因素（[[factors]]）", "factors")
+        r.fail(f"至少需要一个分配因素（{prefix}）", prefix)
     out = []
     for fid, t in factors.items():
-        where = f"factors.{fid}"
+        where = f"{prefix}.{fid}"
         r.check_keys(t, "factor", where)
         src = t.get("source", source)
         weight = r.quantity(t, "weight", where, SHARE_UNITS, src, required=True, description="因素权重")
@@ -311,7 +357,7 @@ def _factors(factors: dict[str, Any], r: _Reader, source: str) -> tuple[Factor, 
     total = sum(f.weight for f in out)
     if out and abs(total - 1.0) > WEIGHT_TOLERANCE:
         parts = "、".join(f"{f.label} {f.weight * 100:g}%" for f in out)
-        r.fail(f"因素权重之和为 {total * 100:.6g}%，应为 100%（{parts}）", "factors.*.weight", total)
+        r.fail(f"{prefix}：因素权重之和为 {total * 100:.6g}%，应为 100%（{parts}）", f"{prefix}.*.weight", total)
     return tuple(out)
 
 
@@ -330,10 +376,10 @@ def _components(components: dict[str, Any], r: _Reader, where: str, source: str)
 
 
 def _corrections(corrections: dict[str, Any], r: _Reader, source: str,
-                 factor_ids: set[str]) -> tuple[Correction, ...]:
+                 factor_ids: set[str], prefix: str = "corrections") -> tuple[Correction, ...]:
     out = []
     for cid, t in corrections.items():
-        where = f"corrections.{cid}"
+        where = f"{prefix}.{cid}"
         r.check_keys(t, "correction", where)
         src = t.get("source", source)
         method = r.text(t, "method", where, choices=CORRECTION_METHODS)
@@ -387,8 +433,7 @@ def _classes(t: dict[str, Any], r: _Reader, where: str, method: str | None):
     return tuple(map(float, thresholds)), tuple(map(float, coefficients))
 
 
-def _constraints(t: dict[str, Any], r: _Reader, source: str) -> Constraints:
-    where = "constraints"
+def _constraints(t: dict[str, Any], r: _Reader, source: str, where: str = "constraints") -> Constraints:
     r.check_keys(t, "constraints", where)
     src = t.get("source", source)
     objective = r.text(t, "objective", where, required=False, choices=OBJECTIVES, default="least_squares")
@@ -400,7 +445,7 @@ def _constraints(t: dict[str, Any], r: _Reader, source: str) -> Constraints:
         if value is not None and value < 0:
             r.fail(f"{where}.{name} = {value:g}：不能为负", f"{where}.{name}", value)
     if floor_share is not None and cap_share is not None and floor_share > cap_share:
-        r.fail(f"保底比例 {floor_share * 100:g}% 高于封顶比例 {cap_share * 100:g}%（constraints）",
+        r.fail(f"保底比例 {floor_share * 100:g}% 高于封顶比例 {cap_share * 100:g}%（{where}）",
                f"{where}.floor_share_of_base", floor_share)
     overrides = []
     for region, o in (t.get("overrides") or {}).items():
@@ -410,7 +455,7 @@ def _constraints(t: dict[str, Any], r: _Reader, source: str) -> Constraints:
         floor = r.quantity(o, "floor", owhere, MONEY_UNITS, osrc, description="地区保底额")
         cap = r.quantity(o, "cap", owhere, MONEY_UNITS, osrc, description="地区封顶额")
         if floor is not None and cap is not None and floor > cap:
-            r.fail(f"地区 {region} 的保底额 {floor:g} 万元高于封顶额 {cap:g} 万元", f"{owhere}.floor", floor)
+            r.fail(f"{owhere}：地区 {region} 的保底额 {floor:g} 万元高于封顶额 {cap:g} 万元", f"{owhere}.floor", floor)
         if floor is None and cap is None:
             r.fail(f"{owhere}：至少需要 floor 或 cap", owhere)
         overrides.append(RegionOverride(region=region, source=osrc, floor=floor, cap=cap,
@@ -420,3 +465,58 @@ def _constraints(t: dict[str, Any], r: _Reader, source: str) -> Constraints:
         cap_share=cap_share, floor_minimum=floor_minimum,
         base_column=r.text(t, "base_column", where, required=False), overrides=tuple(overrides),
     )
+
+
+def _settlement(t: dict[str, Any] | None, r: _Reader, source: str) -> Settlement | None:
+    """提前下达 / settlement rules; `received` is an ISO date, `pass_on_days` 天."""
+    if t is None:
+        return None
+    where = "settlement"
+    r.check_keys(t, "settlement", where)
+    src = t.get("source", source)
+    rule = r.text(t, "advance_excess", where, required=False,
+                  choices=("claw_back", "raise_to_advance"), default="claw_back")
+    received = t.get("received")
+    if received is not None and not hasattr(received, "isoformat"):
+        try:
+            received = _date.fromisoformat(str(received))
+        except ValueError:
+            r.fail(f"{where}.received = {received!r}：应为日期，如 2019-06-10", f"{where}.received", received)
+            received = None
+    days = r.quantity(t, "pass_on_days", where, {"天": 1.0}, src, description="分配下达时限")
+    return Settlement(source=src, advance_excess=rule or "claw_back",
+                      received=received.isoformat() if received else None,
+                      pass_on_days=int(days) if days is not None else 30)
+
+
+INDICATOR_LEVELS = ("产出指标", "效益指标", "满意度指标")
+
+
+def _performance(t: dict[str, Any] | None, r: _Reader, source: str) -> Performance | None:
+    """The 区域绩效目标表 definition: the overall goal text and the indicator rows."""
+    if t is None:
+        return None
+    where = "performance"
+    r.check_keys(t, "performance", where)
+    src = t.get("source", source)
+    indicators = []
+    for name, it in (t.get("indicators") or {}).items():
+        iw = f"{where}.indicators.{name}"
+        r.check_keys(it, "indicator", iw)
+        level1 = r.text(it, "level1", iw, choices=INDICATOR_LEVELS)
+        value = it.get("value")
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            r.fail(f"{iw}.value = {value!r}：应为数字", f"{iw}.value", value)
+            value = None
+        columns = tuple(it.get("columns", ()))
+        if not columns and value is None and not it.get("text"):
+            r.fail(f"{iw}：需要 columns（由数据计算）、value（固定值）或 text（定性指标）之一", iw)
+        indicators.append(Indicator(
+            name=name, level1=level1 or "", level2=r.text(it, "level2", iw) or "",
+            comparator=r.text(it, "comparator", iw, required=False, default="") or "",
+            unit=r.text(it, "unit", iw, required=False, default="") or "",
+            source=it.get("source", src), columns=columns,
+            multiplier=float(it.get("multiplier", 1.0)), value=value, text=it.get("text"),
+            decimals=int(it.get("decimals", 0)),
+        ))
+    return Performance(source=src, goal=r.text(t, "goal", where) or "", indicators=tuple(indicators))

@@ -39,6 +39,21 @@ class Pool:
     source: str
     base_column: str | None = None  # last year's allocation of this pool, 万元
     description: str = ""
+    # A pool with its own formula (e.g. the deep-poverty pool) is allocated on its own;
+    # pools without one share the policy's factors, corrections and constraints.
+    factors: tuple["Factor", ...] | None = None
+    corrections: tuple["Correction", ...] = ()
+    constraints: "Constraints | None" = None
+    eligible_column: str | None = None  # a region takes part only where this column is non-zero
+    eligible_regions: tuple[str, ...] | None = None  # …or only the regions listed
+    ineligible_note: str = "不属于此项资金的分配范围"
+    advance_total: float | None = None  # 提前下达 total of this pool for the year, 万元
+
+    @property
+    def separate(self) -> bool:
+        """Allocated as a block of its own: own factors, own constraints, or an eligibility rule."""
+        return (self.factors is not None or self.constraints is not None
+                or self.eligible_column is not None or self.eligible_regions is not None)
 
 
 @dataclass(frozen=True)
@@ -134,6 +149,78 @@ class Rounding:
 
 
 @dataclass(frozen=True)
+class Block:
+    """Pools allocated together by one formula: the shared pools, or one pool with its own formula."""
+
+    id: str
+    pools: tuple[Pool, ...]
+    factors: tuple[Factor, ...]
+    corrections: tuple[Correction, ...]
+    constraints: Constraints
+    eligible_column: str | None = None
+    eligible_regions: tuple[str, ...] | None = None
+    ineligible_note: str = ""
+
+    @property
+    def budget(self) -> float:
+        return sum(p.total for p in self.pools)
+
+    @property
+    def base_columns(self) -> tuple[str, ...]:
+        if self.constraints.base_column:
+            return (self.constraints.base_column,)
+        return tuple(p.base_column for p in self.pools if p.base_column)
+
+    @property
+    def data_columns(self) -> tuple[str, ...]:
+        cols: list[str] = []
+        for f in self.factors:
+            cols += f.columns
+        for c in self.corrections:
+            cols += c.columns
+        cols += self.base_columns
+        if self.eligible_column:
+            cols.append(self.eligible_column)
+        return tuple(cols)
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """提前下达 and settlement rules: what happens when an advance exceeds the full-year amount."""
+
+    source: str
+    advance_excess: str = "claw_back"  # claw_back | raise_to_advance
+    received: str | None = None  # ISO date the (central) money was received
+    pass_on_days: int = 30  # 预算法 art. 52: pass on within 30 days of receipt
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One row of the 区域绩效目标表: 一级/二级/三级指标 and how its 指标值 is derived."""
+
+    name: str  # 三级指标
+    level1: str  # 产出指标 | 效益指标 | 满意度指标
+    level2: str  # 数量指标 | 质量指标 | 时效指标 | 成本指标 | 社会效益 | 服务对象满意度 …
+    comparator: str  # ≥ | ≤ | = | text
+    unit: str
+    source: str
+    columns: tuple[str, ...] = ()  # value = multiplier × Σ columns of the region
+    multiplier: float = 1.0
+    value: float | None = None  # a fixed value (e.g. 70 %)
+    text: str | None = None  # a qualitative value (e.g. 全覆盖)
+    decimals: int = 0
+
+
+@dataclass(frozen=True)
+class Performance:
+    """The performance-target table issued with the money (随文下达绩效目标)."""
+
+    source: str
+    goal: str  # 年度总体目标, may use {name}, {total}, {year}
+    indicators: tuple[Indicator, ...] = ()
+
+
+@dataclass(frozen=True)
 class Policy:
     id: str
     title: str
@@ -146,6 +233,8 @@ class Policy:
     rounding: Rounding
     description: str = ""
     dataset: Path | None = None  # data file named by the policy, resolved to an absolute path
+    settlement: Settlement | None = None
+    performance: Performance | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # keyed form
     parameters: tuple[Parameter, ...] = field(default=(), compare=False, repr=False)
 
@@ -154,20 +243,32 @@ class Policy:
         return sum(p.total for p in self.pools)
 
     @property
+    def blocks(self) -> tuple[Block, ...]:
+        """The shared block (pools without a formula of their own), then one block per own-formula pool."""
+        shared = tuple(p for p in self.pools if not p.separate)
+        blocks = []
+        if shared:
+            blocks.append(Block("shared", shared, self.factors, self.corrections, self.constraints))
+        for p in self.pools:
+            if p.separate:
+                own = p.factors is not None
+                blocks.append(Block(
+                    p.id, (p,), p.factors if own else self.factors,
+                    p.corrections if own else self.corrections,
+                    p.constraints or (Constraints(p.source) if own else self.constraints),
+                    p.eligible_column, p.eligible_regions, p.ineligible_note))
+        return tuple(blocks)
+
+    @property
     def data_columns(self) -> tuple[str, ...]:
         """Every data column the policy reads, in a stable order."""
         cols: list[str] = []
-        for f in self.factors:
-            cols += f.columns
-        for c in self.corrections:
-            cols += c.columns
-        cols += [p.base_column for p in self.pools if p.base_column]
-        if self.constraints.base_column:
-            cols.append(self.constraints.base_column)
+        for block in self.blocks:
+            cols += block.data_columns
+        for pool in self.pools:
+            if pool.base_column:
+                cols.append(pool.base_column)
+        if self.performance:
+            for ind in self.performance.indicators:
+                cols += ind.columns
         return tuple(dict.fromkeys(cols))
-
-    @property
-    def base_columns(self) -> tuple[str, ...]:
-        if self.constraints.base_column:
-            return (self.constraints.base_column,)
-        return tuple(p.base_column for p in self.pools if p.base_column)
