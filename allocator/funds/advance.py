@@ -1,0 +1,145 @@
+"""提前下达 (advance notice) and settlement (正式分配): the yearly sequence of the money.
+
+Source: 四川省医疗保障局 2019 年度部门决算 附件2 — the province forwards the central advance "根据提前通知数
+占上年中央补助资金的比例，以上年分配各市（州）中央和省补助资金数为基数"; after the budget is approved the
+full-year amount is computed by the factor method, and what a region still receives is the full-year
+amount minus its advance. 预算法 art. 52: transfers are passed on within 30 days of receipt; the
+central advance for next year is sent by 31 October.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from allocator.engine import AllocationResult, RegionData, allocate
+from allocator.errors import PolicyError, Problem
+from allocator.policy.model import Policy
+from allocator.rounding import largest_remainder
+
+CLAW_BACK = "claw_back"
+RAISE_TO_ADVANCE = "raise_to_advance"
+
+
+def advance_amounts(base_units: np.ndarray, advance_units: int, codes) -> np.ndarray:
+    """Each region's advance: its base × (advance total / base total), rounded so the total is exact.
+
+    Units: integers of the rounding unit in, integers out.
+    """
+    base = np.asarray(base_units, dtype=float)
+    if base.sum() <= 0:
+        raise PolicyError([Problem("上年分配基数合计为零，无法按基数比例计算提前下达数")])
+    return largest_remainder(base * advance_units / base.sum(), advance_units, tie_keys=codes)
+
+
+def advance_from_policy(policy: Policy, data: RegionData) -> np.ndarray:
+    """This year's advance per region × pool (integer units) from each pool's base column and advance total."""
+    unit = policy.rounding.unit
+    out = np.zeros((len(data), len(policy.pools)), dtype=np.int64)
+    problems = []
+    for j, pool in enumerate(policy.pools):
+        if pool.advance_total is None:
+            continue
+        if not pool.base_column:
+            problems.append(Problem(f"资金池「{pool.label}」有提前下达数但没有上年基数列（base_column）",
+                                    key=f"pools.{pool.id}.base_column"))
+            continue
+        base_units = data.columns[pool.base_column] / unit
+        out[:, j] = advance_amounts(base_units, int(round(pool.advance_total / unit)), data.codes)
+    if problems:
+        raise PolicyError(problems)
+    return out
+
+
+def next_year_advance(result: AllocationResult, advance_totals: dict[str, float]) -> np.ndarray:
+    """Next year's advance per region × pool: this year's allocation × (advance total / this year's total)."""
+    unit = result.unit
+    out = np.zeros_like(result.amounts)
+    for j, pool in enumerate(result.policy.pools):
+        if pool.id in advance_totals:
+            out[:, j] = advance_amounts(result.amounts[:, j], int(round(advance_totals[pool.id] / unit)),
+                                        result.codes)
+    return out
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    received: date
+    pass_on_by: date  # 30 days (预算法 art. 52) after receipt
+    next_advance_by: date  # central advance for next year: 31 October
+
+
+def deadlines(received: date, pass_on_days: int = 30) -> Deadlines:
+    """Dates that follow from the receipt of the money."""
+    return Deadlines(received, received + timedelta(days=pass_on_days), date(received.year, 10, 31))
+
+
+@dataclass(frozen=True)
+class Settlement:
+    full_year: AllocationResult  # the factor-method allocation for the whole year
+    advance: np.ndarray  # int units, regions × pools, already issued
+    rule: str  # claw_back | raise_to_advance
+    unconstrained_full_year: AllocationResult  # before raising anyone to its advance
+
+    @property
+    def to_issue(self) -> np.ndarray:
+        """Amount still to issue (此次下达), integer units; negative = to be clawed back (收回)."""
+        return self.full_year.amounts - self.advance
+
+    @property
+    def advance_exceeds(self) -> np.ndarray:
+        """Regions whose advance exceeds the full-year amount computed by the factor method (before any raise)."""
+        return self.advance.sum(axis=1) > self.unconstrained_full_year.amounts.sum(axis=1)
+
+    def table(self) -> pd.DataFrame:
+        """Per region and pool: 全年 | 提前下达 | 此次下达 (万元), then the totals and a note."""
+        r = self.full_year
+        frame = pd.DataFrame({"地区代码": r.codes, "地区名称": r.names})
+        for j, pool in enumerate(r.policy.pools):
+            frame[f"{pool.label}·全年"] = r.to_wan(r.amounts[:, j])
+            frame[f"{pool.label}·提前下达"] = r.to_wan(self.advance[:, j])
+            frame[f"{pool.label}·此次下达"] = r.to_wan(self.to_issue[:, j])
+        frame["合计·全年"] = r.to_wan(r.region_units)
+        frame["合计·提前下达"] = r.to_wan(self.advance.sum(axis=1))
+        frame["合计·此次下达"] = r.to_wan(self.to_issue.sum(axis=1))
+        frame["说明"] = self.notes()
+        return frame
+
+    def notes(self) -> list[str]:
+        """Per region: whether its advance exceeded the full-year amount, and any pool to claw back from."""
+        r = self.full_year
+        full = self.unconstrained_full_year.to_wan(self.unconstrained_full_year.region_units)
+        adv = r.to_wan(self.advance.sum(axis=1))
+        out = []
+        for i, exceeds in enumerate(self.advance_exceeds):
+            parts = []
+            if exceeds:
+                action = "全年数提高到提前下达数" if self.rule == RAISE_TO_ADVANCE else "收回差额"
+                parts.append(f"提前下达 {adv[i]} 万元超过因素法全年数 {full[i]} 万元，{action}")
+            for j, pool in enumerate(r.policy.pools):
+                if self.to_issue[i, j] < 0:
+                    parts.append(f"{pool.label}收回 {r.to_wan(-self.to_issue[i, j])} 万元")
+            out.append("；".join(parts))
+        return out
+
+
+def settle(policy: Policy, data: RegionData, advance: np.ndarray | None = None, rule: str | None = None,
+           method: str = "fast") -> Settlement:
+    """Full-year allocation minus the advance already issued, under the policy's rule for excess advances.
+
+    claw_back: keep the factor-method amounts; a negative 此次下达 is money to recover.
+    raise_to_advance: the region's full-year amount becomes at least its advance (a floor), the others
+    paying for it through the optimiser.
+    """
+    advance = advance_from_policy(policy, data) if advance is None else advance
+    rule = rule or (policy.settlement.advance_excess if policy.settlement else CLAW_BACK)
+    plain = allocate(policy, data, method)
+    if rule != RAISE_TO_ADVANCE or not (advance.sum(axis=1) > plain.region_units).any():
+        return Settlement(plain, advance, rule, plain)
+    pool_index = {p.id: j for j, p in enumerate(policy.pools)}
+    floors = {block.id: advance[:, [pool_index[p.id] for p in block.pools]].sum(axis=1) * policy.rounding.unit
+              for block in policy.blocks}
+    raised = allocate(policy, data, method, extra_floors=floors)
+    return Settlement(raised, advance, rule, plain)

@@ -1,0 +1,174 @@
+"""Two tiers: province → prefecture (市州) → county, and the direct-to-county mode to compare against.
+
+The province allocates to the prefectures from their counties' figures added up (省直管县 take part as
+prefecture-level recipients); each prefecture then splits what it received among its counties by the
+province's policy or its own, optionally keeping a share for 市本级. DOMAIN: prefectures pass the money
+on within 30 days and may add their own.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from allocator.dataset.columns import BY_ID
+from allocator.engine import AllocationResult, RegionData, allocate
+from allocator.errors import InfeasibleError
+from allocator.policy.load import policy_from_keyed
+from allocator.policy.model import Policy
+
+UPPER_SOURCE = "上级分配结果"
+WEIGHTED_KINDS = ("score", "percent", "coefficient")  # averaged, weighted by population; others add up
+
+
+def aggregate(counties: pd.DataFrame, parent_of: dict[str, str], parent_names: dict[str, str],
+              weight_column: str = "hukou_population") -> pd.DataFrame:
+    """Prefecture rows from county rows: counts and money add up; scores, percentages and coefficients
+    are averages weighted by `weight_column` (户籍人口); flags (0/1) become 1 if any county has them."""
+    frame = counties.copy()
+    frame["code"] = frame["code"].astype(str)
+    frame["_parent"] = frame["code"].map(parent_of)
+    numeric = [c for c in frame.columns if c not in ("code", "name", "_parent", "parent_code")
+               and pd.api.types.is_numeric_dtype(frame[c])]
+    weights = frame[weight_column] if weight_column in frame.columns else pd.Series(1.0, index=frame.index)
+    rows = []
+    for parent, group in frame.groupby("_parent", sort=True):
+        row = {"code": parent, "name": parent_names.get(parent, parent)}
+        w = weights.loc[group.index]
+        for col in numeric:
+            kind = BY_ID[col].kind if col in BY_ID else "count"
+            if kind in WEIGHTED_KINDS and w.sum() > 0:
+                row[col] = float((group[col] * w).sum() / w.sum())
+            elif _is_flag(frame[col]):
+                row[col] = float(group[col].max())
+            else:
+                row[col] = float(group[col].sum())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _is_flag(series: pd.Series) -> bool:
+    values = series.dropna().unique()
+    return len(values) <= 2 and set(values) <= {0, 1}
+
+
+def with_pool_totals(policy: Policy, totals: dict[str, float], title: str | None = None) -> Policy:
+    """The same policy with new pool totals (万元); pools given 0 are dropped. Source: 上级分配结果."""
+    keyed = copy.deepcopy(policy.raw)
+    for pool_id in list(keyed["pools"]):
+        amount = totals.get(pool_id, 0.0)
+        if amount <= 0:
+            del keyed["pools"][pool_id]
+        else:
+            old = keyed["pools"][pool_id]["total"]
+            keyed["pools"][pool_id]["total"] = {**old, "value": amount, "unit": "万元", "source": UPPER_SOURCE}
+            keyed["pools"][pool_id].pop("advance_total", None)
+    if title:
+        keyed["policy"]["title"] = title
+    return policy_from_keyed(keyed)
+
+
+@dataclass(frozen=True)
+class TwoTierResult:
+    top: AllocationResult  # province → prefectures (and 省直管县)
+    lower: dict[str, AllocationResult]  # prefecture code → its county allocation
+    city_units: dict[str, np.ndarray]  # prefecture code → units kept for 市本级, per pool
+    parent_of: dict[str, str]
+    notes: list[str] = field(default_factory=list)
+
+    def county_table(self) -> pd.DataFrame:
+        """Every final recipient: counties (via their prefecture or directly) and 市本级, per pool, 万元."""
+        pools = self.top.policy.pools
+        rows = []
+        top = self.top.table().set_index("code")
+        for code in self.top.codes:
+            if code in self.lower:
+                lower = self.lower[code]
+                for _, r in lower.table().iterrows():
+                    rows.append({"code": r["code"], "name": r["name"], "parent_code": code,
+                                 "path": "经市州", **{p.id: r.get(p.id, 0) for p in pools}})
+                city = self.city_units.get(code)
+                if city is not None and city.sum() > 0:
+                    rows.append({"code": code, "name": f"{top.loc[code, 'name']}本级", "parent_code": code,
+                                 "path": "市本级", **dict(zip([p.id for p in pools], self.top.to_wan(city)))})
+            else:
+                rows.append({"code": code, "name": top.loc[code, "name"], "parent_code": code,
+                             "path": "省直管", **{p.id: top.loc[code, p.id] for p in pools}})
+        frame = pd.DataFrame(rows).fillna(0)
+        frame["total"] = frame[[p.id for p in pools]].sum(axis=1)
+        return frame
+
+
+def allocate_two_tier(policy: Policy, counties: pd.DataFrame, parent_of: dict[str, str],
+                      parent_names: dict[str, str], direct: tuple[str, ...] = (),
+                      county_policies: dict[str, Policy] | None = None, city_share: float = 0.0,
+                      relax_infeasible: bool = False, method: str = "fast") -> TwoTierResult:
+    """Province → prefectures (aggregated county figures; `direct` counties as their own recipients) →
+    counties. `county_policies` lets a prefecture use its own policy; `city_share` (share of 1) of each
+    prefecture's amount per pool stays with 市本级 (rounded down to the unit). If a prefecture's floors
+    and caps cannot hold on what it received, `relax_infeasible` splits it without them (and says so);
+    otherwise the explained InfeasibleError is raised, naming the prefecture."""
+    counties = counties.assign(code=counties["code"].astype(str))
+    is_direct = counties["code"].isin(direct)
+    top_rows = pd.concat([aggregate(counties[~is_direct], parent_of, parent_names), counties[is_direct]],
+                         ignore_index=True).drop(columns=["parent_code"], errors="ignore")
+    top = allocate(lift_eligibility(policy, parent_of), top_rows, method)
+    unit = policy.rounding.unit
+    lower, city_units, notes = {}, {}, []
+    for i, code in enumerate(top.codes):
+        if code in direct:
+            continue
+        units = top.amounts[i]
+        kept = np.floor(units * city_share).astype(np.int64)
+        city_units[code] = kept
+        own = (county_policies or {}).get(code, policy)
+        totals = {p.id: float((units[j] - kept[j]) * unit) for j, p in enumerate(policy.pools)}
+        sub_policy = with_pool_totals(own, totals, title=f"{top.names[i]}：{own.title}")
+        members = counties[(counties["code"].map(parent_of) == code) & ~is_direct]
+        data = RegionData.from_frame(members.drop(columns=["parent_code"], errors="ignore"))
+        try:
+            lower[code] = allocate(sub_policy, data, method)
+        except InfeasibleError as exc:
+            if not relax_infeasible:
+                raise InfeasibleError([_named(r, top.names[i]) for r in exc.reasons]) from None
+            lower[code] = allocate(_without_constraints(sub_policy), data, method)
+            notes.append(f"{top.names[i]}：保底/封顶在本市分配额内无法同时满足，已不设约束分配（{exc.reasons[0].message}）")
+    return TwoTierResult(top, lower, city_units, dict(parent_of), notes)
+
+
+def lift_eligibility(policy: Policy, parent_of: dict[str, str]) -> Policy:
+    """At the prefecture tier a prefecture is eligible for a special pool when any of its counties is."""
+    keyed = copy.deepcopy(policy.raw)
+    changed = False
+    for pool in keyed.get("pools", {}).values():
+        listed = pool.get("eligible_regions")
+        if listed:
+            pool["eligible_regions"] = sorted(set(map(str, listed)) | {parent_of[c] for c in listed if c in parent_of})
+            changed = True
+    return policy_from_keyed(keyed) if changed else policy
+
+
+def _named(reason, prefecture: str):
+    reason.message = f"{prefecture}向所属县分配时：{reason.message}"
+    return reason
+
+
+def _without_constraints(policy: Policy) -> Policy:
+    keyed = copy.deepcopy(policy.raw)
+    constraints = keyed.get("constraints", {})
+    for key in ("floor_share_of_base", "cap_share_of_base", "floor_minimum", "overrides"):
+        constraints.pop(key, None)
+    return policy_from_keyed(keyed)
+
+
+def compare_paths(two_tier: TwoTierResult, direct: AllocationResult) -> pd.DataFrame:
+    """Per county: the amount by the two-tier path and directly, and how much the path changes it."""
+    tiered = two_tier.county_table()
+    tiered = tiered[tiered["path"] != "市本级"][["code", "name", "path", "total"]]
+    straight = direct.table()[["code", "total"]].rename(columns={"total": "direct_total"})
+    frame = tiered.merge(straight, on="code", how="outer")
+    frame["difference"] = frame["total"] - frame["direct_total"]
+    frame["difference_share"] = frame["difference"] / frame["direct_total"]
+    return frame.rename(columns={"total": "two_tier_total"})
