@@ -1,0 +1,62 @@
+from datetime import date
+
+import numpy as np
+
+from allocator.funds import advance_amounts, advance_from_policy, deadlines, next_year_advance, settle
+from allocator.engine import allocate
+
+
+def test_the_advance_is_last_years_allocation_scaled_to_the_advance_total_with_an_exact_total(policy, data):
+    advance = advance_from_policy(policy, data)
+    # central: bases 200,190,150,170,140,100 (Σ 950) scaled to 900
+    quotas = np.array([200, 190, 150, 170, 140, 100]) * 900 / 950
+    assert advance[:, 0].sum() == 900
+    assert (np.abs(advance[:, 0] - quotas) < 1).all()
+    assert advance[:, 1:].sum() == 0  # no advance total for the other pools
+
+
+def test_amount_still_to_issue_is_full_year_minus_advance(policy, data):
+    s = settle(policy, data)
+    assert (s.to_issue == s.full_year.amounts - s.advance).all()
+    table = s.table()
+    assert (table["合计·全年"] - table["合计·提前下达"] == table["合计·此次下达"]).all()
+
+
+def _large_advance(policy, data):
+    """An advance that gives 甲区 far more than its factor-method amount."""
+    advance = np.zeros((len(data), len(policy.pools)), dtype=np.int64)
+    advance[:, 0] = advance_amounts(np.array([350, 100, 100, 100, 50, 50]), 900, data.codes)
+    return advance
+
+
+def test_claw_back_keeps_the_factor_amounts_and_shows_the_money_to_recover(policy, data):
+    advance = _large_advance(policy, data)
+    s = settle(policy, data, advance=advance, rule="claw_back")
+    plain = allocate(policy, data)
+    assert (s.full_year.amounts == plain.amounts).all()
+    assert s.advance_exceeds[0] and s.to_issue[0].sum() < 0
+    assert "收回" in s.notes()[0]
+
+
+def test_raise_to_advance_lifts_the_region_to_its_advance_at_the_others_expense(policy, data):
+    advance = _large_advance(policy, data)
+    s = settle(policy, data, advance=advance, rule="raise_to_advance")
+    assert s.advance_exceeds[0]
+    shared = s.full_year.amounts[:, :2].sum(axis=1)
+    assert shared[0] >= advance[0].sum()  # the floor holds on the region total
+    assert s.full_year.pool_units.tolist() == [1000, 203, 301]  # every pool still exact
+    plain = settle(policy, data, advance=advance, rule="claw_back").full_year
+    assert (s.full_year.amounts[1:, :2].sum() < plain.amounts[1:, :2].sum())
+    assert "提高到提前下达数" in s.notes()[0]
+
+
+def test_next_years_advance_is_this_years_allocation_times_the_advance_ratio(policy, data):
+    result = allocate(policy, data)
+    nxt = next_year_advance(result, {"central": 700})
+    assert nxt[:, 0].sum() == 700 and nxt[:, 1:].sum() == 0
+
+
+def test_funds_are_passed_on_within_30_days_of_receipt(policy):
+    d = deadlines(date.fromisoformat(policy.settlement.received), policy.settlement.pass_on_days)
+    assert d.pass_on_by == date(2019, 7, 10)
+    assert d.next_advance_by == date(2019, 10, 31)
