@@ -46,7 +46,16 @@ FIGURES = (
     Column("hardship_coef", "财政困难程度系数", "系数", "coefficient", ("财政困难系数",)),
 )
 
-BY_ID: dict[str, Column] = {c.id: c for c in IDENTITY + FIGURES}
+# Public designations per county (data/sichuan/regions.csv), usable as eligibility columns.
+FLAGS = (
+    Column("former_poverty_county", "原贫困县", "", "flag", ("贫困县",)),
+    Column("deep_poverty_county", "深度贫困县", "", "flag", ("深度贫困县标识",)),
+    Column("sanzhou_county", "三州地区县", "", "flag", ("三州县",)),
+    Column("ethnic_autonomous_unit", "民族自治地方", "", "flag"),
+    Column("hardship_area_class", "艰苦边远地区类别", "类", "class", ("艰苦边远类别",)),
+)
+
+BY_ID: dict[str, Column] = {c.id: c for c in IDENTITY + FIGURES + FLAGS}
 
 
 def column_label(column_id: str) -> str:

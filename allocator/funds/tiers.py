@@ -41,7 +41,7 @@ def aggregate(counties: pd.DataFrame, parent_of: dict[str, str], parent_names: d
             kind = BY_ID[col].kind if col in BY_ID else "count"
             if kind in WEIGHTED_KINDS and w.sum() > 0:
                 row[col] = float((group[col] * w).sum() / w.sum())
-            elif _is_flag(frame[col]):
+            elif kind in ("flag", "class") or _is_flag(frame[col]):
                 row[col] = float(group[col].max())
             else:
                 row[col] = float(group[col].sum())
