@@ -60,6 +60,9 @@ BY_ID: dict[str, Column] = {c.id: c for c in IDENTITY + FIGURES + FLAGS}
 
 def column_label(column_id: str) -> str:
     """Chinese header for a column id; last-year allocation columns `base_<pool>` read 上年分配."""
+    if "@" in column_id:  # a column added up over the regions eligible for one pool (two tiers)
+        column, pool = column_id.split("@", 1)
+        return f"{column_label(column)}·仅{pool}资格地区"
     if column_id in BY_ID:
         return BY_ID[column_id].header
     if column_id.startswith("base_"):

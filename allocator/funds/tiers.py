@@ -114,7 +114,9 @@ def allocate_two_tier(policy: Policy, counties: pd.DataFrame, parent_of: dict[st
     is_direct = counties["code"].isin(direct)
     top_rows = pd.concat([aggregate(counties[~is_direct], parent_of, parent_names), counties[is_direct]],
                          ignore_index=True).drop(columns=["parent_code"], errors="ignore")
-    top = allocate(lift_eligibility(policy, parent_of), top_rows, method)
+    top_policy, top_rows = eligible_only_figures(lift_eligibility(policy, parent_of), policy, counties,
+                                                 top_rows, parent_of, parent_names, is_direct)
+    top = allocate(top_policy, top_rows, method)
     unit = policy.rounding.unit
     lower, city_units, notes = {}, {}, []
     for i, code in enumerate(top.codes):
@@ -148,6 +150,58 @@ def lift_eligibility(policy: Policy, parent_of: dict[str, str]) -> Policy:
             pool["eligible_regions"] = sorted(set(map(str, listed)) | {parent_of[c] for c in listed if c in parent_of})
             changed = True
     return policy_from_keyed(keyed) if changed else policy
+
+
+def eligible_only_figures(top_policy: Policy, policy: Policy, counties: pd.DataFrame, top_rows: pd.DataFrame,
+                          parent_of: dict[str, str], parent_names: dict[str, str], is_direct: pd.Series
+                          ) -> tuple[Policy, pd.DataFrame]:
+    """At the prefecture tier, a pool that only eligible counties receive (e.g. the deep-poverty pool)
+    must be shared among prefectures by the figures of their *eligible* counties, not of all counties.
+
+    For each such pool, its formula columns are added up over eligible counties only, as columns named
+    `<column>@<pool>`, and the pool's factors and corrections are pointed at them.
+    """
+    keyed = copy.deepcopy(top_policy.raw)
+    rows = top_rows.copy()
+    changed = False
+    for block in policy.blocks:
+        if block.eligible_column is None and block.eligible_regions is None:
+            continue
+        pool = block.pools[0]
+        eligible = pd.Series(True, index=counties.index)
+        if block.eligible_column:
+            eligible &= counties[block.eligible_column].fillna(0) != 0
+        if block.eligible_regions is not None:
+            eligible &= counties["code"].isin(block.eligible_regions)
+        columns = list(dict.fromkeys(c for part in (*block.factors, *block.corrections) for c in part.columns))
+        renamed = {c: f"{c}@{pool.id}" for c in columns}
+        prefectures = aggregate(counties[eligible & ~is_direct][["code", *columns]], parent_of, parent_names)
+        direct = counties[eligible & is_direct][["code", *columns]]
+        extra = pd.concat([prefectures.drop(columns=["name"]), direct], ignore_index=True).rename(columns=renamed)
+        rows = rows.merge(extra, on="code", how="left")
+        rows[list(renamed.values())] = rows[list(renamed.values())].fillna(0.0)
+        own = keyed["pools"][pool.id]
+        if "factors" not in own:  # shares the policy's formula: give it its own copy to re-point
+            own["factors"] = copy.deepcopy(keyed.get("factors", {}))
+            own["corrections"] = copy.deepcopy(keyed.get("corrections", {}))
+            if "constraints" in keyed:
+                own.setdefault("constraints", copy.deepcopy(keyed["constraints"]))
+        _point_at(own, renamed)
+        changed = True
+    return (policy_from_keyed(keyed) if changed else top_policy), rows
+
+
+def _point_at(pool: dict, renamed: dict[str, str]) -> None:
+    """Re-point a keyed pool's factor components, denominators and correction columns at renamed columns."""
+    for factor in pool.get("factors", {}).values():
+        factor["components"] = {renamed.get(k, k): {**c, "column": renamed.get(c["column"], c["column"])}
+                                for k, c in factor["components"].items()}
+        if factor.get("denominator"):
+            factor["denominator"] = renamed.get(factor["denominator"], factor["denominator"])
+    for correction in pool.get("corrections", {}).values():
+        for key in ("column", "numerator", "denominator"):
+            if correction.get(key):
+                correction[key] = renamed.get(correction[key], correction[key])
 
 
 def _named(reason, prefecture: str):

@@ -153,3 +153,16 @@ def test_province_to_prefecture_to_county_adds_up_on_the_2019_preset(figures):
     table = two_tier.county_table()
     for pool in policy.pools:
         assert table[pool.id].sum() == pool.total
+
+
+def test_at_the_prefecture_tier_the_deep_poverty_pool_counts_only_eligible_counties(figures):
+    """The deep-poverty formula is linear in raw counts, so each prefecture's share by its eligible
+    counties' figures equals the sum of what those counties get directly (up to rounding)."""
+    policy = load_policy(POLICIES / "sichuan-2019.toml")
+    parent_of, names = parent_map()
+    top = allocate_two_tier(policy, figures[2019], parent_of, names).top.table().set_index("code")
+    direct = allocate(policy, figures[2019]).table()
+    by_prefecture = direct.groupby(direct["code"].map(parent_of))["deep_poverty"].sum()
+    for code, amount in by_prefecture.items():
+        assert abs(top.loc[code, "deep_poverty"] - amount) <= 2, code
+    assert top.loc["511100", "deep_poverty"] == pytest.approx(by_prefecture["511100"], abs=2)  # 乐山: 3 of 11 counties
