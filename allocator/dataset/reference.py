@@ -62,6 +62,15 @@ def load_census() -> pd.DataFrame:
         columns={"adcode": "code"})
 
 
+def demo_note(path) -> str | None:
+    """The label to print with a result when its data are the embedded demo figures, else None."""
+    try:
+        demo = Path(path).resolve().parent == SICHUAN_DIR.resolve() and Path(path).stem.startswith("figures_")
+    except (OSError, TypeError):
+        return None
+    return f"注：县级因素数据为{DEMO_LABEL}（按公开数据校准生成，非官方统计）" if demo else None
+
+
 def figures_path(year: int) -> Path:
     return SICHUAN_DIR / f"figures_{year}.csv"
 

@@ -25,22 +25,27 @@ def result_frame(result: AllocationResult) -> pd.DataFrame:
     return pd.concat([table, trace], axis=1).rename(columns=result.column_labels())
 
 
-def write_csv(result: AllocationResult, path: str | Path) -> None:
-    """UTF-8 with BOM so spreadsheet software opens the Chinese headers correctly."""
-    result_frame(result).to_csv(path, index=False, encoding="utf-8-sig")
+def write_csv(result: AllocationResult, path: str | Path, note: str | None = None) -> None:
+    """UTF-8 with BOM so spreadsheet software opens the Chinese headers correctly. A `note` (e.g.
+    示例数据) becomes a last column 数据说明 on every row, so it travels with any row copied out."""
+    frame = result_frame(result)
+    if note:
+        frame["数据说明"] = note
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
 
 
-def write_xlsx(result: AllocationResult, path: str | Path) -> None:
-    """Workbook: 分配表 (official layout, 合计 first), 测算过程 (trace), 政策参数, 运行信息."""
+def write_xlsx(result: AllocationResult, path: str | Path, note: str | None = None) -> None:
+    """Workbook: 分配表 (official layout, 合计 first), 测算过程 (trace), 政策参数, 运行信息.
+    A `note` (e.g. 示例数据) is written under the title."""
     wb = Workbook()
-    _allocation_sheet(wb.active, result)
+    _allocation_sheet(wb.active, result, note)
     _frame_sheet(wb.create_sheet("测算过程"), result_frame(result))
     _frame_sheet(wb.create_sheet("政策参数"), parameters_frame(result))
     _frame_sheet(wb.create_sheet("运行信息"), run_info_frame(result))
     wb.save(path)
 
 
-def _allocation_sheet(ws, result: AllocationResult) -> None:
+def _allocation_sheet(ws, result: AllocationResult, note: str | None = None) -> None:
     policy = result.policy
     ws.title = "分配表"
     table = result.table().rename(columns=result.column_labels())
@@ -49,7 +54,7 @@ def _allocation_sheet(ws, result: AllocationResult) -> None:
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=n_cols)
     ws["A1"].font = Font(bold=True, size=14)
     ws["A1"].alignment = Alignment(horizontal="center")
-    ws.append([""] * (n_cols - 1) + ["单位：万元"])
+    ws.append([note or ""] + [""] * (n_cols - 2) + ["单位：万元"])
     ws.append(list(table.columns))
     totals = ["", "合计"] + [v.item() for v in result.to_wan(result.pool_units)] + [
         result.to_wan(result.region_units.sum()).item()]
@@ -104,12 +109,12 @@ def run_info_frame(result: AllocationResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["项目", "内容"])
 
 
-def write_result(result: AllocationResult, path: str | Path) -> None:
+def write_result(result: AllocationResult, path: str | Path, note: str | None = None) -> None:
     """Write by suffix: .csv or .xlsx."""
     suffix = Path(path).suffix.lower()
     if suffix == ".csv":
-        write_csv(result, path)
+        write_csv(result, path, note)
     elif suffix == ".xlsx":
-        write_xlsx(result, path)
+        write_xlsx(result, path, note)
     else:
         raise ValueError(f"不支持的输出格式「{suffix}」：请用 .csv 或 .xlsx")

@@ -1,0 +1,178 @@
+"""Workbooks for the money as it moves: settlement (全年 | 提前下达 | 此次下达), two tiers, and the
+区域绩效目标表 issued with the money. Layout follows the published notices (DOMAIN: title, 单位：万元 at
+the top right, 合计 row first, regions in code order, blank cells rather than 0, two-level headers).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+
+from allocator.export.tables import _frame_sheet, _is_zero, _plain, parameters_frame, run_info_frame
+from allocator.funds.advance import Settlement, deadlines
+from allocator.funds.targets import RegionTargets, targets_frame
+from allocator.funds.tiers import TwoTierResult
+
+THIN = Side(style="thin")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+TIMING = ("全年", "提前下达", "此次下达")
+
+
+def write_settlement_xlsx(settlement: Settlement, path: str | Path, note: str | None = None) -> None:
+    """分配表 with a two-level header (资金池 × 全年/提前下达/此次下达), 说明 (excess advances, deadlines),
+    政策参数 and 运行信息. A negative 此次下达 is money to claw back (收回)."""
+    result = settlement.full_year
+    policy = result.policy
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "分配表"
+    groups = [p.label for p in policy.pools] + ["合计"]
+    n_cols = 2 + 3 * len(groups)
+    _title(ws, policy.title, n_cols, note)
+    ws.append(["地区代码", "地区名称"] + [g for g in groups for _ in TIMING])
+    ws.append(["", ""] + [t for _ in groups for t in TIMING])
+    header_row = ws.max_row - 1
+    for k in range(len(groups)):
+        col = 3 + 3 * k
+        ws.merge_cells(start_row=header_row, start_column=col, end_row=header_row, end_column=col + 2)
+    for col in (1, 2):
+        ws.merge_cells(start_row=header_row, start_column=col, end_row=header_row + 1, end_column=col)
+    table = settlement.table()
+    value_columns = [c for c in table.columns if c not in ("地区代码", "地区名称", "说明")]
+    totals = table[value_columns].sum()
+    ws.append(["", "合计"] + [_plain(totals[c]) for c in value_columns])
+    for row in table[["地区代码", "地区名称", *value_columns]].itertuples(index=False):
+        ws.append([None if _is_zero(v) else _plain(v) for v in row])
+    _format_numbers(ws, header_row + 2, 3, policy.rounding.decimals)
+    _bold_rows(ws, header_row, header_row + 2)
+    _box(ws, header_row)
+    _widths(ws, [10, 14] + [12] * (n_cols - 2))
+    ws.freeze_panes = ws.cell(row=header_row + 2, column=3)
+    _frame_sheet(wb.create_sheet("说明"), settlement_notes_frame(settlement))
+    _frame_sheet(wb.create_sheet("政策参数"), parameters_frame(result))
+    _frame_sheet(wb.create_sheet("运行信息"), run_info_frame(result))
+    wb.save(path)
+
+
+def settlement_notes_frame(settlement: Settlement) -> pd.DataFrame:
+    """Regions whose advance exceeds the full-year amount or that must return money, and the deadlines."""
+    result = settlement.full_year
+    rows = [(c, n, note) for c, n, note in zip(result.codes, result.names, settlement.notes()) if note]
+    policy = result.policy
+    if policy.settlement and policy.settlement.received:
+        from datetime import date
+
+        d = deadlines(date.fromisoformat(policy.settlement.received), int(policy.settlement.pass_on_days))
+        rows.append(("", "资金到达日期", d.received.isoformat()))
+        rows.append(("", "转下达截止日期", f"{d.pass_on_by.isoformat()}（收到后 {policy.settlement.pass_on_days:g} 日内，预算法第五十二条）"))
+    rule = "收回差额" if settlement.rule == "claw_back" else "全年数提高到提前下达数，差额由其他地区按比例分担"
+    rows.append(("", "提前下达超过全年数时的处理", rule))
+    return pd.DataFrame(rows, columns=["地区代码", "地区名称", "说明"])
+
+
+def write_two_tier_xlsx(two_tier: TwoTierResult, path: str | Path, comparison: pd.DataFrame | None = None,
+                        note: str | None = None) -> None:
+    """市州分配表 (province → prefectures), 县级分配表 (every final recipient with its path), the notes,
+    and, when given, 路径比较 (two tiers vs direct-to-county, per county)."""
+    top = two_tier.top
+    pools = top.policy.pools
+    wb = Workbook()
+    _amount_sheet(wb.active, "市州分配表", f"{top.policy.title}（市州）", top.table(), pools, top.policy, note)
+    counties = two_tier.county_table()
+    _amount_sheet(wb.create_sheet(), "县级分配表", f"{top.policy.title}（县级）", counties, pools, top.policy, note,
+                  extra=("parent_code", "path"))
+    if comparison is not None:
+        labels = {"code": "地区代码", "name": "地区名称", "path": "分配路径", "two_tier_total": "经市州分配(万元)",
+                  "direct_total": "直接分配到县(万元)", "difference": "差额(万元)", "difference_share": "差额占比"}
+        _frame_sheet(wb.create_sheet("路径比较"), comparison.rename(columns=labels))
+    if two_tier.notes:
+        _frame_sheet(wb.create_sheet("说明"), pd.DataFrame({"说明": two_tier.notes}))
+    wb.save(path)
+
+
+def write_targets_xlsx(tables: list[RegionTargets], path: str | Path, title: str,
+                       note: str | None = None) -> None:
+    """区域绩效目标表: one boxed block per region (资金情况, 年度总体目标, the indicator grid), then
+    all regions in one long table for review."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "区域绩效目标表"
+    _title(ws, title, 4, note)
+    for t in tables:
+        start = ws.max_row + 2
+        ws.cell(row=start, column=1, value=f"{t.code} {t.name}").font = Font(bold=True)
+        ws.append(["资金情况（万元）", "资金总额", "其中：中央补助", "地方资金"])
+        ws.append(["", _plain(t.total), _plain(t.central), _plain(t.local)])
+        ws.append(["年度总体目标", t.goal])
+        ws.merge_cells(start_row=ws.max_row, start_column=2, end_row=ws.max_row, end_column=4)
+        ws.cell(row=ws.max_row, column=2).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[ws.max_row].height = 45
+        ws.append(["一级指标", "二级指标", "三级指标", "指标值"])
+        _bold_rows(ws, ws.max_row, ws.max_row + 1)
+        for row in t.indicators.itertuples(index=False):
+            ws.append(list(row))
+        for row in ws.iter_rows(min_row=start + 1, max_row=ws.max_row, max_col=4):
+            for cell in row:
+                cell.border = BOX
+    _widths(ws, [18, 16, 36, 22])
+    _frame_sheet(wb.create_sheet("汇总"), targets_frame(tables))
+    wb.save(path)
+
+
+def _amount_sheet(ws, sheet_title: str, title: str, table: pd.DataFrame, pools, policy, note,
+                  extra: tuple[str, ...] = ()) -> None:
+    ws.title = sheet_title
+    labels = {"code": "地区代码", "name": "地区名称", "parent_code": "所属市州", "path": "分配路径",
+              **{p.id: f"{p.label}" for p in pools}, "total": "合计"}
+    columns = ["code", "name", *extra, *[p.id for p in pools], "total"]
+    n_cols = len(columns)
+    _title(ws, title, n_cols, note)
+    ws.append([labels[c] for c in columns])
+    header_row = ws.max_row
+    first_amount = 3 + len(extra)
+    sums = table[[p.id for p in pools] + ["total"]].sum()
+    ws.append(["", "合计"] + [""] * len(extra) + [_plain(sums[c]) for c in [p.id for p in pools] + ["total"]])
+    for row in table[columns].itertuples(index=False):
+        ws.append([None if _is_zero(v) else _plain(v) for v in row])
+    _format_numbers(ws, header_row + 1, first_amount, policy.rounding.decimals)
+    _bold_rows(ws, header_row, header_row + 2)
+    _box(ws, header_row)
+    _widths(ws, [10, 16] + [10] * len(extra) + [14] * (len(pools) + 1))
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=3)
+
+
+def _title(ws, title: str, n_cols: int, note: str | None) -> None:
+    ws.append([title])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(n_cols, 1))
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["A1"].alignment = Alignment(horizontal="center")
+    ws.append([note or ""] + [""] * (n_cols - 2) + ["单位：万元"])
+
+
+def _format_numbers(ws, first_row: int, first_col: int, decimals: int) -> None:
+    fmt = "#,##0" if decimals == 0 else "#,##0.00"
+    for row in ws.iter_rows(min_row=first_row, min_col=first_col):
+        for cell in row:
+            cell.number_format = fmt
+
+
+def _bold_rows(ws, first: int, stop: int) -> None:
+    for r in range(first, stop):
+        for cell in ws[r]:
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+def _box(ws, first_row: int) -> None:
+    for row in ws.iter_rows(min_row=first_row, max_row=ws.max_row):
+        for cell in row:
+            cell.border = BOX
+
+
+def _widths(ws, widths: list[float]) -> None:
+    for i, w in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+
