@@ -33,11 +33,15 @@ def _greedy(frac, row_need, col_need) -> np.ndarray:
     up = np.zeros(frac.shape, dtype=np.int64)
     rows, cols = np.nonzero(frac > 0)
     order = np.lexsort((cols, rows, -frac[rows, cols]))
-    for i, j in zip(rows[order], cols[order]):
-        if row_need[i] > 0 and col_need[j] > 0:
-            up[i, j] = 1
-            row_need[i] -= 1
-            col_need[j] -= 1
+    row_left, col_left = row_need.tolist(), col_need.tolist()  # plain lists: a fast scalar loop
+    chosen_rows, chosen_cols = [], []
+    for i, j in zip(rows[order].tolist(), cols[order].tolist()):
+        if row_left[i] > 0 and col_left[j] > 0:
+            chosen_rows.append(i)
+            chosen_cols.append(j)
+            row_left[i] -= 1
+            col_left[j] -= 1
+    up[chosen_rows, chosen_cols] = 1
     return up
 
 
@@ -60,23 +64,33 @@ def _repair(frac, up, row_need, col_need) -> None:
 def _augmenting_path(frac, up, row_short, j0: int):
     """BFS from column j0 to a row still short of units, alternating unused and used cells.
 
+    Columns (pools) are few and rows (regions) many, so each column visit is one vectorised step.
     Returns (the row that gains a unit, [(row, column, +1 | -1), …]) or None.
     """
+    unused = (frac > 0) & (up == 0)
+    used = up == 1
+    row_seen = np.zeros(up.shape[0], dtype=bool)
     reached_row_by: dict[int, int] = {}  # row -> column whose unused cell reached it
     reached_col_from = {j0: -1}  # column -> row whose used cell was given up to reach it
     queue = deque([j0])
     while queue:
         j = queue.popleft()
-        for i in map(int, np.flatnonzero((frac[:, j] > 0) & (up[:, j] == 0))):
-            if i in reached_row_by:
-                continue
-            reached_row_by[i] = j
-            if row_short[i] > 0:
-                return i, _flips(i, reached_row_by, reached_col_from)
-            for j2 in map(int, np.flatnonzero(up[i] == 1)):
-                if j2 not in reached_col_from:
-                    reached_col_from[j2] = i
-                    queue.append(j2)
+        rows = np.flatnonzero(unused[:, j] & ~row_seen)
+        if rows.size == 0:
+            continue
+        row_seen[rows] = True
+        short = rows[row_short[rows] > 0]
+        if short.size:
+            end_row = int(short[0])
+            reached_row_by[end_row] = j
+            return end_row, _flips(end_row, reached_row_by, reached_col_from)
+        reach = used[rows]
+        for j2 in map(int, np.flatnonzero(reach.any(axis=0))):
+            if j2 not in reached_col_from:
+                parent = int(rows[np.argmax(reach[:, j2])])
+                reached_col_from[j2] = parent
+                reached_row_by[parent] = j
+                queue.append(j2)
     return None
 
 
