@@ -8,6 +8,7 @@ import pandas as pd
 import typer
 
 from allocator.engine import RegionData, allocate, check_for_policy
+from allocator.dataset.reference import demo_note
 from allocator.engine.inputs import read_table
 from allocator.errors import InfeasibleError, InputError
 from allocator.export import write_result
@@ -22,6 +23,7 @@ DataOption = Annotated[Optional[Path], typer.Option("--data", "-d", help="地区
 
 
 def _load(policy_path: Path, data_path: Path | None, objective: str | None = None):
+    """Policy, validated region data, and the 示例数据 note when the data are the embedded demo figures."""
     policy = load_policy(policy_path)
     if objective:
         policy = apply_overrides(policy, {"constraints.objective": objective})
@@ -30,7 +32,7 @@ def _load(policy_path: Path, data_path: Path | None, objective: str | None = Non
         raise InputError(["政策文件未指定数据（policy.dataset），请用 --data 给出地区数据文件"])
     data = RegionData.from_frame(read_table(path))
     check_for_policy(policy, data)
-    return policy, data
+    return policy, data, demo_note(path)
 
 
 def _fail(exc: Exception) -> None:
@@ -48,10 +50,11 @@ def run(
 ) -> None:
     """按政策文件分配资金，打印汇总表，并可写出 .csv/.xlsx。"""
     try:
-        pol, region_data = _load(policy, data, objective)
+        pol, region_data, note = _load(policy, data, objective)
         result = allocate(pol, region_data, method=method)
     except (InputError, InfeasibleError) as exc:
         _fail(exc)
+    _echo_note(note)
     typer.echo(result.summary())
     table = result.table().rename(columns=result.column_labels())
     table["约束情况"] = result.binding
@@ -59,7 +62,7 @@ def run(
         typer.echo(table.to_string(index=False))
     if out:
         try:
-            write_result(result, out)
+            write_result(result, out, note)
         except ValueError as exc:
             _fail(exc)
         typer.echo(f"已写出：{out}")
@@ -69,12 +72,126 @@ def run(
 def validate(policy: PolicyOption, data: DataOption = None) -> None:
     """检查政策文件与数据，列出全部问题；无误时打印参数清单。"""
     try:
-        pol, region_data = _load(policy, data)
+        pol, region_data, _ = _load(policy, data)
     except InputError as exc:
         _fail(exc)
     typer.echo(f"政策文件与数据检查通过：{pol.title}（{len(region_data)} 个地区，{len(pol.parameters)} 个参数）")
     for p in pol.parameters:
         typer.echo(f"  {p.path} = {p.value:g} {p.unit}（来源：{p.source}）")
+
+
+def _parents(data_path: Path | None, policy) -> tuple[dict[str, str], dict[str, str]]:
+    """County → prefecture links: the data's parent_code column if it has one, else the Sichuan list."""
+    from allocator.dataset.reference import parent_map
+
+    path = data_path or policy.dataset
+    frame = read_table(path)
+    if "parent_code" in frame.columns:
+        parent_of = dict(zip(frame["code"].astype(str), frame["parent_code"].astype(str)))
+        _, names = parent_map()
+        return parent_of, {p: names.get(p, p) for p in set(parent_of.values())}
+    return parent_map()
+
+
+@app.command()
+def settle(
+    policy: PolicyOption,
+    data: DataOption = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="输出 .xlsx")] = None,
+    rule: Annotated[Optional[str], typer.Option(help="提前下达超过全年数时：claw_back（收回）或 raise_to_advance（提高到提前下达数）；默认按政策文件")] = None,
+) -> None:
+    """正式分配与清算：全年数、提前下达数、此次下达数（提前下达 = 上年分配 × 提前下达总额 / 上年总额）。"""
+    from allocator.export.funds import settlement_notes_frame, write_settlement_xlsx
+    from allocator.funds import settle as settle_funds
+
+    try:
+        pol, region_data, note = _load(policy, data)
+        settlement = settle_funds(pol, region_data, rule=rule)
+    except (InputError, InfeasibleError) as exc:
+        _fail(exc)
+    _echo_note(note)
+    typer.echo(settlement.full_year.summary())
+    table = settlement.table()
+    _echo_frame(table[["地区代码", "地区名称", "合计·全年", "合计·提前下达", "合计·此次下达", "说明"]])
+    for row in settlement_notes_frame(settlement).itertuples(index=False):
+        typer.echo(f"{row[1]}：{row[2]}" if not row[0] else f"{row[0]} {row[1]}：{row[2]}")
+    if out:
+        write_settlement_xlsx(settlement, out, note)
+        typer.echo(f"已写出：{out}")
+
+
+@app.command()
+def tiers(
+    policy: PolicyOption,
+    data: DataOption = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="输出 .xlsx")] = None,
+    city_share: Annotated[float, typer.Option("--city-share", help="市本级留用比例（%），按资金池向下取整")] = 0.0,
+    direct: Annotated[Optional[str], typer.Option(help="省直管县代码，逗号分隔（作为市州级分配对象）")] = None,
+    relax: Annotated[bool, typer.Option(help="市州内保底/封顶无法满足时不设约束分配并注明（否则报错）")] = False,
+) -> None:
+    """两级分配：省→市州（按所辖县数据汇总）→县，并与直接分配到县比较每个县的差额。"""
+    from allocator.export.funds import write_two_tier_xlsx
+    from allocator.funds import allocate_two_tier, compare_paths
+
+    try:
+        pol, region_data, note = _load(policy, data)
+        counties = read_table(data or pol.dataset)
+        parent_of, names = _parents(data, pol)
+        codes = tuple(c.strip() for c in (direct or "").split(",") if c.strip())
+        two_tier = allocate_two_tier(pol, counties, parent_of, names, direct=codes,
+                                     city_share=city_share / 100, relax_infeasible=relax)
+        comparison = compare_paths(two_tier, allocate(pol, region_data))
+    except (InputError, InfeasibleError) as exc:
+        _fail(exc)
+    _echo_note(note)
+    typer.echo(two_tier.top.summary())
+    top = two_tier.top.table().rename(columns=two_tier.top.column_labels())
+    _echo_frame(top)
+    for line in two_tier.notes:
+        typer.echo(f"注意：{line}")
+    moved = comparison.dropna(subset=["difference"])
+    typer.echo(f"经市州分配与直接分配到县相比：{int((moved['difference'] != 0).sum())} 个县金额不同，"
+               f"差额绝对值合计 {moved['difference'].abs().sum():,.0f} 万元，最大 {moved['difference'].abs().max():,.0f} 万元")
+    if out:
+        write_two_tier_xlsx(two_tier, out, comparison, note)
+        typer.echo(f"已写出：{out}")
+
+
+@app.command()
+def targets(
+    policy: PolicyOption,
+    data: DataOption = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="输出 .xlsx")] = None,
+) -> None:
+    """区域绩效目标表：每个地区的资金情况、年度总体目标与绩效指标（随文下达）。"""
+    from allocator.export.funds import write_targets_xlsx
+    from allocator.funds import target_tables
+
+    try:
+        pol, region_data, note = _load(policy, data)
+        tables = target_tables(allocate(pol, region_data), region_data)
+    except (InputError, InfeasibleError) as exc:
+        _fail(exc)
+    _echo_note(note)
+    first = tables[0]
+    typer.echo(f"共 {len(tables)} 个地区的区域绩效目标表。示例：{first.code} {first.name}")
+    typer.echo(f"  资金 {first.total:g} 万元（中央 {first.central:g}，地方 {first.local:g}）")
+    typer.echo(f"  年度总体目标：{first.goal}")
+    _echo_frame(first.indicators)
+    if out:
+        title = f"{pol.year}年{pol.title.removeprefix(str(pol.year) + '年').removesuffix('分配表')}区域绩效目标表"
+        write_targets_xlsx(tables, out, title, note)
+        typer.echo(f"已写出：{out}")
+
+
+def _echo_note(note: str | None) -> None:
+    if note:
+        typer.echo(note)
+
+
+def _echo_frame(frame: pd.DataFrame) -> None:
+    with pd.option_context("display.max_rows", 500, "display.width", 200, "display.max_columns", 50):
+        typer.echo(frame.to_string(index=False))
 
 
 if __name__ == "__main__":

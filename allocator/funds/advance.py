@@ -8,6 +8,7 @@ central advance for next year is sent by 31 October.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -142,4 +143,41 @@ def settle(policy: Policy, data: RegionData, advance: np.ndarray | None = None, 
     floors = {block.id: advance[:, [pool_index[p.id] for p in block.pools]].sum(axis=1) * policy.rounding.unit
               for block in policy.blocks}
     raised = allocate(policy, data, method, extra_floors=floors)
-    return Settlement(raised, advance, rule, plain)
+    blocks = [[pool_index[p.id] for p in block.pools] for block in policy.blocks]
+    amounts = cover_pool_advances(raised.amounts, advance, blocks, raised.codes)
+    return Settlement(dataclasses.replace(raised, amounts=amounts), advance, rule, plain)
+
+
+def cover_pool_advances(amounts: np.ndarray, advance: np.ndarray, blocks: list[list[int]], codes) -> np.ndarray:
+    """Swap units between pools so that no cell falls below its advance, keeping every row and column total.
+
+    Raising a region's total to its advance total does not raise each pool's cell to that pool's
+    advance (pools split in proportion to their totals, advances in proportion to last year). Where
+    region i is short in pool a, it takes one unit of a from the region k with the largest surplus in
+    a (ties: lower code) and gives k one unit of a pool b in which i has a surplus — a 2×2 exchange
+    that changes no row or column total, within one block. Integer units in and out.
+    """
+    out = amounts.copy()
+    order = np.argsort(np.asarray(codes), kind="stable")
+    for cols in blocks:
+        if len(cols) < 2:
+            continue
+        for _ in range(int(np.maximum(advance[:, cols] - out[:, cols], 0).sum())):
+            short = np.argwhere(out[:, cols] < advance[:, cols])
+            if short.size == 0:
+                break
+            i, a = short[0][0], cols[short[0][1]]
+            surplus_i = out[i, cols] - advance[i, cols]
+            if surplus_i.max() <= 0:
+                break  # the region's total is below its advance: nothing to exchange within it
+            b = cols[int(np.argmax(surplus_i))]
+            surplus_a = (out[:, a] - advance[:, a]).astype(float)
+            surplus_a[i] = -np.inf
+            k = order[np.argmax(surplus_a[order])]
+            if surplus_a[k] <= 0:
+                break
+            out[i, a] += 1
+            out[i, b] -= 1
+            out[k, a] -= 1
+            out[k, b] += 1
+    return out

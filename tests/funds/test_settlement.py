@@ -60,3 +60,25 @@ def test_funds_are_passed_on_within_30_days_of_receipt(policy):
     d = deadlines(date.fromisoformat(policy.settlement.received), policy.settlement.pass_on_days)
     assert d.pass_on_by == date(2019, 7, 10)
     assert d.next_advance_by == date(2019, 10, 31)
+
+
+def test_raise_to_advance_leaves_no_pool_below_its_advance_in_a_raised_region(policy, data):
+    advance = np.zeros((len(data), len(policy.pools)), dtype=np.int64)
+    advance[:, 0] = advance_amounts(np.array([300, 100, 100, 100, 50, 50]), 900, data.codes)
+    advance[:, 1] = advance_amounts(np.array([60, 20, 20, 20, 10, 10]), 120, data.codes)  # another ratio
+    s = settle(policy, data, advance=advance, rule="raise_to_advance")
+    assert s.advance_exceeds[0]
+    assert (s.full_year.amounts[0] >= advance[0]).all()
+    assert s.full_year.pool_units.tolist() == [1000, 203, 301]
+    assert (s.full_year.region_units == s.full_year.trace["rounded"] + s.full_year.amounts[:, 2]).all()
+    assert "收回" not in s.notes()[0]
+
+
+def test_exchanging_units_between_pools_keeps_every_row_and_column_total():
+    from allocator.funds.advance import cover_pool_advances
+
+    amounts = np.array([[5, 5], [10, 0], [3, 7]])
+    advance = np.array([[7, 2], [4, 0], [0, 0]])
+    out = cover_pool_advances(amounts, advance, [[0, 1]], np.array(["1", "2", "3"]))
+    assert (out >= advance).all()
+    assert (out.sum(axis=0) == amounts.sum(axis=0)).all() and (out.sum(axis=1) == amounts.sum(axis=1)).all()

@@ -1,0 +1,58 @@
+"""`allocator settle | tiers | targets` on the embedded Sichuan presets, as a planner runs them."""
+from pathlib import Path
+
+import openpyxl
+from typer.testing import CliRunner
+
+from allocator.cli import app
+
+POLICIES = Path(__file__).resolve().parents[2] / "data" / "policies"
+runner = CliRunner()
+
+
+def test_settle_prints_the_regions_whose_advance_exceeds_and_writes_the_workbook(tmp_path):
+    out = tmp_path / "settle.xlsx"
+    result = runner.invoke(app, ["settle", "-p", str(POLICIES / "sichuan-2020.toml"), "--rule", "raise_to_advance",
+                                 "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "示例数据" in result.output and "转下达截止日期：2020-07-18" in result.output
+    assert "超过因素法全年数" in result.output
+    ws = openpyxl.load_workbook(out)["分配表"]
+    assert ws["B5"].value == "合计" and ws["C5"].value == 224_000
+
+
+def test_tiers_allocates_to_21_prefectures_and_compares_with_direct(tmp_path):
+    out = tmp_path / "tiers.xlsx"
+    result = runner.invoke(app, ["tiers", "-p", str(POLICIES / "sichuan-2019.toml"), "--city-share", "2",
+                                 "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "凉山彝族自治州" in result.output and "经市州分配与直接分配到县相比" in result.output
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[:3] == ["市州分配表", "县级分配表", "路径比较"]
+    assert wb["市州分配表"].max_row == 4 + 21
+
+
+def test_tiers_refuses_floors_a_prefecture_cannot_meet_unless_relaxed():
+    args = ["tiers", "-p", str(POLICIES / "sichuan-2020.toml"), "--city-share", "2"]
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 1 and "向所属县分配时" in refused.output
+    relaxed = runner.invoke(app, args + ["--relax"])
+    assert relaxed.exit_code == 0 and "已不设约束分配" in relaxed.output
+
+
+def test_targets_writes_a_target_table_for_every_county(tmp_path):
+    out = tmp_path / "targets.xlsx"
+    result = runner.invoke(app, ["targets", "-p", str(POLICIES / "sichuan-2020.toml"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "共 183 个地区" in result.output and "资助参保人数" in result.output
+    summary = openpyxl.load_workbook(out)["汇总"]
+    assert summary.max_row == 1 + 183 * 9
+
+
+def test_run_labels_the_demo_data(tmp_path):
+    out = tmp_path / "result.csv"
+    result = runner.invoke(app, ["run", "-p", str(POLICIES / "sichuan-2019.toml"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "示例数据" in result.output
+    text = out.read_text(encoding="utf-8-sig")
+    assert text.splitlines()[0].endswith("数据说明") and "示例数据" in text.splitlines()[1]
