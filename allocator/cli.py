@@ -19,7 +19,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="因素法资金分配模拟器（医疗救助补助资金）")
 
 PolicyOption = Annotated[Path, typer.Option("--policy", "-p", help="政策文件（TOML）")]
-DataOption = Annotated[Optional[Path], typer.Option("--data", "-d", help="地区数据（.csv/.xlsx），默认用政策文件指定的数据")]
+DataOption = Annotated[Optional[Path], typer.Option(
+    "--data", "-d", help="地区数据（.csv/.xlsx，或本地数据库中的 db:名称[@版本]），默认用政策文件指定的数据")]
 
 
 def _load(policy_path: Path, data_path: Path | None, objective: str | None = None):
@@ -30,9 +31,23 @@ def _load(policy_path: Path, data_path: Path | None, objective: str | None = Non
     path = data_path or policy.dataset
     if path is None:
         raise InputError(["政策文件未指定数据（policy.dataset），请用 --data 给出地区数据文件"])
-    data = RegionData.from_frame(read_table(path))
+    data = RegionData.from_frame(_read_data(path))
     check_for_policy(policy, data)
     return policy, data, demo_note(path)
+
+
+def _read_data(path) -> pd.DataFrame:
+    """A region table from a file, or from the local database as db:<name> or db:<name>@<version>."""
+    text = str(path)
+    if not text.startswith("db:"):
+        return read_table(path)
+    from allocator.dataset.store import DatasetStore
+
+    name, _, version = text[3:].partition("@")
+    try:
+        return DatasetStore().load(name, int(version) if version else None)
+    except KeyError as exc:
+        raise InputError([str(exc.args[0])]) from None
 
 
 def _fail(exc: Exception) -> None:
@@ -84,8 +99,7 @@ def _parents(data_path: Path | None, policy) -> tuple[dict[str, str], dict[str, 
     """County → prefecture links: the data's parent_code column if it has one, else the Sichuan list."""
     from allocator.dataset.reference import parent_map
 
-    path = data_path or policy.dataset
-    frame = read_table(path)
+    frame = _read_data(data_path or policy.dataset)
     if "parent_code" in frame.columns:
         parent_of = dict(zip(frame["code"].astype(str), frame["parent_code"].astype(str)))
         _, names = parent_map()
@@ -135,7 +149,7 @@ def tiers(
 
     try:
         pol, region_data, note = _load(policy, data)
-        counties = read_table(data or pol.dataset)
+        counties = _read_data(data or pol.dataset)
         parent_of, names = _parents(data, pol)
         codes = tuple(c.strip() for c in (direct or "").split(",") if c.strip())
         two_tier = allocate_two_tier(pol, counties, parent_of, names, direct=codes,
@@ -182,6 +196,86 @@ def targets(
         title = f"{pol.year}年{pol.title.removeprefix(str(pol.year) + '年').removesuffix('分配表')}区域绩效目标表"
         write_targets_xlsx(tables, out, title, note)
         typer.echo(f"已写出：{out}")
+
+
+LevelOption = Annotated[str, typer.Option("--level", help="county（183 个县）或 prefecture（21 个市州）")]
+
+
+def _regions(level: str) -> pd.DataFrame:
+    from allocator.dataset.reference import load_regions
+
+    if level not in ("county", "prefecture"):
+        _fail(InputError([f"--level 应为 county 或 prefecture，而不是「{level}」"]))
+    return load_regions(level)
+
+
+@app.command()
+def template(
+    out: Annotated[Path, typer.Option("--out", "-o", help="模板文件 .xlsx 或 .csv")],
+    level: LevelOption = "county",
+    policy: Annotated[Optional[Path], typer.Option("--policy", "-p", help="按此政策所需的列与资金池生成（可选）")] = None,
+) -> None:
+    """生成空白填报模板：中文表头与单位，每个地区一行（代码、名称已填）。"""
+    from allocator.dataset.template import write_template
+
+    columns, pools = None, None
+    if policy:
+        try:
+            pol = load_policy(policy)
+        except InputError as exc:
+            _fail(exc)
+        columns = [c for c in pol.data_columns if not c.startswith("base_")]
+        pools = pol.pools
+    try:
+        write_template(out, _regions(level), columns, pools)
+    except ValueError as exc:
+        _fail(exc)
+    typer.echo(f"已写出填报模板：{out}（{len(_regions(level))} 个地区）")
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="填好的数据文件 .xlsx 或 .csv（UTF-8 或 GB18030）")],
+    name: Annotated[str, typer.Option("--name", help="数据集名称，如 sichuan-county-2021")] = "sichuan-county",
+    level: LevelOption = "county",
+    policy: Annotated[Optional[Path], typer.Option("--policy", "-p", help="检查此政策所需的列是否齐全（可选）")] = None,
+    store: Annotated[Optional[Path], typer.Option("--store", help="数据库文件，默认 data/local/allocator.sqlite")] = None,
+) -> None:
+    """校验数据文件并存为数据库中的新版本；有任何问题时全部列出，不写入任何内容。"""
+    from allocator.dataset.reference import load_crosswalk
+    from allocator.dataset.store import DatasetStore
+
+    required, pools = None, None
+    try:
+        if policy:
+            pol = load_policy(policy)
+            required, pools = list(pol.data_columns), pol.pools
+        db = DatasetStore(store)
+        version, result = db.import_file(name, file, _regions(level), load_crosswalk(), required, pools)
+    except InputError as exc:
+        _fail(exc)
+    for note in result.notes:
+        typer.echo(f"提示：{note}")
+    if version.new:
+        typer.echo(f"已导入「{name}」第 {version.version} 版：{version.n_rows} 个地区，文件 {version.file_name}，"
+                   f"校验码 {version.checksum[:12]}，时间 {version.imported_at}")
+    else:
+        typer.echo(f"与「{name}」第 {version.version} 版内容相同（校验码 {version.checksum[:12]}），未重复保存")
+    typer.echo(f"使用方法：allocator run --policy <政策.toml> --data db:{name}@{version.version}")
+
+
+@app.command()
+def datasets(
+    name: Annotated[Optional[str], typer.Argument(help="数据集名称；省略则列出全部数据集")] = None,
+    store: Annotated[Optional[Path], typer.Option("--store", help="数据库文件")] = None,
+) -> None:
+    """列出本地数据库中的数据集及其各版本（文件名、时间、校验码）。"""
+    from allocator.dataset.store import DatasetStore
+
+    db = DatasetStore(store)
+    for n in ([name] if name else db.names()):
+        for v in db.versions(n):
+            typer.echo(f"{n}@{v.version}\t{v.imported_at}\t{v.file_name}\t{v.n_rows} 行\t{v.checksum[:12]}")
 
 
 def _echo_note(note: str | None) -> None:

@@ -1,0 +1,134 @@
+"""A versioned store of region datasets in one SQLite file (stdlib sqlite3, no server).
+
+Every good import becomes a new version with its file name, time and checksum; older versions stay
+loadable; a file with errors is refused before anything is written, so nothing stored is lost or
+overwritten. The same file imported twice is recognised by its checksum and not stored again.
+Later issues keep scenarios in the same file (their own table).
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from allocator.dataset.importer import ImportResult, import_table
+from allocator.dataset.reference import DATA_DIR
+
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS dataset_versions (
+    name        TEXT    NOT NULL,
+    version     INTEGER NOT NULL,
+    file_name   TEXT    NOT NULL,
+    imported_at TEXT    NOT NULL,   -- UTC, ISO 8601
+    checksum    TEXT    NOT NULL,   -- sha256 of the stored CSV text
+    n_rows      INTEGER NOT NULL,
+    note        TEXT    NOT NULL DEFAULT '',
+    content     TEXT    NOT NULL,   -- the table as CSV (column ids), codes as text
+    PRIMARY KEY (name, version)
+);
+"""
+
+
+def default_path() -> Path:
+    """ALLOCATOR_STORE, or data/local/allocator.sqlite inside the project (not versioned by git)."""
+    return Path(os.environ.get("ALLOCATOR_STORE", DATA_DIR / "local" / "allocator.sqlite"))
+
+
+@dataclass(frozen=True)
+class Version:
+    name: str
+    version: int
+    file_name: str
+    imported_at: str
+    checksum: str
+    n_rows: int
+    note: str = ""
+    new: bool = True  # False when an identical file was already stored as this version
+
+
+def to_csv_text(frame: pd.DataFrame) -> str:
+    """The canonical text a dataset is stored (and checksummed) as."""
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, lineterminator="\n")
+    return buffer.getvalue()
+
+
+class DatasetStore:
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path is not None else default_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(self._connect()) as con, con:
+            con.executescript(SCHEMA)
+            if con.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 0:
+                con.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path)
+
+    def save(self, name: str, frame: pd.DataFrame, file_name: str, note: str = "") -> Version:
+        """Store `frame` as the next version of `name`, unless it equals the latest version."""
+        content = to_csv_text(frame)
+        checksum = hashlib.sha256(content.encode("utf-8")).hexdigest()
+        with closing(self._connect()) as con, con:  # one transaction: all or nothing
+            latest = con.execute("SELECT version, checksum FROM dataset_versions WHERE name = ? "
+                                 "ORDER BY version DESC LIMIT 1", (name,)).fetchone()
+            if latest and latest[1] == checksum:
+                return self._version(con, name, latest[0], new=False)
+            number = (latest[0] if latest else 0) + 1
+            stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            con.execute("INSERT INTO dataset_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (name, number, file_name, stamp, checksum, len(frame), note, content))
+            return self._version(con, name, number)
+
+    def import_file(self, name: str, path: str | Path, regions: pd.DataFrame, crosswalk=None,
+                    required: list[str] | None = None, pools=None) -> tuple[Version, ImportResult]:
+        """Check a file and store it as a new version; on any problem raise DataError and write nothing."""
+        result = import_table(path, regions, crosswalk, required, pools)
+        version = self.save(name, result.frame, Path(path).name, note="；".join(result.notes))
+        return version, result
+
+    def versions(self, name: str) -> list[Version]:
+        with closing(self._connect()) as con:
+            numbers = [r[0] for r in con.execute(
+                "SELECT version FROM dataset_versions WHERE name = ? ORDER BY version", (name,))]
+            return [self._version(con, name, n) for n in numbers]
+
+    def names(self) -> list[str]:
+        with closing(self._connect()) as con:
+            return [r[0] for r in con.execute("SELECT DISTINCT name FROM dataset_versions ORDER BY name")]
+
+    def latest(self, name: str) -> Version | None:
+        found = self.versions(name)
+        return found[-1] if found else None
+
+    def load(self, name: str, version: int | None = None) -> pd.DataFrame:
+        """A stored version (the latest by default): codes as text, figures as float, column order kept."""
+        with closing(self._connect()) as con:
+            if version is None:
+                row = con.execute("SELECT content FROM dataset_versions WHERE name = ? ORDER BY version DESC "
+                                  "LIMIT 1", (name,)).fetchone()
+            else:
+                row = con.execute("SELECT content FROM dataset_versions WHERE name = ? AND version = ?",
+                                  (name, version)).fetchone()
+        if row is None:
+            which = "任何版本" if version is None else f"第 {version} 版"
+            raise KeyError(f"数据库中没有数据集「{name}」的{which}")
+        frame = pd.read_csv(io.StringIO(row[0]), dtype={"code": str, "name": str})
+        numeric = [c for c in frame.columns if c not in ("code", "name")]
+        frame[numeric] = frame[numeric].astype(float)
+        return frame
+
+    @staticmethod
+    def _version(con, name: str, number: int, new: bool = True) -> Version:
+        r = con.execute("SELECT file_name, imported_at, checksum, n_rows, note FROM dataset_versions "
+                        "WHERE name = ? AND version = ?", (name, number)).fetchone()
+        return Version(name, number, r[0], r[1], r[2], r[3], r[4], new)
