@@ -1,9 +1,12 @@
 """Exact NumPy solvers for the constrained allocation  L ≤ x ≤ U,  Σx = B.
 
 All three objectives reduce to one primitive: find the scalar s with Σ clip(b + m·s, lo, hi) = B,
-a continuous, non-decreasing, piecewise-linear function of s. We sort its breakpoints, evaluate it
-at all of them with cumulative sums, and solve the one linear piece that crosses B — exact, no
-iteration tolerance, O(n log n).
+a continuous, non-decreasing, piecewise-linear function of s. Newton's method on that function
+solves the current linear piece exactly at each step (the classic water-filling active-set
+iteration), safeguarded by a bracket and bisection; it ends when a step lands on the piece that
+crosses B — typically after a handful of O(n) steps. Should it not settle within a few dozen steps,
+the breakpoints are sorted, the function is evaluated at all of them with cumulative sums and the
+crossing piece is solved directly — exact, O(n log n).
 
 - least_squares  (default): min Σ (x−t)²/t. KKT gives x = clip(s·t, L, U): the excess or shortfall
   is spread in proportion to the target among the regions no floor or cap holds (water-filling).
@@ -32,12 +35,69 @@ class Solution:
     details: dict = field(default_factory=dict)  # LP: status, first-stage objective, shadow prices
 
 
+NEWTON_STEPS = 40
+
+
 def solve_clipped_sum(b, m, lo, hi, total: float) -> float:
     """The s with Σ clip(b + m·s, lo, hi) = total (m ≥ 0). Assumes the total is reachable.
 
     Units: whatever b, lo, hi and total share (万元 or units of rounding); s is in the unit of 1/m.
     """
     b, m, lo, hi = (np.asarray(a, dtype=float) for a in (b, m, lo, hi))
+    s = _newton(b, m, lo, hi, float(total))
+    return s if s is not None else _by_breakpoints(b, m, lo, hi, float(total))
+
+
+def _newton(b, m, lo, hi, total: float) -> float | None:
+    """Safeguarded Newton on g(s) = Σ clip(b + m·s, lo, hi); None if it does not settle in time.
+
+    Each step solves the linear piece the current s lies on; a step that leaves the bracket of
+    known values below and above `total` is replaced by bisection (or, on a flat piece, by a jump to
+    the nearest breakpoint in the right direction).
+    """
+    tolerance = 1e-11 * max(1.0, abs(total))
+    moving = (m > 0) & (lo < hi)
+    if not moving.any():
+        return 0.0
+    b_is_zero = not b.any()
+    low, high = -np.inf, np.inf  # bracket: g(low) < total < g(high)
+    s = (total - float(b[moving].sum())) / float(m[moving].sum())
+    clipped = np.empty_like(m)
+    for _ in range(NEWTON_STEPS):
+        x = m * s if b_is_zero else b + m * s
+        np.minimum(np.maximum(x, lo, out=clipped), hi, out=clipped)  # np.clip is slower
+        gap = total - float(clipped.sum())
+        if abs(gap) <= tolerance:
+            return s
+        if gap > 0:
+            low = s
+        else:
+            high = s
+        free = (clipped == x) & moving  # strictly inside or exactly on a bound: same piece either side
+        slope = float(np.sum(m, where=free))
+        step = s + gap / slope if slope > 0 else _next_breakpoint(b, m, lo, hi, moving, s, gap > 0)
+        if step is None:
+            return None
+        if not low < step < high:
+            if not (np.isfinite(low) and np.isfinite(high)):
+                return None
+            step = 0.5 * (low + high)
+        s = step
+    return None
+
+
+def _next_breakpoint(b, m, lo, hi, moving, s: float, upward: bool) -> float | None:
+    """On a flat piece of g: the nearest s beyond which some region starts to move."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        points = ((lo - b) / m)[moving] if upward else ((hi - b) / m)[moving]
+    ahead = points[points > s] if upward else points[points < s]
+    if ahead.size == 0:
+        return None
+    return float(ahead.min() if upward else ahead.max())
+
+
+def _by_breakpoints(b, m, lo, hi, total: float) -> float:
+    """Exact crossing by sorting every breakpoint of g (the fallback for `solve_clipped_sum`)."""
     moving = (m > 0) & (lo < hi)
     fixed_sum = float(np.clip(b[~moving], lo[~moving], hi[~moving]).sum())
     b, m, lo, hi = b[moving], m[moving], lo[moving], hi[moving]
@@ -84,10 +144,11 @@ def _clipped_sum_at(points, b, m, lo, hi, enter, leave) -> np.ndarray:
 def least_squares(t, lo, hi, total: float) -> Solution:
     """min Σ (x−t)²/t  s.t. lo ≤ x ≤ hi, Σx = total.  x = clip(s·t, lo, hi); zero targets get lo."""
     t, lo, hi = (np.asarray(a, dtype=float) for a in (t, lo, hi))
-    s = solve_clipped_sum(np.zeros_like(t), t, lo, np.where(t > 0, hi, lo), total)
-    x = np.where(t > 0, np.clip(s * t, lo, hi), lo)
     positive = t > 0
-    value = float(np.sum((x[positive] - t[positive]) ** 2 / t[positive]))
+    hi = np.where(positive, hi, lo)  # a zero target is pinned to its floor
+    s = solve_clipped_sum(np.zeros_like(t), t, lo, hi, total)
+    x = np.minimum(np.maximum(s * t, lo), hi)
+    value = float(np.sum(np.divide((x - t) ** 2, t, out=np.zeros_like(t), where=positive)))
     return Solution(x, "least_squares", value, s, "fast")
 
 
