@@ -226,11 +226,14 @@ def template(
             _fail(exc)
         columns = [c for c in pol.data_columns if not c.startswith("base_")]
         pools = pol.pools
+    regions = _regions(level)
     try:
-        write_template(out, _regions(level), columns, pools)
+        write_template(out, regions, columns, pools)
     except ValueError as exc:
         _fail(exc)
-    typer.echo(f"已写出填报模板：{out}（{len(_regions(level))} 个地区）")
+    except OSError as exc:
+        _fail(InputError([f"无法写出模板 {out}：{exc}"], title="写出失败"))
+    typer.echo(f"已写出填报模板：{out}（{len(regions)} 个地区）")
 
 
 @app.command("import")
@@ -242,8 +245,10 @@ def import_(
     store: Annotated[Optional[Path], typer.Option("--store", help="数据库文件，默认 data/local/allocator.sqlite")] = None,
 ) -> None:
     """校验数据文件并存为数据库中的新版本；有任何问题时全部列出，不写入任何内容。"""
+    import sqlite3
+
     from allocator.dataset.reference import load_crosswalk
-    from allocator.dataset.store import DatasetStore
+    from allocator.dataset.store import DatasetStore, default_path
 
     required, pools = None, None
     try:
@@ -254,6 +259,8 @@ def import_(
         version, result = db.import_file(name, file, _regions(level), load_crosswalk(), required, pools)
     except InputError as exc:
         _fail(exc)
+    except (sqlite3.Error, OSError) as exc:
+        _fail(InputError([f"无法写入数据库 {store or default_path()}：{exc}"], title="导入失败"))
     for note in result.notes:
         typer.echo(f"提示：{note}")
     if version.new:

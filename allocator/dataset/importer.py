@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.dataset.columns import BY_ID, FIGURES, IDENTITY
-from allocator.dataset.template import BASE_PREFIX
+from allocator.dataset.template import BASE_PREFIX, pool_base_column
 from allocator.errors import DataError, Problem, raise_if
 
 TOTAL_MARKERS = ("合计", "总计", "小计", "全省", "全省合计", "total")
@@ -33,24 +33,26 @@ class ImportResult:
 
 
 def normalise(text) -> str:
-    """Header text compared loosely: no spaces, ASCII parentheses, lower case."""
-    s = str(text).strip().replace("（", "(").replace("）", ")").replace("\u3000", "").replace(" ", "")
+    """Header text compared loosely: no whitespace (also line breaks, full-width spaces), ASCII
+    parentheses, lower case."""
+    s = re.sub(r"\s+", "", str(text)).replace("（", "(").replace("）", ")")
     return s.lower()
 
 
-def header_lookup(pools=None) -> dict[str, str]:
-    """Every accepted spelling of every column → its id: id, label, label(unit), aliases; pools' bases."""
-    lookup: dict[str, str] = {}
+def header_lookup(pools=None, extra: list[str] | None = None) -> dict[str, str]:
+    """Every accepted spelling of every column → its id: id, label, label(unit), aliases; pools' bases;
+    and the `extra` ids as they are (columns a policy needs that the catalogue does not know)."""
+    lookup: dict[str, str] = {normalise(c): c for c in extra or ()}
     for col in IDENTITY + FIGURES + tuple(c for c in BY_ID.values() if c not in IDENTITY + FIGURES):
         for spelling in (col.id, col.label, col.header, *col.aliases):
             lookup[normalise(spelling)] = col.id
             if col.unit:
                 lookup[normalise(f"{spelling}({col.unit})")] = col.id
     for pool in pools or ():
-        if getattr(pool, "base_column", None):
-            for spelling in (pool.base_column, f"{BASE_PREFIX}{pool.label}", f"{BASE_PREFIX}{pool.label}(万元)",
-                             f"上年{pool.label}", f"上年{pool.label}(万元)"):
-                lookup[normalise(spelling)] = pool.base_column
+        base = pool_base_column(pool)
+        for spelling in (base, f"{BASE_PREFIX}{pool.label}", f"{BASE_PREFIX}{pool.label}(万元)",
+                         f"上年{pool.label}", f"上年{pool.label}(万元)"):
+            lookup[normalise(spelling)] = base
     return lookup
 
 
@@ -104,19 +106,22 @@ def import_table(source, regions: pd.DataFrame, crosswalk: pd.DataFrame | None =
                  required: list[str] | None = None, pools=None) -> ImportResult:
     """Read and check a region table against the expected regions; raise DataError listing every problem.
 
-    `source`: a path or an already-read grid (DataFrame without header). `regions`: the expected
-    regions (code, name). `crosswalk`: old_code → code for retired codes. `required`: column ids that
-    must be present (e.g. a policy's data columns).
+    `source`: a path (.xlsx/.xlsm/.csv), a grid of cells as read without a header (the header row is
+    searched for), or a table whose column names are the headers. `regions`: the expected regions
+    (code, name). `crosswalk`: retired codes (old_code, old_name → code). `required`: column ids that
+    must be present (e.g. a policy's data columns); region flags among them are taken from `regions`
+    when the file lacks them. `pools`: a policy's pools, so that their 上年分配 headers are recognised.
     """
-    lookup = header_lookup(pools)
-    raw = source if isinstance(source, pd.DataFrame) else read_raw(source)
-    header_at = find_header(raw, lookup)
+    lookup = header_lookup(pools, required)
+    raw, header_at = _grid_and_header(source, lookup)
     notes: list[str] = []
     problems: list[Problem] = []
     headers = raw.iloc[header_at].tolist()
     mapping: dict[int, str] = {}
     for j, header in enumerate(headers):
         if not _filled(header):
+            if raw.iloc[header_at + 1:, j].map(_filled).any():
+                notes.append(f"第 {j + 1} 列没有表头，已忽略")
             continue
         cid = column_id(header, lookup)
         if cid is None:
@@ -130,19 +135,44 @@ def import_table(source, regions: pd.DataFrame, crosswalk: pd.DataFrame | None =
     body.columns = [mapping[j] for j in mapping]
     body.index = np.arange(header_at + 2, header_at + 2 + len(body))  # 1-based file rows
     body = _drop_blank_and_total_rows(body)
+    from_regions = [c for c in required or () if c not in body.columns and c in regions.columns
+                    and c in BY_ID and BY_ID[c].kind in ("flag", "class")]
     for col in required or ():
-        if col not in body.columns:
+        if col not in body.columns and col not in from_regions:
             problems.append(Problem(f"缺少必需的列「{_label(col)}」", key=col))
     if "code" not in body.columns:
         raise_if(problems or [Problem("缺少「地区代码」列", key="code")], DataError)
     frame = _typed(body, problems)
     frame, code_notes = _map_codes(frame, regions, crosswalk, problems)
     notes += code_notes
+    for col in from_regions:
+        frame[col] = frame["code"].map(dict(zip(regions["code"].astype(str), regions[col]))).astype(float)
+        notes.append(f"「{_label(col)}」取自地区名单（公开认定）")
     problems += plausibility_problems(frame)
-    problems.sort(key=lambda p: p.row if p.row is not None else float("inf"))  # in file order
+    problems.sort(key=_file_order)
     raise_if(problems, DataError)
     frame = frame.drop(columns="_row").sort_values("code").reset_index(drop=True)
     return ImportResult(frame, notes, header_at + 1)
+
+
+def _file_order(problem: Problem) -> tuple[int, int]:
+    """Column problems first, then rows in file order, then regions missing from the file."""
+    if problem.row is not None:
+        return 1, problem.row
+    return (2, 0) if problem.region else (0, 0)
+
+
+def _grid_and_header(source, lookup: dict[str, str]) -> tuple[pd.DataFrame, int]:
+    """The grid of cells and the 0-based row of its header. A DataFrame is taken as a grid when the
+    header is among its rows, else as a table whose column names are the header."""
+    raw = source if isinstance(source, pd.DataFrame) else read_raw(source)
+    try:
+        return raw, find_header(raw, lookup)
+    except DataError:
+        if not (isinstance(source, pd.DataFrame) and any(column_id(c, lookup) == "code" for c in source.columns)):
+            raise
+    grid = pd.DataFrame([list(source.columns), *source.to_numpy(dtype=object).tolist()])
+    return grid, 0
 
 
 def _filled(v) -> bool:
@@ -204,10 +234,48 @@ def _number(v, col: str, row: int, code: str, name: str, problems: list[Problem]
         problems.append(Problem(f"{where}= {v!r}：不是数字", key=col, region=code, value=v, row=row))
         return float("nan")
     if not np.isfinite(x) or x < 0:
-        problems.append(Problem(f"{where}= {x:g}：不能为负数", key=col, region=code, value=x, row=row))
+        problems.append(Problem(f"{where}= {_shown(x)}：不能为负数", key=col, region=code, value=x, row=row))
     elif BY_ID.get(col) is not None and BY_ID[col].kind == "count" and x != round(x):
-        problems.append(Problem(f"{where}= {x:g}：人数应为整数", key=col, region=code, value=x, row=row))
+        problems.append(Problem(f"{where}= {_shown(x)}：人数应为整数", key=col, region=code, value=x, row=row))
     return x
+
+
+def population_column(frame: pd.DataFrame) -> str | None:
+    """The population that bounds head-counts: 户籍人口, or 常住人口 when 户籍人口 is absent (or all blank)."""
+    for col in ("hukou_population", "resident_population"):
+        if col in frame and (frame[col].to_numpy(dtype=float) > 0).any():
+            return col
+    return None
+
+
+def _population_problems(frame: pd.DataFrame, add) -> None:
+    """Each head-count, and 城市低保 + 农村低保 + 特困 together, at most the population. Rows whose
+    population is already refused (negative, not a number) are not compared; a blank or zero population
+    with people counted in it is one problem."""
+    population = population_column(frame)
+    counts = [c for c in COUNTS_WITHIN_POPULATION if c in frame]
+    if population is None or not counts:
+        return
+    pop = frame[population].to_numpy(dtype=float)
+    values = frame[counts].to_numpy(dtype=float)
+    label = _label(population)
+    for i in np.flatnonzero((pop == 0) & (values > 0).any(axis=1)):
+        add(i, population, f"「{label}」为空或为 0，但填有「{_label(counts[int(np.argmax(values[i] > 0))])}」等人数", 0)
+    valid = pop > 0
+    for j, col in enumerate(counts):
+        for i in np.flatnonzero(valid & (values[:, j] > pop)):
+            add(i, col, f"「{_label(col)}」= {values[i, j]:,.0f} 超过「{label}」{pop[i]:,.0f}", values[i, j])
+    need_cols = [c for c in ("dibao_urban", "dibao_rural", "tekun") if c in frame]
+    if len(need_cols) > 1:
+        parts = frame[need_cols].to_numpy(dtype=float)
+        need = parts.sum(axis=1)
+        for i in np.flatnonzero(valid & (need > pop) & (parts <= pop[:, None]).all(axis=1)):
+            add(i, "+".join(need_cols), f"低保与特困人数合计 {need[i]:,.0f} 超过「{label}」{pop[i]:,.0f}", need[i])
+
+
+def _shown(x: float) -> str:
+    """A number as typed: 123456.5 stays 123456.5 (not 123456), 130.0 reads 130."""
+    return f"{x:.15g}"
 
 
 def _map_codes(frame: pd.DataFrame, regions: pd.DataFrame, crosswalk,
@@ -220,9 +288,9 @@ def _map_codes(frame: pd.DataFrame, regions: pd.DataFrame, crosswalk,
         old = {r.old_code: (r.code, r.old_name) for r in crosswalk.itertuples(index=False)}
     mapped_codes = []
     for code, name, row in zip(frame["code"], frame["name"], frame["_row"]):
-        if code not in expected and code in old:
+        if code not in expected and code in old and old[code][0] in expected:
             new, old_name = old[code]
-            notes.append(f"第 {row} 行：旧代码 {code} {old_name} 已按区划调整映射为 {new} {expected.get(new, '')}")
+            notes.append(f"第 {row} 行：旧代码 {code} {old_name} 已映射为 {new} {expected[new]}（区划调整）")
             mapped_codes.append(new)
             if name and name not in (old_name, expected.get(new)):
                 problems.append(Problem(f"第 {row} 行：代码 {code}（现 {new}）对应「{expected.get(new)}」，名称却是「{name}」",
@@ -232,16 +300,20 @@ def _map_codes(frame: pd.DataFrame, regions: pd.DataFrame, crosswalk,
             if code in expected and name and name != expected[code]:
                 problems.append(Problem(f"第 {row} 行：代码 {code} 对应「{expected[code]}」，名称却是「{name}」",
                                         key="name", region=code, value=name, row=row))
+    written = dict(zip(frame["_row"], frame["code"]))  # the code as the file has it, before mapping
     frame = frame.assign(code=mapped_codes)
     first_row: dict[str, int] = {}
     for code, row in zip(frame["code"], frame["_row"]):
         if code == "":
             problems.append(Problem(f"第 {row} 行：地区代码为空", key="code", row=row))
         elif code in first_row:
-            problems.append(Problem(f"地区代码 {code} {expected.get(code, '')} 重复（第 {first_row[code]} 行与第 {row} 行）",
-                                    key="code", region=code, row=row))
+            olds = [f"第 {r} 行为旧代码 {written[r]}" for r in (first_row[code], row) if written[r] != code]
+            why = f"；{'，'.join(olds)}" if olds else ""
+            problems.append(Problem(f"地区代码 {code} {expected.get(code, '')} 重复（第 {first_row[code]} 行与第 {row} 行"
+                                    f"{why}）", key="code", region=code, value=written[row], row=row))
         elif code not in expected:
-            problems.append(Problem(f"第 {row} 行：地区代码 {code} 不是本数据集的地区（也不在区划调整对照表中）",
+            why = f"区划调整后为 {old[code][0]}，也不在本数据集中" if code in old else "也不在区划调整对照表中"
+            problems.append(Problem(f"第 {row} 行：地区代码 {code} 不是本数据集的地区（{why}）",
                                     key="code", region=code, value=code, row=row))
             first_row[code] = row
         else:
@@ -257,8 +329,6 @@ def _map_codes(frame: pd.DataFrame, regions: pd.DataFrame, crosswalk,
 def plausibility_problems(frame: pd.DataFrame) -> list[Problem]:
     """Counts within population, percentages and scores within 0–100, revenue without expenditure."""
     problems = []
-    population = "hukou_population" if "hukou_population" in frame else (
-        "resident_population" if "resident_population" in frame else None)
     rows = frame["_row"] if "_row" in frame else pd.Series([None] * len(frame), index=frame.index)
 
     def add(i, col, message, value):
@@ -267,24 +337,12 @@ def plausibility_problems(frame: pd.DataFrame) -> list[Problem]:
         problems.append(Problem(f"{where}{message}", key=col, region=code, value=value,
                                 row=None if row is None else int(row)))
 
-    if population:
-        pop = frame[population].to_numpy(dtype=float)
-        for col in COUNTS_WITHIN_POPULATION:
-            if col in frame:
-                for i in np.flatnonzero(frame[col].to_numpy(dtype=float) > pop):
-                    add(i, col, f"「{_label(col)}」= {frame[col].iloc[i]:,.0f} 超过「{_label(population)}」"
-                                f" {pop[i]:,.0f}", frame[col].iloc[i])
-        need_cols = [c for c in ("dibao_urban", "dibao_rural", "tekun") if c in frame]
-        if len(need_cols) > 1:
-            need = frame[need_cols].sum(axis=1).to_numpy(dtype=float)
-            for i in np.flatnonzero((need > pop) & (frame[need_cols].to_numpy(dtype=float) <= pop[:, None]).all(axis=1)):
-                add(i, "+".join(need_cols), f"低保与特困人数合计 {need[i]:,.0f} 超过「{_label(population)}」{pop[i]:,.0f}",
-                    need[i])
+    _population_problems(frame, add)
     for col in frame.columns:
         kind = BY_ID[col].kind if col in BY_ID else None
         if kind in ("percent", "score"):
             for i in np.flatnonzero(frame[col].to_numpy(dtype=float) > 100):
-                add(i, col, f"「{_label(col)}」= {frame[col].iloc[i]:g}，应在 0–100 之间", frame[col].iloc[i])
+                add(i, col, f"「{_label(col)}」= {_shown(frame[col].iloc[i])}，应在 0–100 之间", frame[col].iloc[i])
     if "revenue" in frame and "expenditure" in frame:
         bad = (frame["revenue"].to_numpy(dtype=float) > 0) & (frame["expenditure"].to_numpy(dtype=float) == 0)
         for i in np.flatnonzero(bad):

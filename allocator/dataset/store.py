@@ -79,6 +79,7 @@ class DatasetStore:
         content = to_csv_text(frame)
         checksum = hashlib.sha256(content.encode("utf-8")).hexdigest()
         with closing(self._connect()) as con, con:  # one transaction: all or nothing
+            con.execute("BEGIN IMMEDIATE")  # hold the write lock from reading the last number to inserting
             latest = con.execute("SELECT version, checksum FROM dataset_versions WHERE name = ? "
                                  "ORDER BY version DESC LIMIT 1", (name,)).fetchone()
             if latest and latest[1] == checksum:

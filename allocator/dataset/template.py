@@ -23,9 +23,14 @@ def base_header(pool_label: str) -> str:
     return f"{BASE_PREFIX}{pool_label}(万元)"
 
 
+def pool_base_column(pool) -> str:
+    """Column id of a pool's last-year allocation: its `base_column` (Pool.base_column), else base_<id>."""
+    return getattr(pool, "base_column", None) or f"base_{pool.id}"
+
+
 def template_columns(columns: list[str] | None = None, pools=None) -> dict[str, str]:
-    """Column id → template header: identity, the figures asked for (all by default), one 上年分配
-    column per pool that has a base column (objects with .label and .base_column, e.g. Policy.pools)."""
+    """Column id → template header: identity, the figures asked for (all by default), then one 上年分配
+    column per pool (objects with .id and .label, e.g. Policy.pools; see `pool_base_column`)."""
     ids = [c.id for c in FIGURES] if columns is None else [c for c in columns if c not in ("code", "name")]
     headers = {c.id: c.label for c in IDENTITY}
     for col in ids:
@@ -34,8 +39,7 @@ def template_columns(columns: list[str] | None = None, pools=None) -> dict[str, 
         elif not col.startswith("base_"):
             headers[col] = col
     for pool in pools or ():
-        if getattr(pool, "base_column", None):
-            headers[pool.base_column] = base_header(pool.label)
+        headers[pool_base_column(pool)] = base_header(pool.label)
     return headers
 
 
@@ -43,8 +47,8 @@ def template_frame(regions: pd.DataFrame, columns: list[str] | None = None, pool
     """An empty table with Chinese headers: code and name filled, figures blank."""
     headers = template_columns(columns, pools)
     frame = pd.DataFrame({h: pd.Series([None] * len(regions), dtype=object) for h in headers.values()})
-    frame[headers["code"]] = regions["code"].astype(str).to_numpy()
-    frame[headers["name"]] = regions["name"].astype(str).to_numpy()
+    frame[headers["code"]] = regions["code"].astype(str).tolist()  # lists: never a view of `regions`
+    frame[headers["name"]] = regions["name"].astype(str).tolist()
     return frame
 
 
@@ -97,13 +101,39 @@ def _instructions(ws, headers: dict[str, str]) -> None:
         ws.column_dimensions[letter].width = width
 
 
+MEANINGS = {
+    "hukou_population": "年末户籍人口",
+    "resident_population": "年末常住人口",
+    "dibao_urban": "城市最低生活保障对象人数",
+    "dibao_rural": "农村最低生活保障对象人数",
+    "tekun": "特困供养人员人数",
+    "poverty_population": "建档立卡贫困人口数",
+    "monitored": "防止返贫监测对象人数",
+    "illness_poverty": "因病致贫返贫人口数",
+    "local_input": "本级财政安排的医疗救助资金",
+    "revenue": "本级一般公共预算收入",
+    "expenditure": "本级一般公共预算支出",
+    "performance_score": "医疗救助资金绩效评价得分",
+    "balance_ratio": "医疗救助资金累计结余占比",
+    "hardship_coef": "财政困难程度修正系数",
+}
+
+
 def _meaning(col_id: str, col) -> str:
+    if col_id in ("hukou_population", "resident_population"):
+        return f"{MEANINGS[col_id]}；人数，非负整数"
+    if col_id in MEANINGS:
+        return f"{MEANINGS[col_id]}；{_kind_rule(col)}"
     if col_id == "code":
         return "6 位行政区划代码（必填）"
     if col_id == "name":
         return "地区名称，须与代码一致"
     if col_id.startswith("base_"):
         return "上年该资金池分配给本地区的金额，用于保底、封顶与提前下达"
+    return _kind_rule(col)
+
+
+def _kind_rule(col) -> str:
     if col is None:
         return ""
     kinds = {"count": "人数，非负整数，不超过户籍人口", "money": "金额，非负", "score": "得分，0–100",
