@@ -30,20 +30,20 @@ IDENTITY = (
 )
 
 FIGURES = (
-    Column("hukou_population", "户籍人口", "人", aliases=("户籍人口数", "registered_population")),
-    Column("resident_population", "常住人口", "人", aliases=("常住人口数",)),
-    Column("dibao_urban", "城市低保对象", "人", aliases=("城市低保",)),
-    Column("dibao_rural", "农村低保对象", "人", aliases=("农村低保",)),
-    Column("tekun", "特困人员", "人", aliases=("特困供养人员", "特困")),
-    Column("poverty_population", "建档立卡贫困人口", "人", aliases=("贫困人口", "建档立卡贫困人数")),
-    Column("monitored", "防止返贫监测对象", "人", aliases=("监测对象",)),
-    Column("illness_poverty", "因病致贫人口", "人", aliases=("因病致贫返贫人口",)),
-    Column("local_input", "本级财政医疗救助投入", "万元", "money", ("本级投入", "地方投入")),
-    Column("revenue", "一般公共预算收入", "万元", "money", ("财政收入",)),
-    Column("expenditure", "一般公共预算支出", "万元", "money", ("财政支出",)),
-    Column("performance_score", "绩效评价得分", "分", "score", ("绩效得分",)),
-    Column("balance_ratio", "基金结余率", "%", "percent", ("结余率", "基金累计结余占比")),
-    Column("hardship_coef", "财政困难程度系数", "系数", "coefficient", ("财政困难系数",)),
+    Column("hukou_population", "户籍人口", "人", aliases=("户籍人口数", "registered_population"), description="年末户籍人口"),
+    Column("resident_population", "常住人口", "人", aliases=("常住人口数",), description="年末常住人口"),
+    Column("dibao_urban", "城市低保对象", "人", aliases=("城市低保",), description="城市最低生活保障对象人数"),
+    Column("dibao_rural", "农村低保对象", "人", aliases=("农村低保",), description="农村最低生活保障对象人数"),
+    Column("tekun", "特困人员", "人", aliases=("特困供养人员", "特困"), description="特困供养人员人数"),
+    Column("poverty_population", "建档立卡贫困人口", "人", aliases=("贫困人口", "建档立卡贫困人数"), description="建档立卡贫困人口数"),
+    Column("monitored", "防止返贫监测对象", "人", aliases=("监测对象",), description="防止返贫监测对象人数"),
+    Column("illness_poverty", "因病致贫人口", "人", aliases=("因病致贫返贫人口",), description="因病致贫返贫人口数"),
+    Column("local_input", "本级财政医疗救助投入", "万元", "money", ("本级投入", "地方投入"), description="本级财政安排的医疗救助资金"),
+    Column("revenue", "一般公共预算收入", "万元", "money", ("财政收入",), description="本级一般公共预算收入"),
+    Column("expenditure", "一般公共预算支出", "万元", "money", ("财政支出",), description="本级一般公共预算支出"),
+    Column("performance_score", "绩效评价得分", "分", "score", ("绩效得分",), description="医疗救助资金绩效评价得分"),
+    Column("balance_ratio", "基金结余率", "%", "percent", ("结余率", "基金累计结余占比"), description="医疗救助资金累计结余占比"),
+    Column("hardship_coef", "财政困难程度系数", "系数", "coefficient", ("财政困难系数",), description="财政困难程度修正系数"),
 )
 
 # Public designations per county (data/sichuan/regions.csv), usable as eligibility columns.

@@ -92,7 +92,7 @@ def _instructions(ws, headers: dict[str, str]) -> None:
     for col_id, header in headers.items():
         col = BY_ID.get(col_id)
         unit = col.unit if col else ("万元" if col_id.startswith("base_") else "")
-        meaning = col.description if col and col.description else _meaning(col_id, col)
+        meaning = _meaning(col_id, col)
         ws.append([header, col_id, unit, meaning])
     ws.append([])
     ws.append(["填表要求：第 1 行为标题、第 2 行为表头，请勿改动表头；人数填整数，金额单位为万元；"
@@ -101,29 +101,11 @@ def _instructions(ws, headers: dict[str, str]) -> None:
         ws.column_dimensions[letter].width = width
 
 
-MEANINGS = {
-    "hukou_population": "年末户籍人口",
-    "resident_population": "年末常住人口",
-    "dibao_urban": "城市最低生活保障对象人数",
-    "dibao_rural": "农村最低生活保障对象人数",
-    "tekun": "特困供养人员人数",
-    "poverty_population": "建档立卡贫困人口数",
-    "monitored": "防止返贫监测对象人数",
-    "illness_poverty": "因病致贫返贫人口数",
-    "local_input": "本级财政安排的医疗救助资金",
-    "revenue": "本级一般公共预算收入",
-    "expenditure": "本级一般公共预算支出",
-    "performance_score": "医疗救助资金绩效评价得分",
-    "balance_ratio": "医疗救助资金累计结余占比",
-    "hardship_coef": "财政困难程度修正系数",
-}
-
-
 def _meaning(col_id: str, col) -> str:
     if col_id in ("hukou_population", "resident_population"):
-        return f"{MEANINGS[col_id]}；人数，非负整数"
-    if col_id in MEANINGS:
-        return f"{MEANINGS[col_id]}；{_kind_rule(col)}"
+        return f"{col.description}；人数，非负整数"
+    if col is not None and col.description:
+        return f"{col.description}；{_kind_rule(col)}"
     if col_id == "code":
         return "6 位行政区划代码（必填）"
     if col_id == "name":
