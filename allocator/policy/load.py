@@ -199,7 +199,8 @@ class _Reader:
             self.fail(f"{path}.value = {value!r}：应为数字", path, value)
             return None
         if unit not in units:
-            self.fail(f"{path} 的单位「{unit}」不可用，应为 {' / '.join(units)} 之一", path, unit)
+            shown = "缺少单位（unit）" if unit is None else f"单位「{unit}」不可用"
+            self.fail(f"{path} = {value:g}：{shown}，应为 {' / '.join(units)} 之一", path, unit)
             return None
         param_source = raw.get("source") or source
         if not param_source:

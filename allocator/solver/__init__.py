@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from allocator.solver.fast import OBJECTIVES, Solution, solve_fast
-from allocator.solver.feasibility import check_feasible, explain_infeasibility
+from allocator.solver.feasibility import check_feasible, explain_infeasibility, solver_caps
 from allocator.solver.lp import solve_lp
 
 
@@ -10,7 +10,7 @@ def solve(t, lo, hi, total: float, objective: str = "least_squares", method: str
           codes=None, labels=None, unit: float = 1.0) -> Solution:
     """min objective(x; t) s.t. lo ≤ x ≤ hi, Σx = total. Raises InfeasibleError, explained."""
     labels = labels if labels is not None else (codes if codes is not None else range(len(t)))
-    check_feasible(lo, hi, total, [str(v) for v in labels], unit)
+    check_feasible(lo, solver_caps(t, lo, hi), total, [str(v) for v in labels], unit)
     if method == "lp" and objective != "least_squares":
         return solve_lp(t, lo, hi, total, objective, codes if codes is not None else range(len(t)),
                         labels, unit)

@@ -64,6 +64,13 @@ def explain_infeasibility(lo, hi, total: float, labels, unit: float = 1.0) -> li
     return reasons
 
 
+def solver_caps(t, lo, hi) -> np.ndarray:
+    """Caps as the solvers apply them: a region with a zero target is held at its floor (lo ≤ hi kept
+    crossed where it is, so that conflict is still reported)."""
+    t, lo, hi = (np.asarray(a, dtype=float) for a in (t, lo, hi))
+    return np.where(t > 0, hi, np.minimum(lo, hi))
+
+
 def check_feasible(lo, hi, total: float, labels, unit: float = 1.0) -> None:
     """Raise InfeasibleError with every reason if the constraints cannot all hold."""
     reasons = explain_infeasibility(lo, hi, total, labels, unit)

@@ -12,7 +12,7 @@ import numpy as np
 import pulp
 
 from allocator.solver.fast import Solution, least_absolute_face, least_squares, minimax_face
-from allocator.solver.feasibility import explain_infeasibility
+from allocator.solver.feasibility import explain_infeasibility, solver_caps
 from allocator.errors import InfeasibleError
 
 LP_OBJECTIVES = ("least_absolute", "minimax_relative")
@@ -49,6 +49,8 @@ def build_model(t, lo, hi, total: float, objective: str, codes) -> tuple[pulp.Lp
                 prob += xi <= float(h), f"cap_{c}"
         else:  # a region with no formula amount receives exactly its floor
             prob += xi == float(l), f"no_target_{c}"
+            if np.isfinite(h):
+                prob += xi <= float(h), f"cap_{c}"
     prob += pulp.lpSum(x) == float(total), "budget"
     return prob, x
 
@@ -59,7 +61,8 @@ def solve_lp(t, lo, hi, total: float, objective: str, codes, labels=None, unit: 
     prob, x = build_model(t, lo, hi, total, objective, codes)
     status = pulp.LpStatus[prob.solve(_solver())]
     if status != "Optimal":
-        reasons = explain_infeasibility(lo, hi, total, labels if labels is not None else list(codes), unit)
+        reasons = explain_infeasibility(lo, solver_caps(t, lo, hi), total,
+                                        labels if labels is not None else list(codes), unit)
         if reasons:
             raise InfeasibleError(reasons)
         raise RuntimeError(f"求解器未得到最优解（状态：{status}），且未发现保底、封顶与预算之间的矛盾")
@@ -75,14 +78,17 @@ def solve_lp(t, lo, hi, total: float, objective: str, codes, labels=None, unit: 
         raise RuntimeError(f"第二阶段结果偏离最优目标值：{achieved} ≠ {optimum}")
     duals = {name: con.pi for name, con in prob.constraints.items()
              if con.pi not in (None, 0) and (name.startswith(("floor_", "cap_")) or name == "budget")}
-    return Solution(tie.x, objective, optimum, tie.scale, "lp",
-                    {"status": status, "first_stage_x": first, "shadow_prices": duals})
+    # regions with no target sit at their floor outside the model; Σ|x−t| counts them, as the fast solver does
+    value = float(np.abs(tie.x - t).sum()) if objective == "least_absolute" else optimum
+    return Solution(tie.x, objective, value, tie.scale, "lp",
+                    {"status": status, "first_stage_x": first, "first_stage_objective": optimum,
+                     "shadow_prices": duals})
 
 
 def _objective_value(x, t, objective: str) -> float:
-    positive = t > 0
+    positive = t > 0  # the model's objective: regions with a target only
     if objective == "least_absolute":
-        return float(np.abs(x - t).sum())
+        return float(np.abs(x[positive] - t[positive]).sum())
     if not positive.any():
         return 0.0
     return float(np.max(np.abs(x[positive] - t[positive]) / t[positive]))
