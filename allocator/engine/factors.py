@@ -22,9 +22,15 @@ def composite_value(columns: dict[str, np.ndarray], factor: Factor) -> np.ndarra
     for comp in factor.components:
         col = columns[comp.column]
         if factor.combine == "shares":
-            col = col / col.sum()
+            col = _share_of_total(col)
         total = total + comp.weight * col
     return total
+
+
+def _share_of_total(col: np.ndarray) -> np.ndarray:
+    """col / Σcol; an all-zero column (only allowed in a factor of weight 0) gives zeros, not NaN."""
+    total = col.sum()
+    return col / total if total != 0 else np.zeros_like(col, dtype=float)
 
 
 def per_capita(value: np.ndarray, population: np.ndarray) -> np.ndarray:
@@ -34,7 +40,8 @@ def per_capita(value: np.ndarray, population: np.ndarray) -> np.ndarray:
 
 def ratio_to_mean(value: np.ndarray) -> np.ndarray:
     """Value relative to the unweighted average across regions (1 = average); unit: ratio."""
-    return value / value.mean()
+    mean = value.mean()
+    return value / mean if mean != 0 else np.zeros_like(value, dtype=float)
 
 
 def capped_score(value: np.ndarray, lower: float | None, upper: float | None) -> np.ndarray:
@@ -58,5 +65,4 @@ def factor_value(columns: dict[str, np.ndarray], factor: Factor) -> np.ndarray:
 def shares(value: np.ndarray, coefficient: np.ndarray | None = None) -> np.ndarray:
     """Each region's share of the factor: (x_i·c_i) / Σ_j (x_j·c_j) — MOF's pattern when a
     correction applies inside the term; with no coefficient, x_i / Σ x_j. Unit: share of 1."""
-    weighted = value if coefficient is None else value * coefficient
-    return weighted / weighted.sum()
+    return _share_of_total(value if coefficient is None else value * coefficient)

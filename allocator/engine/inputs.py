@@ -130,7 +130,7 @@ def _block_problems(block, data: RegionData) -> list[Problem]:
     problems: list[Problem] = []
     for factor in block.factors:
         for comp in factor.components:
-            if comp.weight > 0 and not data.columns[comp.column].any():
+            if factor.weight > 0 and comp.weight > 0 and not data.columns[comp.column].any():
                 problems.append(Problem(f"因素「{factor.label}」使用的列「{column_label(comp.column)}」全部为零",
                                         key=comp.column))
         if factor.denominator:

@@ -285,7 +285,7 @@ def _pools(pools: dict[str, Any], r: _Reader, source: str, rounding: Rounding) -
         total = r.quantity(t, "total", where, MONEY_UNITS, src, required=True, description="资金总额")
         if total is not None:
             if total <= 0:
-                r.fail(f"{where}.total = {total} 万元：资金总额必须为正数", f"{where}.total", total)
+                r.fail(f"{where}.total = {total:g} 万元：资金总额必须为正数", f"{where}.total", total)
             elif not _is_multiple(total, rounding.unit):
                 r.fail(f"{where}.total = {total} 万元：不是取整单位 {rounding.unit:g} 万元的整数倍",
                        f"{where}.total", total)

@@ -96,3 +96,21 @@ def test_every_problem_the_policy_finds_in_the_data_is_listed_at_once():
 def test_a_column_the_policy_needs_but_the_data_lacks_is_named_in_chinese():
     problems = problems_of(allocate, policy_from_text(WORKED_POLICY), WORKED_DATA.drop(columns=["hardship_coef"]))
     assert [p.message for p in problems] == ["数据缺少政策所需的列「财政困难程度系数(系数)」（hardship_coef）"]
+
+
+def test_a_factor_of_weight_zero_may_read_a_column_that_is_all_zero():
+    """A scenario that switches a factor off must not be refused for that factor's data."""
+    import pandas as pd
+
+    from allocator.engine import allocate
+    from allocator.policy import apply_overrides, load_policy
+    from allocator.dataset.reference import DATA_DIR
+
+    policy = load_policy(DATA_DIR / "policies" / "example.toml")
+    off = apply_overrides(policy, {"factors.need.weight": 95, "factors.effort.weight": 0})
+    data = pd.read_csv(DATA_DIR / "examples" / "regions.csv", dtype={"code": str})
+    data["local_input"] = 0.0
+    data["performance_score"] = 0.0
+    result = allocate(off, data)
+    assert result.pool_units.sum() == round(policy.budget)
+    assert (result.trace["part_effort"] == 0).all()
