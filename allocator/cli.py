@@ -25,15 +25,21 @@ DataOption = Annotated[Optional[Path], typer.Option(
 
 def _load(policy_path: Path, data_path: Path | None, objective: str | None = None):
     """Policy, validated region data, and the 示例数据 note when the data are the embedded demo figures."""
+    policy, frame, note = _load_frame(policy_path, data_path, objective)
+    data = RegionData.from_frame(frame)
+    check_for_policy(policy, data)
+    return policy, data, note
+
+
+def _load_frame(policy_path: Path, data_path: Path | None, objective: str | None = None):
+    """Policy, the region table as read (before validation), and the 示例数据 note."""
     policy = load_policy(policy_path)
     if objective:
         policy = apply_overrides(policy, {"constraints.objective": objective})
     path = data_path or policy.dataset
     if path is None:
         raise InputError(["政策文件未指定数据（policy.dataset），请用 --data 给出地区数据文件"])
-    data = RegionData.from_frame(_read_data(path))
-    check_for_policy(policy, data)
-    return policy, data, demo_note(path)
+    return policy, _read_data(path), demo_note(path)
 
 
 def _read_data(path) -> pd.DataFrame:
@@ -95,16 +101,15 @@ def validate(policy: PolicyOption, data: DataOption = None) -> None:
         typer.echo(f"  {p.path} = {p.value:g} {p.unit}（来源：{p.source}）")
 
 
-def _parents(data_path: Path | None, policy) -> tuple[dict[str, str], dict[str, str]]:
-    """County → prefecture links: the data's parent_code column if it has one, else the Sichuan list."""
+def _parents(frame: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
+    """County → prefecture links: the table's parent_code column if it has one, else the Sichuan list."""
     from allocator.dataset.reference import parent_map
 
-    frame = _read_data(data_path or policy.dataset)
-    if "parent_code" in frame.columns:
-        parent_of = dict(zip(frame["code"].astype(str), frame["parent_code"].astype(str)))
-        _, names = parent_map()
-        return parent_of, {p: names.get(p, p) for p in set(parent_of.values())}
-    return parent_map()
+    if "parent_code" not in frame.columns:
+        return parent_map()
+    parent_of = dict(zip(frame["code"].astype(str), frame["parent_code"].astype(str)))
+    _, names = parent_map()
+    return parent_of, {p: names.get(p, p) for p in set(parent_of.values())}
 
 
 @app.command()
@@ -128,7 +133,8 @@ def settle(
     table = settlement.table()
     _echo_frame(table[["地区代码", "地区名称", "合计·全年", "合计·提前下达", "合计·此次下达", "说明"]])
     for row in settlement_notes_frame(settlement).itertuples(index=False):
-        typer.echo(f"{row[1]}：{row[2]}" if not row[0] else f"{row[0]} {row[1]}：{row[2]}")
+        if not row[0]:  # the per-region notes are in the table above; here the dates and the rule
+            typer.echo(f"{row[1]}：{row[2]}")
     if out:
         write_settlement_xlsx(settlement, out, note)
         typer.echo(f"已写出：{out}")
@@ -148,9 +154,10 @@ def tiers(
     from allocator.funds import allocate_two_tier, compare_paths
 
     try:
-        pol, region_data, note = _load(policy, data)
-        counties = _read_data(data or pol.dataset)
-        parent_of, names = _parents(data, pol)
+        pol, counties, note = _load_frame(policy, data)
+        region_data = RegionData.from_frame(counties.drop(columns=["parent_code"], errors="ignore"))
+        check_for_policy(pol, region_data)
+        parent_of, names = _parents(counties)
         codes = tuple(c.strip() for c in (direct or "").split(",") if c.strip())
         two_tier = allocate_two_tier(pol, counties, parent_of, names, direct=codes,
                                      city_share=city_share / 100, relax_infeasible=relax)
