@@ -15,7 +15,8 @@ import pandas as pd
 
 from allocator.dataset.columns import BY_ID
 from allocator.engine import AllocationResult, RegionData, allocate
-from allocator.errors import InfeasibleError
+from allocator.engine.pipeline import SHARED, base_amounts, bounds, to_unit_bounds
+from allocator.errors import InfeasibleError, InputError, Problem
 from allocator.policy.load import policy_from_keyed
 from allocator.policy.model import Policy
 
@@ -38,10 +39,10 @@ def aggregate(counties: pd.DataFrame, parent_of: dict[str, str], parent_names: d
         row = {"code": parent, "name": parent_names.get(parent, parent)}
         w = weights.loc[group.index]
         for col in numeric:
-            kind = BY_ID[col].kind if col in BY_ID else "count"
+            kind = BY_ID[col].kind if col in BY_ID else None
             if kind in WEIGHTED_KINDS and w.sum() > 0:
                 row[col] = float((group[col] * w).sum() / w.sum())
-            elif kind in ("flag", "class") or _is_flag(frame[col]):
+            elif kind in ("flag", "class") or (kind is None and _is_flag(frame[col])):
                 row[col] = float(group[col].max())
             else:
                 row[col] = float(group[col].sum())
@@ -97,7 +98,9 @@ class TwoTierResult:
                 rows.append({"code": code, "name": top.loc[code, "name"], "parent_code": code,
                              "path": "省直管", **{p.id: top.loc[code, p.id] for p in pools}})
         frame = pd.DataFrame(rows).fillna(0)
-        frame["total"] = frame[[p.id for p in pools]].sum(axis=1)
+        ids = [p.id for p in pools]
+        units = np.rint(frame[ids].to_numpy(dtype=float) / self.top.unit).astype(np.int64)
+        frame["total"] = self.top.to_wan(units.sum(axis=1))  # from integer units: exact for 0.01 too
         return frame
 
 
@@ -111,19 +114,23 @@ def allocate_two_tier(policy: Policy, counties: pd.DataFrame, parent_of: dict[st
     and caps cannot hold on what it received, `relax_infeasible` splits it without them (and says so);
     otherwise the explained InfeasibleError is raised, naming the prefecture."""
     counties = counties.assign(code=counties["code"].astype(str))
+    _check_tier_options(counties, parent_of, direct, city_share)
     is_direct = counties["code"].isin(direct)
     top_rows = pd.concat([aggregate(counties[~is_direct], parent_of, parent_names), counties[is_direct]],
                          ignore_index=True).drop(columns=["parent_code"], errors="ignore")
     top_policy, top_rows = eligible_only_figures(lift_eligibility(policy, parent_of), policy, counties,
                                                  top_rows, parent_of, parent_names, is_direct)
+    top_policy = with_county_bounds(top_policy, policy, counties[~is_direct], parent_of)
     top = allocate(top_policy, top_rows, method)
     unit = policy.rounding.unit
+    # 市本级 keeps a share of the shared pools only: a special pool's money belongs to its eligible counties
+    keeps = np.array([0.0 if p.separate else city_share for p in policy.pools])
     lower, city_units, notes = {}, {}, []
     for i, code in enumerate(top.codes):
         if code in direct:
             continue
         units = top.amounts[i]
-        kept = np.floor(units * city_share).astype(np.int64)
+        kept = np.floor(units * keeps).astype(np.int64)
         city_units[code] = kept
         own = (county_policies or {}).get(code, policy)
         totals = {p.id: float((units[j] - kept[j]) * unit) for j, p in enumerate(policy.pools)}
@@ -138,6 +145,50 @@ def allocate_two_tier(policy: Policy, counties: pd.DataFrame, parent_of: dict[st
             lower[code] = allocate(_without_constraints(sub_policy), data, method)
             notes.append(f"{top.names[i]}：保底/封顶在本市分配额内无法同时满足，已不设约束分配（{exc.reasons[0].message}）")
     return TwoTierResult(top, lower, city_units, dict(parent_of), notes)
+
+
+def _check_tier_options(counties: pd.DataFrame, parent_of: dict[str, str], direct, city_share: float) -> None:
+    """Refuse a 市本级 share outside [0, 1) and 省直管县 codes that are not counties of the data."""
+    problems = []
+    if not 0 <= city_share < 1:
+        problems.append(Problem(f"市本级留用比例 = {city_share * 100:g}%：应不小于 0 且小于 100%",
+                                key="city_share", value=city_share))
+    known = set(counties["code"])
+    for code in direct:
+        if code not in known:
+            kind = "是市州代码，不是县" if code in set(parent_of.values()) else "不在数据中"
+            problems.append(Problem(f"省直管县代码 {code} {kind}", key="direct", region=code, value=code))
+    if problems:
+        raise InputError(problems)
+
+
+def with_county_bounds(top_policy: Policy, policy: Policy, counties: pd.DataFrame,
+                       parent_of: dict[str, str]) -> Policy:
+    """Give each prefecture the floor and cap its counties add up to, in whole units.
+
+    Rounded at the prefecture tier, 90 % of a prefecture's base can be less than the sum of its
+    counties' rounded-up floors (⌈0.9·b₁⌉ + ⌈0.9·b₂⌉ …), leaving the prefecture unable to pay them.
+    Summing the counties' unit bounds keeps both tiers feasible together.
+    """
+    if top_policy.constraints.floor_share is None and top_policy.constraints.cap_share is None \
+            and top_policy.constraints.floor_minimum is None:
+        return top_policy
+    shared = next((b for b in policy.blocks if b.id == SHARED), None)
+    if shared is None or not counties.size:
+        return top_policy
+    data = RegionData.from_frame(counties.drop(columns=["parent_code"], errors="ignore"))
+    lo, hi = to_unit_bounds(bounds(shared.constraints, data, base_amounts(shared, data)), policy.rounding.unit)
+    parents = pd.Series(data.codes).map(parent_of).to_numpy()
+    keyed = copy.deepcopy(top_policy.raw)
+    overrides = keyed.setdefault("constraints", {}).setdefault("overrides", {})
+    for parent in np.unique(parents):
+        members = parents == parent
+        unit = policy.rounding.unit
+        entry = {"region": parent, "source": "所辖县保底、封顶之和", "floor": {"value": float(lo[members].sum() * unit), "unit": "万元"}}
+        if np.isfinite(hi[members]).all():
+            entry["cap"] = {"value": float(hi[members].sum() * unit), "unit": "万元"}
+        overrides.setdefault(parent, entry)  # a prefecture override written in the policy wins
+    return policy_from_keyed(keyed)
 
 
 def lift_eligibility(policy: Policy, parent_of: dict[str, str]) -> Policy:

@@ -57,3 +57,46 @@ def test_a_prefecture_may_use_its_own_policy(policy, counties, links):
     a = tt.county_table().set_index("code").loc["510101", "total"]
     b = same.county_table().set_index("code").loc["510101", "total"]
     assert a > b  # 甲区 has the most people: a population-heavy policy gives it more
+
+
+def test_the_city_keeps_a_share_of_the_shared_pools_but_none_of_a_special_pool(policy, counties, links):
+    table = allocate_two_tier(policy, counties, *links, city_share=0.1).county_table()
+    city = table[table["path"] == "市本级"]
+    assert (city["deep"] == 0).all() and (city["central"] > 0).all()
+    deep_rows = table[table["deep"] > 0]
+    assert set(deep_rows["code"]) <= {"513301", "513302", "513303"}
+
+
+def test_a_count_column_of_zeros_and_ones_adds_up_rather_than_being_taken_for_a_flag(links):
+    import pandas as pd
+
+    frame = pd.DataFrame({"code": ["510101", "510102", "510103"], "name": ["甲", "乙", "丙"], "tekun": [1, 1, 0]})
+    assert aggregate(frame, *links).set_index("code").loc["510100", "tekun"] == 2
+
+
+def test_a_bad_city_share_or_a_prefecture_given_as_a_direct_county_is_refused(policy, counties, links):
+    import pytest
+
+    from allocator.errors import InputError
+
+    with pytest.raises(InputError, match="市本级留用比例 = -50%"):
+        allocate_two_tier(policy, counties, *links, city_share=-0.5)
+    with pytest.raises(InputError, match="省直管县代码 510100 是市州代码，不是县"):
+        allocate_two_tier(policy, counties, *links, direct=("510100",))
+    with pytest.raises(InputError, match="省直管县代码 999999 不在数据中"):
+        allocate_two_tier(policy, counties, *links, direct=("999999",))
+
+
+def test_prefecture_floors_are_the_sum_of_their_counties_rounded_floors(policy, counties, links):
+    """Floors 80 % of base: 0.8 × (200+40) = 192 … each county's ⌈·⌉ summed gives the prefecture floor,
+    so the counties' floors always fit in what their prefecture receives."""
+    from allocator.policy import apply_overrides
+
+    tight = apply_overrides(policy, {"constraints.floor_share_of_base": 99.7})
+    tt = allocate_two_tier(tight, counties, *links)
+    for parent, members in (("510100", ["510101", "510102", "510103"]), ("513300", ["513301", "513302", "513303"])):
+        base = counties.set_index("code").loc[members, ["base_central", "base_provincial"]].sum(axis=1)
+        floors = np.ceil(0.997 * base.to_numpy() - 1e-9).sum()
+        shared = tt.top.table().set_index("code").loc[parent, ["central", "provincial"]].sum()
+        assert shared >= floors
+    assert not tt.notes
