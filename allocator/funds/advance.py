@@ -136,14 +136,21 @@ def settle(policy: Policy, data: RegionData, advance: np.ndarray | None = None, 
     """
     advance = advance_from_policy(policy, data) if advance is None else advance
     rule = rule or (policy.settlement.advance_excess if policy.settlement else CLAW_BACK)
+    if rule not in (CLAW_BACK, RAISE_TO_ADVANCE):
+        raise PolicyError([Problem(f"提前下达超过全年数时的处理「{rule}」不可用，应为 {CLAW_BACK}（收回）或 "
+                                   f"{RAISE_TO_ADVANCE}（提高到提前下达数）", key="settlement.advance_excess",
+                                   value=rule)])
     plain = allocate(policy, data, method)
-    if rule != RAISE_TO_ADVANCE or not (advance.sum(axis=1) > plain.region_units).any():
+    if rule != RAISE_TO_ADVANCE:
         return Settlement(plain, advance, rule, plain)
     pool_index = {p.id: j for j, p in enumerate(policy.pools)}
-    floors = {block.id: advance[:, [pool_index[p.id] for p in block.pools]].sum(axis=1) * policy.rounding.unit
-              for block in policy.blocks}
-    raised = allocate(policy, data, method, extra_floors=floors)
     blocks = [[pool_index[p.id] for p in block.pools] for block in policy.blocks]
+    raised = plain
+    if (advance.sum(axis=1) > plain.region_units).any():
+        floors = {block.id: advance[:, cols].sum(axis=1) * policy.rounding.unit
+                  for block, cols in zip(policy.blocks, blocks)}
+        raised = allocate(policy, data, method, extra_floors=floors)
+    # a region may cover its advance in total yet fall short in one pool: exchange units between pools
     amounts = cover_pool_advances(raised.amounts, advance, blocks, raised.codes)
     return Settlement(dataclasses.replace(raised, amounts=amounts), advance, rule, plain)
 

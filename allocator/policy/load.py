@@ -289,11 +289,20 @@ def _pools(pools: dict[str, Any], r: _Reader, source: str, rounding: Rounding) -
             elif not _is_multiple(total, rounding.unit):
                 r.fail(f"{where}.total = {total} 万元：不是取整单位 {rounding.unit:g} 万元的整数倍",
                        f"{where}.total", total)
+        formula = _pool_formula(t, r, where, src)
+        advance = formula.get("advance_total")
+        if advance is not None:
+            if advance < 0 or (total is not None and advance > total):
+                r.fail(f"{where}.advance_total = {advance:g} 万元：提前下达数应在 0 与资金总额 {total or 0:g} 万元之间",
+                       f"{where}.advance_total", advance)
+            elif not _is_multiple(advance, rounding.unit):
+                r.fail(f"{where}.advance_total = {advance} 万元：不是取整单位 {rounding.unit:g} 万元的整数倍",
+                       f"{where}.advance_total", advance)
         out.append(Pool(
             id=pid, label=r.text(t, "label", where) or pid, total=total or 0.0,
             level=r.text(t, "level", where) or "", kind=r.text(t, "kind", where) or "",
             source=src, base_column=r.text(t, "base_column", where, required=False),
-            description=t.get("description", ""), **_pool_formula(t, r, where, src),
+            description=t.get("description", ""), **formula,
         ))
     return tuple(out)
 

@@ -82,3 +82,40 @@ def test_exchanging_units_between_pools_keeps_every_row_and_column_total():
     out = cover_pool_advances(amounts, advance, [[0, 1]], np.array(["1", "2", "3"]))
     assert (out >= advance).all()
     assert (out.sum(axis=0) == amounts.sum(axis=0)).all() and (out.sum(axis=1) == amounts.sum(axis=1)).all()
+
+
+def test_raise_to_advance_covers_a_pool_short_of_its_advance_even_when_the_region_total_is_not(policy, data):
+    plain = allocate(policy, data)
+    advance = np.zeros_like(plain.amounts)
+    advance[:, 0] = plain.amounts[:, 0]
+    advance[0, 0] += 5  # 甲区's central advance above its central amount, its total still covered
+    advance[1, 0] -= 5
+    s = settle(policy, data, advance=advance, rule="raise_to_advance")
+    assert (s.full_year.amounts >= advance).all()
+    assert (s.full_year.region_units == plain.region_units).all()  # only pools exchanged, totals kept
+    assert not any("收回" in n for n in s.notes())
+
+
+def test_an_unknown_settlement_rule_is_refused(policy, data):
+    import pytest
+
+    from allocator.errors import PolicyError
+
+    with pytest.raises(PolicyError, match="「foo」不可用"):
+        settle(policy, data, rule="foo")
+
+
+def test_an_advance_total_above_the_pool_total_or_off_the_unit_is_refused(tmp_path):
+    import pytest
+
+    from allocator.errors import PolicyError
+    from allocator.policy import load_policy
+    from conftest import POLICY
+
+    path = tmp_path / "p.toml"
+    path.write_text(POLICY.replace("value = 900, unit", "value = 1500, unit"), encoding="utf-8")
+    with pytest.raises(PolicyError, match="advance_total = 1500 万元：提前下达数应在 0 与资金总额 1000 万元之间"):
+        load_policy(path)
+    path.write_text(POLICY.replace("value = 900, unit", "value = 900.5, unit"), encoding="utf-8")
+    with pytest.raises(PolicyError, match="不是取整单位 1 万元的整数倍"):
+        load_policy(path)
