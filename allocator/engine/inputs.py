@@ -126,6 +126,19 @@ def check_for_policy(policy: Policy, data: RegionData) -> None:
     raise_if(problems, DataError)
 
 
+def unknown_listed_regions(policy: Policy, data: RegionData) -> list[Problem]:
+    """Codes in a pool's eligible_regions that the data do not have (a typo would silently exclude a
+    region). Checked where the data are the policy's own regions, not on a subset (e.g. one prefecture)."""
+    known = set(data.codes)
+    problems = []
+    for block in policy.blocks:
+        for code in block.eligible_regions or ():
+            if code not in known:
+                problems.append(Problem(f"资金池「{block.pools[0].label}」的符合条件地区 {code} 不在数据中",
+                                        key=f"pools.{block.pools[0].id}.eligible_regions", region=code, value=code))
+    return problems
+
+
 def _block_problems(block, data: RegionData) -> list[Problem]:
     problems: list[Problem] = []
     for factor in block.factors:

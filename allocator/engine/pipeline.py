@@ -16,6 +16,7 @@ from allocator.engine.corrections import correction_coefficient
 from allocator.engine.factors import factor_value, shares
 from allocator.engine.inputs import RegionData, check_for_policy
 from allocator.engine.result import AllocationResult
+from allocator.errors import InfeasibleError
 from allocator.policy.model import Block, Constraints, Policy
 from allocator.rounding import controlled_round, largest_remainder
 from allocator.solver import Solution, solve
@@ -214,8 +215,17 @@ def allocate(policy: Policy, data: RegionData | pd.DataFrame, method: str = "fas
     amounts = np.zeros((len(data), len(policy.pools)), dtype=np.int64)
     trace: dict[str, np.ndarray] = {}
     solutions: dict[str, Solution] = {}
-    for block in policy.blocks:
-        result = allocate_block(block, data, unit, method, (extra_floors or {}).get(block.id))
+    blocks = policy.blocks
+    for block in blocks:
+        try:
+            result = allocate_block(block, data, unit, method, (extra_floors or {}).get(block.id))
+        except InfeasibleError as exc:
+            if len(blocks) == 1:
+                raise
+            label = "、".join(p.label for p in block.pools)
+            for reason in exc.reasons:  # say which pool's floors and caps conflict
+                reason.message = f"资金池「{label}」：{reason.message}"
+            raise InfeasibleError(exc.reasons) from None
         amounts[:, [pool_index[p.id] for p in block.pools]] = result.amounts
         prefix = "" if block.id == SHARED else f"{block.id}:"
         trace.update({prefix + key: values for key, values in result.stages.items()})
