@@ -212,6 +212,17 @@ class _Reader:
 
 def policy_from_keyed(keyed: dict[str, Any], base_dir: Path | None = None) -> Policy:
     """Validate the keyed document and build the Policy; raise PolicyError with every problem."""
+    try:
+        return _build(keyed, base_dir)
+    except (TypeError, AttributeError, ValueError, KeyError) as exc:
+        # a value of the wrong shape (a number where a table or list belongs …) that the checks above
+        # did not name: still a message for people, never a traceback
+        if isinstance(exc, PolicyError):
+            raise
+        raise PolicyError([Problem(f"政策文件结构有误（某个键的值类型不对，例如应为表或列表处写了数字或文字）：{exc!r}")]) from None
+
+
+def _build(keyed: dict[str, Any], base_dir: Path | None) -> Policy:
     r = _Reader()
     r.check_keys(keyed, "root", "政策文件")
     head = _table(keyed, "policy", r)
@@ -529,4 +540,9 @@ def _performance(t: dict[str, Any] | None, r: _Reader, source: str) -> Performan
             multiplier=float(it.get("multiplier", 1.0)), value=value, text=it.get("text"),
             decimals=int(it.get("decimals", 0)),
         ))
-    return Performance(source=src, goal=r.text(t, "goal", where) or "", indicators=tuple(indicators))
+    goal = r.text(t, "goal", where) or ""
+    try:
+        goal.format(name="", total="", year="")
+    except (KeyError, IndexError, ValueError):
+        r.fail(f"{where}.goal = {goal!r}：只能使用占位符 {{name}}、{{total}}、{{year}}", f"{where}.goal", goal)
+    return Performance(source=src, goal=goal, indicators=tuple(indicators))
