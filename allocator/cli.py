@@ -38,6 +38,8 @@ def _for_people(command):
             return command(*args, **kwargs)
         except (InputError, InfeasibleError) as exc:
             _fail(exc)
+        except BrokenPipeError:  # output piped into `head`: nothing to report
+            raise typer.Exit(code=0) from None
         except sqlite3.Error as exc:
             _fail(InputError([f"数据库无法读写：{exc}"], title="数据库错误"))
         except OSError as exc:

@@ -162,6 +162,29 @@ def _file_order(problem: Problem) -> tuple[int, int]:
     return (2, 0) if problem.region else (0, 0)
 
 
+def read_region_table(path: str | Path) -> pd.DataFrame:
+    """A region table as the engine reads it (`--data`): the header found below any title rows, known
+    headers (Chinese, with units, or English) mapped to column ids and others kept as written, blank
+    and 合计 rows dropped, codes as text. Values are checked later by RegionData.from_frame."""
+    lookup = header_lookup()
+    raw, header_at = _grid_and_header(path, lookup)
+    headers = [column_id(h, lookup) or str(h).strip() if _filled(h) else None
+               for h in raw.iloc[header_at].tolist()]
+    keep = [j for j, h in enumerate(headers) if h is not None]
+    body = raw.iloc[header_at + 1:, keep].copy()
+    body.columns = [headers[j] for j in keep]
+    body = _drop_blank_and_total_rows(body)
+    body["code"] = [code_text(v) for v in body["code"]]
+    if "name" in body:
+        body["name"] = [str(v).strip() if _filled(v) else "" for v in body["name"]]
+    for col in body.columns.drop(["code", "name"], errors="ignore"):
+        numbers = pd.to_numeric(body[col].map(lambda v: str(v).replace(",", "") if _filled(v) else None),
+                                errors="coerce")
+        if numbers.notna().sum() == body[col].map(_filled).sum():  # every filled cell is a number
+            body[col] = numbers
+    return body.reset_index(drop=True)
+
+
 def _grid_and_header(source, lookup: dict[str, str]) -> tuple[pd.DataFrame, int]:
     """The grid of cells and the 0-based row of its header. A DataFrame is taken as a grid when the
     header is among its rows, else as a table whose column names are the header."""

@@ -165,17 +165,8 @@ def _zero_divisors(data: RegionData, col: str, role: str) -> list[Problem]:
 
 
 def read_table(path) -> pd.DataFrame:
-    """Read a region table (.csv in UTF-8/UTF-8-BOM/GB18030, or .xlsx) with codes kept as text."""
-    from pathlib import Path
+    """Read a region table (.csv in UTF-8/UTF-8-BOM/GB18030, or .xlsx) with codes kept as text; a title
+    row above the header, Chinese headers and a 合计 row are handled as the importer handles them."""
+    from allocator.dataset.importer import read_region_table
 
-    path = Path(path)
-    if not path.exists():
-        raise DataError([Problem(f"找不到数据文件：{path}")])
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return pd.read_excel(path, dtype={"code": str})
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return pd.read_csv(path, dtype={"code": str, "name": str}, encoding=encoding)
-        except UnicodeDecodeError:
-            continue
-    raise DataError([Problem(f"无法识别数据文件 {path.name} 的编码（支持 UTF-8 与 GB18030）")])
+    return read_region_table(path)

@@ -119,3 +119,29 @@ def test_a_missing_data_file_is_explained(tmp_path):
     result = invoke("run", "--policy", EXAMPLE, "--data", tmp_path / "nowhere.csv")
     assert result.exit_code == 1
     assert "找不到数据文件" in result.output
+
+
+def test_run_reads_a_table_with_a_title_row_chinese_headers_and_a_total_row(tmp_path):
+    """What a planner's own spreadsheet looks like: the 合计 row must not become a region."""
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    from allocator.cli import app
+    from allocator.dataset.columns import column_label
+    from allocator.dataset.reference import DATA_DIR
+
+    frame = pd.read_csv(DATA_DIR / "examples" / "regions.csv", dtype={"code": str})
+    chinese = frame.rename(columns={c: column_label(c) for c in frame.columns
+                                    if c not in ("code", "name") and not c.startswith("base_")})
+    chinese = chinese.rename(columns={"code": "地区代码", "name": "地区名称"})
+    path = tmp_path / "my.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame([["2020年示例数据"]]).to_excel(writer, index=False, header=False)
+        chinese.to_excel(writer, index=False, startrow=1)
+        total = ["合计", ""] + chinese.iloc[:, 2:].sum().tolist()
+        pd.DataFrame([total]).to_excel(writer, index=False, header=False, startrow=2 + len(chinese))
+    plain = CliRunner().invoke(app, ["run", "-p", str(DATA_DIR / "policies" / "example.toml")])
+    mine = CliRunner().invoke(app, ["run", "-p", str(DATA_DIR / "policies" / "example.toml"), "--data", str(path)])
+    assert mine.exit_code == 0, mine.output
+    assert "6 个地区" in mine.output
+    assert mine.output.splitlines()[-6:] == plain.output.splitlines()[-6:]
