@@ -296,12 +296,15 @@ def import_(
 
     if not name or "@" in name or name.startswith("db:"):
         raise InputError([f"数据集名称「{name}」不可用：不能为空，不能含 @，不能以 db: 开头"])
-    required, pools = None, None
+    required, pools, usable = None, None, None
     if policy:
         pol = load_policy(policy)
         required, pools = list(pol.data_columns), pol.pools
+
+        def usable(frame):  # the policy must be able to run on what is stored
+            check_for_policy(pol, RegionData.from_frame(frame))
     db = DatasetStore(store)
-    version, result = db.import_file(name, file, _regions(level), load_crosswalk(), required, pools)
+    version, result = db.import_file(name, file, _regions(level), load_crosswalk(), required, pools, usable)
     for note in result.notes:
         typer.echo(f"提示：{note}")
     if version.new:

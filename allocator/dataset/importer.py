@@ -124,7 +124,10 @@ def import_table(source, regions: pd.DataFrame, crosswalk: pd.DataFrame | None =
                 notes.append(f"第 {j + 1} 列没有表头，已忽略")
             continue
         cid = column_id(header, lookup)
-        if cid is None:
+        if cid is None and normalise(header).startswith(normalise(BASE_PREFIX)):
+            problems.append(Problem(f"列「{header}」是上年分配数：请用 --policy 指定政策文件，以便识别它属于哪个资金池",
+                                    key=str(header), value=str(header)))
+        elif cid is None:
             notes.append(f"未识别的列「{header}」已忽略")
         elif cid in mapping.values():
             problems.append(Problem(f"列「{header}」与另一列都对应「{_label(cid)}」，请删去重复的列", key=cid))
@@ -135,10 +138,17 @@ def import_table(source, regions: pd.DataFrame, crosswalk: pd.DataFrame | None =
     body.columns = [mapping[j] for j in mapping]
     body.index = np.arange(header_at + 2, header_at + 2 + len(body))  # 1-based file rows
     body = _drop_blank_and_total_rows(body)
+    for col in list(body.columns.drop(["code", "name"], errors="ignore")):
+        if not body[col].map(_filled).any():  # an empty column is no data, not a column of zeros
+            if col in (required or ()):
+                problems.append(Problem(f"必需的列「{_label(col)}」整列为空", key=col))
+            else:
+                notes.append(f"列「{_label(col)}」整列为空，未导入")
+            body = body.drop(columns=col)
     from_regions = [c for c in required or () if c not in body.columns and c in regions.columns
                     and c in BY_ID and BY_ID[c].kind in ("flag", "class")]
     for col in required or ():
-        if col not in body.columns and col not in from_regions:
+        if col not in body.columns and col not in from_regions and not any(p.key == col for p in problems):
             problems.append(Problem(f"缺少必需的列「{_label(col)}」", key=col))
     if "code" not in body.columns:
         raise_if(problems or [Problem("缺少「地区代码」列", key="code")], DataError)

@@ -91,9 +91,14 @@ class DatasetStore:
             return self._version(con, name, number)
 
     def import_file(self, name: str, path: str | Path, regions: pd.DataFrame, crosswalk=None,
-                    required: list[str] | None = None, pools=None) -> tuple[Version, ImportResult]:
-        """Check a file and store it as a new version; on any problem raise DataError and write nothing."""
+                    required: list[str] | None = None, pools=None, check=None) -> tuple[Version, ImportResult]:
+        """Check a file and store it as a new version; on any problem raise DataError and write nothing.
+
+        `check(frame)` may refuse the imported table for a use, e.g. a policy that cannot run on it.
+        """
         result = import_table(path, regions, crosswalk, required, pools)
+        if check is not None:
+            check(result.frame)
         version = self.save(name, result.frame, Path(path).name, note="；".join(result.notes))
         return version, result
 

@@ -105,8 +105,9 @@ def check_for_policy(policy: Policy, data: RegionData) -> None:
     """Refuse data that this policy cannot use, listing every problem."""
     problems: list[Problem] = []
     missing = [c for c in policy.data_columns if c not in data.columns]
+    base_labels = {p.base_column: f"上年分配·{p.label}(万元)" for p in policy.pools if p.base_column}
     for col in missing:
-        problems.append(Problem(f"数据缺少政策所需的列「{column_label(col)}」（{col}）", key=col))
+        problems.append(Problem(f"数据缺少政策所需的列「{base_labels.get(col) or column_label(col)}」（{col}）", key=col))
     if missing:
         raise DataError(problems)
     from allocator.engine.pipeline import eligibility  # the pipeline imports this module

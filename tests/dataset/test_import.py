@@ -226,22 +226,37 @@ def test_a_missing_or_unreadable_file_is_refused_in_chinese(tmp_path, regions, c
 
 # --- columns a policy needs -------------------------------------------------------------------------
 
-def test_a_column_the_catalogue_does_not_know_is_read_when_required(grid, regions, crosswalk, filled):
+def test_a_column_the_catalogue_does_not_know_is_read_when_required(grid, regions, crosswalk, filled, pools):
     frame = filled.assign(custom_index=1.5)
-    assert "custom_index" not in import_table(grid(frame), regions, crosswalk).frame
-    result = import_table(grid(frame), regions, crosswalk, required=["custom_index"])
+    assert "custom_index" not in import_table(grid(frame), regions, crosswalk, pools=pools).frame
+    result = import_table(grid(frame), regions, crosswalk, required=["custom_index"], pools=pools)
     assert (result.frame["custom_index"] == 1.5).all()
 
 
 def test_a_required_region_flag_missing_from_the_file_is_taken_from_the_region_list(grid, regions, crosswalk,
-                                                                                    filled):
-    result = import_table(grid(filled), regions, crosswalk, required=["deep_poverty_county"])
+                                                                                    filled, pools):
+    result = import_table(grid(filled), regions, crosswalk, required=["deep_poverty_county"], pools=pools)
     assert "「深度贫困县」取自地区名单（公开认定）" in result.notes
     assert result.frame["deep_poverty_county"].sum() == regions["deep_poverty_county"].sum() == 45
 
 
-def test_values_under_a_column_without_header_are_ignored_with_a_note(grid, regions, crosswalk, filled):
+def test_values_under_a_column_without_header_are_ignored_with_a_note(grid, regions, crosswalk, filled, pools):
     cells = grid(filled)
     cells[cells.shape[1]] = [None, None, *["x"] * (len(cells) - 2)]
-    result = import_table(cells, regions, crosswalk)
+    result = import_table(cells, regions, crosswalk, pools=pools)
     assert f"第 {cells.shape[1]} 列没有表头，已忽略" in result.notes
+
+
+def test_a_last_year_column_without_the_policy_that_names_its_pool_is_refused(grid, regions, crosswalk, filled):
+    """Dropping last year's allocation silently would leave floors, caps and advances without a base."""
+    with pytest.raises(DataError, match="是上年分配数：请用 --policy 指定政策文件"):
+        import_table(grid(filled), regions, crosswalk)
+
+
+def test_an_empty_column_is_no_data_and_a_required_one_is_refused(grid, regions, crosswalk, filled, pools):
+    blank = filled.copy()
+    blank["特困人员(人)"] = None
+    result = import_table(grid(blank), regions, crosswalk, pools=pools)
+    assert "tekun" not in result.frame.columns and any("整列为空" in n for n in result.notes)
+    with pytest.raises(DataError, match="必需的列「特困人员\\(人\\)」整列为空"):
+        import_table(grid(blank), regions, crosswalk, required=["tekun"], pools=pools)

@@ -151,6 +151,7 @@ def test_cli_import_lists_every_problem_exits_with_1_and_stores_nothing(tmp_path
     bad.loc[0, "特困人员(人)"] = -5
     bad.loc[1, "地区代码"] = "123456"
     path = tmp_path / "bad.csv"
+    bad = bad[[c for c in bad.columns if not c.startswith("上年分配")]]
     bad.to_csv(path, index=False, encoding="gb18030")
     result = CliRunner().invoke(app, ["import", str(path), "--name", "sc", "--store", db])
     assert result.exit_code == 1
@@ -193,3 +194,15 @@ def test_cli_from_template_to_import_to_a_run_on_the_stored_version(tmp_path, re
         run = runner.invoke(app, ["run", "--policy", policy_path, "--data", "db:sc@1"])
     assert run.exit_code == 0, run.output
     assert f"资金合计 {sum(p.total for p in policy.pools):,.0f} 万元" in run.output
+
+
+def test_an_empty_template_imported_for_a_policy_is_refused_and_nothing_is_stored(tmp_path):
+    from allocator.dataset.reference import DATA_DIR
+
+    db = str(tmp_path / "db.sqlite")
+    policy = str(DATA_DIR / "policies" / "sichuan-2020.toml")
+    runner = CliRunner()
+    assert runner.invoke(app, ["template", "-o", str(tmp_path / "t.xlsx"), "-p", policy]).exit_code == 0
+    result = runner.invoke(app, ["import", str(tmp_path / "t.xlsx"), "--name", "sc", "-p", policy, "--store", db])
+    assert result.exit_code == 1 and "整列为空" in result.output
+    assert runner.invoke(app, ["datasets", "--store", db]).output.strip() == ""
