@@ -5,7 +5,6 @@ Each stage is kept per region in the result's trace, so every amount can be expl
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -128,7 +127,7 @@ def split_by_pool(region_units: np.ndarray, pool_units: np.ndarray) -> np.ndarra
 def fingerprint(policy: Policy, data: RegionData, method: str) -> str:
     """sha256 of the policy, the data and the package version: the same inputs give the same run."""
     h = hashlib.sha256()
-    h.update(json.dumps(policy.raw, sort_keys=True, ensure_ascii=False, default=str).encode())
+    h.update(policy.digest.encode())
     h.update(data.digest.encode())
     h.update(f"{__version__}|{method}".encode())
     return h.hexdigest()

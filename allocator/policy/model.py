@@ -5,7 +5,10 @@ of 1. Conversion happens once, in `allocator.policy.load`, at the edge.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -242,7 +245,13 @@ class Policy:
     def budget(self) -> float:
         return sum(p.total for p in self.pools)
 
-    @property
+    @cached_property
+    def digest(self) -> str:
+        """sha256 of the policy as written (keyed form); computed once per policy object."""
+        text = json.dumps(self.raw, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @cached_property
     def blocks(self) -> tuple[Block, ...]:
         """The shared block (pools without a formula of their own), then one block per own-formula pool."""
         shared = tuple(p for p in self.pools if not p.separate)
