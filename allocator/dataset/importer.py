@@ -266,7 +266,10 @@ def _number(v, col: str, row: int, code: str, name: str, problems: list[Problem]
     except ValueError:
         problems.append(Problem(f"{where}= {v!r}：不是数字", key=col, region=code, value=v, row=row))
         return float("nan")
-    if not np.isfinite(x) or x < 0:
+    if not np.isfinite(x):  # "inf", "nan" typed into a cell
+        problems.append(Problem(f"{where}= {v!r}：不是有限的数", key=col, region=code, value=v, row=row))
+        return float("nan")
+    if x < 0:
         problems.append(Problem(f"{where}= {_shown(x)}：不能为负数", key=col, region=code, value=x, row=row))
     elif BY_ID.get(col) is not None and BY_ID[col].kind == "count" and x != round(x):
         problems.append(Problem(f"{where}= {_shown(x)}：人数应为整数", key=col, region=code, value=x, row=row))
