@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from allocator.export.tables import _frame_sheet, _is_zero, _plain, parameters_frame, run_info_frame
+from allocator.export.tables import _frame_sheet, _is_zero, _plain, parameters_frame, run_info_frame, title_rows
 from allocator.funds.advance import Settlement, deadlines
 from allocator.funds.targets import RegionTargets, targets_frame
 from allocator.funds.tiers import TwoTierResult
@@ -31,7 +31,7 @@ def write_settlement_xlsx(settlement: Settlement, path: str | Path, note: str | 
     ws.title = "分配表"
     groups = [p.label for p in policy.pools] + ["合计"]
     n_cols = 2 + 3 * len(groups)
-    _title(ws, policy.title, n_cols, note)
+    title_rows(ws, policy.title, n_cols, note)
     ws.append(["地区代码", "地区名称"] + [g for g in groups for _ in TIMING])
     ws.append(["", ""] + [t for _ in groups for t in TIMING])
     header_row = ws.max_row - 1
@@ -100,7 +100,7 @@ def write_targets_xlsx(tables: list[RegionTargets], path: str | Path, title: str
     wb = Workbook()
     ws = wb.active
     ws.title = "区域绩效目标表"
-    _title(ws, title, 4, note)
+    title_rows(ws, title, 4, note)
     for t in tables:
         start = ws.max_row + 2
         ws.cell(row=start, column=1, value=f"{t.code} {t.name}").font = Font(bold=True)
@@ -129,7 +129,7 @@ def _amount_sheet(ws, sheet_title: str, title: str, table: pd.DataFrame, pools, 
               **{p.id: f"{p.label}" for p in pools}, "total": "合计"}
     columns = ["code", "name", *extra, *[p.id for p in pools], "total"]
     n_cols = len(columns)
-    _title(ws, title, n_cols, note)
+    title_rows(ws, title, n_cols, note)
     ws.append([labels[c] for c in columns])
     header_row = ws.max_row
     first_amount = 3 + len(extra)
@@ -142,14 +142,6 @@ def _amount_sheet(ws, sheet_title: str, title: str, table: pd.DataFrame, pools, 
     _box(ws, header_row)
     _widths(ws, [10, 16] + [10] * len(extra) + [14] * (len(pools) + 1))
     ws.freeze_panes = ws.cell(row=header_row + 1, column=3)
-
-
-def _title(ws, title: str, n_cols: int, note: str | None) -> None:
-    ws.append([title])
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(n_cols, 1))
-    ws["A1"].font = Font(bold=True, size=14)
-    ws["A1"].alignment = Alignment(horizontal="center")
-    ws.append([note or ""] + [""] * (n_cols - 2) + ["单位：万元"])
 
 
 def _format_numbers(ws, first_row: int, first_col: int, decimals: int) -> None:

@@ -50,11 +50,7 @@ def _allocation_sheet(ws, result: AllocationResult, note: str | None = None) -> 
     ws.title = "分配表"
     table = result.table().rename(columns=result.column_labels())
     n_cols = len(table.columns)
-    ws.append([policy.title])
-    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=n_cols)
-    ws["A1"].font = Font(bold=True, size=14)
-    ws["A1"].alignment = Alignment(horizontal="center")
-    ws.append([note or ""] + [""] * (n_cols - 2) + ["单位：万元"])
+    title_rows(ws, policy.title, n_cols, note)
     ws.append(list(table.columns))
     totals = ["", "合计"] + [v.item() for v in result.to_wan(result.pool_units)] + [
         result.to_wan(result.region_units.sum()).item()]
@@ -68,6 +64,16 @@ def _allocation_sheet(ws, result: AllocationResult, note: str | None = None) -> 
     for cell in ws[3] + ws[4]:
         cell.font = Font(bold=True)
     _autowidth(ws)
+
+
+def title_rows(ws, title: str, n_cols: int, note: str | None) -> None:
+    """The two rows above a notice's table: the centred title, then the note (e.g. 示例数据) at the left
+    and 单位：万元 at the top right."""
+    ws.append([title])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(n_cols, 1))
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["A1"].alignment = Alignment(horizontal="center")
+    ws.append([note or ""] + [""] * (n_cols - 2) + ["单位：万元"])
 
 
 def _plain(v):
