@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from allocator.export.tables import _frame_sheet, _is_zero, _plain, parameters_frame, run_info_frame, title_rows
+from allocator.export.tables import frame_sheet, is_zero, plain, parameters_frame, run_info_frame, title_rows
 from allocator.funds.advance import Settlement, deadlines
 from allocator.funds.targets import RegionTargets, targets_frame
 from allocator.funds.tiers import TwoTierResult
@@ -43,17 +43,17 @@ def write_settlement_xlsx(settlement: Settlement, path: str | Path, note: str | 
     table = settlement.table()
     value_columns = [c for c in table.columns if c not in ("地区代码", "地区名称", "说明")]
     totals = table[value_columns].sum()
-    ws.append(["", "合计"] + [_plain(totals[c]) for c in value_columns])
+    ws.append(["", "合计"] + [plain(totals[c]) for c in value_columns])
     for row in table[["地区代码", "地区名称", *value_columns]].itertuples(index=False):
-        ws.append([None if _is_zero(v) else _plain(v) for v in row])
+        ws.append([None if is_zero(v) else plain(v) for v in row])
     _format_numbers(ws, header_row + 2, 3, policy.rounding.decimals)
     _bold_rows(ws, header_row, header_row + 2)
     _box(ws, header_row)
     _widths(ws, [10, 14] + [12] * (n_cols - 2))
     ws.freeze_panes = ws.cell(row=header_row + 2, column=3)
-    _frame_sheet(wb.create_sheet("说明"), settlement_notes_frame(settlement))
-    _frame_sheet(wb.create_sheet("政策参数"), parameters_frame(result))
-    _frame_sheet(wb.create_sheet("运行信息"), run_info_frame(result))
+    frame_sheet(wb.create_sheet("说明"), settlement_notes_frame(settlement))
+    frame_sheet(wb.create_sheet("政策参数"), parameters_frame(result))
+    frame_sheet(wb.create_sheet("运行信息"), run_info_frame(result))
     wb.save(path)
 
 
@@ -87,9 +87,9 @@ def write_two_tier_xlsx(two_tier: TwoTierResult, path: str | Path, comparison: p
     if comparison is not None:
         labels = {"code": "地区代码", "name": "地区名称", "path": "分配路径", "two_tier_total": "经市州分配(万元)",
                   "direct_total": "直接分配到县(万元)", "difference": "差额(万元)", "difference_share": "差额占比"}
-        _frame_sheet(wb.create_sheet("路径比较"), comparison.rename(columns=labels))
+        frame_sheet(wb.create_sheet("路径比较"), comparison.rename(columns=labels))
     if two_tier.notes:
-        _frame_sheet(wb.create_sheet("说明"), pd.DataFrame({"说明": two_tier.notes}))
+        frame_sheet(wb.create_sheet("说明"), pd.DataFrame({"说明": two_tier.notes}))
     wb.save(path)
 
 
@@ -105,7 +105,7 @@ def write_targets_xlsx(tables: list[RegionTargets], path: str | Path, title: str
         start = ws.max_row + 2
         ws.cell(row=start, column=1, value=f"{t.code} {t.name}").font = Font(bold=True)
         ws.append(["资金情况（万元）", "资金总额", "其中：中央补助", "地方资金"])
-        ws.append(["", _plain(t.total), _plain(t.central), _plain(t.local)])
+        ws.append(["", plain(t.total), plain(t.central), plain(t.local)])
         ws.append(["年度总体目标", t.goal])
         ws.merge_cells(start_row=ws.max_row, start_column=2, end_row=ws.max_row, end_column=4)
         ws.cell(row=ws.max_row, column=2).alignment = Alignment(wrap_text=True, vertical="top")
@@ -118,7 +118,7 @@ def write_targets_xlsx(tables: list[RegionTargets], path: str | Path, title: str
             for cell in row:
                 cell.border = BOX
     _widths(ws, [18, 16, 36, 22])
-    _frame_sheet(wb.create_sheet("汇总"), targets_frame(tables))
+    frame_sheet(wb.create_sheet("汇总"), targets_frame(tables))
     wb.save(path)
 
 
@@ -134,9 +134,9 @@ def _amount_sheet(ws, sheet_title: str, title: str, table: pd.DataFrame, pools, 
     header_row = ws.max_row
     first_amount = 3 + len(extra)
     sums = table[[p.id for p in pools] + ["total"]].sum()
-    ws.append(["", "合计"] + [""] * len(extra) + [_plain(sums[c]) for c in [p.id for p in pools] + ["total"]])
+    ws.append(["", "合计"] + [""] * len(extra) + [plain(sums[c]) for c in [p.id for p in pools] + ["total"]])
     for row in table[columns].itertuples(index=False):
-        ws.append([None if _is_zero(v) else _plain(v) for v in row])
+        ws.append([None if is_zero(v) else plain(v) for v in row])
     _format_numbers(ws, header_row + 1, first_amount, policy.rounding.decimals)
     _bold_rows(ws, header_row, header_row + 2)
     _box(ws, header_row)

@@ -39,9 +39,9 @@ def write_xlsx(result: AllocationResult, path: str | Path, note: str | None = No
     A `note` (e.g. 示例数据) is written under the title."""
     wb = Workbook()
     _allocation_sheet(wb.active, result, note)
-    _frame_sheet(wb.create_sheet("测算过程"), result_frame(result))
-    _frame_sheet(wb.create_sheet("政策参数"), parameters_frame(result))
-    _frame_sheet(wb.create_sheet("运行信息"), run_info_frame(result))
+    frame_sheet(wb.create_sheet("测算过程"), result_frame(result))
+    frame_sheet(wb.create_sheet("政策参数"), parameters_frame(result))
+    frame_sheet(wb.create_sheet("运行信息"), run_info_frame(result))
     wb.save(path)
 
 
@@ -57,7 +57,7 @@ def _allocation_sheet(ws, result: AllocationResult, note: str | None = None) -> 
     ws.append(totals)
     number_format = "#,##0" if policy.rounding.decimals == 0 else "#,##0.00"
     for row in table.itertuples(index=False):
-        ws.append([None if _is_zero(v) else _plain(v) for v in row])  # blank cells, not 0, as in notices
+        ws.append([None if is_zero(v) else plain(v) for v in row])  # blank cells, not 0, as in notices
     for row in ws.iter_rows(min_row=4, min_col=3):
         for cell in row:
             cell.number_format = number_format
@@ -76,19 +76,19 @@ def title_rows(ws, title: str, n_cols: int, note: str | None) -> None:
     ws.append([note or ""] + [""] * (n_cols - 2) + ["单位：万元"])
 
 
-def _plain(v):
+def plain(v):
     """NumPy scalars → Python scalars, which openpyxl writes."""
     return v.item() if hasattr(v, "item") else v
 
 
-def _is_zero(v) -> bool:
+def is_zero(v) -> bool:
     return not isinstance(v, str) and v == 0
 
 
-def _frame_sheet(ws, frame: pd.DataFrame) -> None:
+def frame_sheet(ws, frame: pd.DataFrame) -> None:
     ws.append(list(frame.columns))
     for row in frame.itertuples(index=False):
-        ws.append([_plain(v) for v in row])
+        ws.append([plain(v) for v in row])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     _autowidth(ws)
