@@ -95,6 +95,12 @@ PARENT_NAMES = {"510100": "甲市", "513300": "乙州"}
 
 
 @pytest.fixture
+def policy_text():
+    """The policy file's text, for tests that change a line of it."""
+    return POLICY
+
+
+@pytest.fixture
 def policy(tmp_path):
     path = tmp_path / "policy.toml"
     path.write_text(POLICY, encoding="utf-8")

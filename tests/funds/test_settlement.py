@@ -105,17 +105,16 @@ def test_an_unknown_settlement_rule_is_refused(policy, data):
         settle(policy, data, rule="foo")
 
 
-def test_an_advance_total_above_the_pool_total_or_off_the_unit_is_refused(tmp_path):
+def test_an_advance_total_above_the_pool_total_or_off_the_unit_is_refused(tmp_path, policy_text):
     import pytest
 
     from allocator.errors import PolicyError
     from allocator.policy import load_policy
-    from conftest import POLICY
 
     path = tmp_path / "p.toml"
-    path.write_text(POLICY.replace("value = 900, unit", "value = 1500, unit"), encoding="utf-8")
+    path.write_text(policy_text.replace("value = 900, unit", "value = 1500, unit"), encoding="utf-8")
     with pytest.raises(PolicyError, match="advance_total = 1500 万元：提前下达数应在 0 与资金总额 1000 万元之间"):
         load_policy(path)
-    path.write_text(POLICY.replace("value = 900, unit", "value = 900.5, unit"), encoding="utf-8")
+    path.write_text(policy_text.replace("value = 900, unit", "value = 900.5, unit"), encoding="utf-8")
     with pytest.raises(PolicyError, match="不是取整单位 1 万元的整数倍"):
         load_policy(path)
