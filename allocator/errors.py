@@ -22,7 +22,12 @@ class Problem:
         return self.message
 
 
-class InputError(ValueError):
+class AllocatorError(Exception):
+    """Base of every error meant for people: its text is a Chinese message that names the key or
+    region, the column and the value. Anything else raised by the package is a fault (a bug)."""
+
+
+class InputError(AllocatorError):
     """Bad input, refused before any computation. Carries every problem found."""
 
     title = "输入有误"
@@ -58,7 +63,7 @@ class Infeasibility:
     smallest_fix: str = ""
 
 
-class InfeasibleError(ValueError):
+class InfeasibleError(AllocatorError):
     """The constraints cannot be met. Never a bare solver status: always the explained reasons."""
 
     def __init__(self, reasons: list[Infeasibility]):

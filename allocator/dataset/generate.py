@@ -19,13 +19,19 @@ Every anchor is listed in `ANCHORS` and in data/sichuan/SOURCES.md with its sour
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from allocator.dataset.reference import load_census, load_regions
+from allocator.engine import allocate
+from allocator.funds.tiers import with_pool_totals
+from allocator.policy import load_policy
 from allocator.rounding import largest_remainder
 
 SEED = 20191231
+SOURCE_DIR = Path(__file__).resolve().parents[1] / "data" / "sichuan"  # where the demo files are written
 
 
 @dataclass(frozen=True)
@@ -258,9 +264,6 @@ def past_allocations(policy, figures: pd.DataFrame, totals: dict[str, float], rn
 
     Returns code + one base column per pool, integers of 万元 adding up exactly to each total.
     """
-    from allocator.engine import allocate
-    from allocator.funds.tiers import with_pool_totals
-
     frame = figures.copy()
     if rng is not None:
         for col in ("dibao_urban", "dibao_rural", "tekun", "poverty_population", "illness_poverty", "local_input"):
@@ -280,11 +283,8 @@ def build_dataset(seed: int = SEED) -> dict[int, pd.DataFrame]:
     2018 totals assumed at 94 % of 2019); 2020's base columns are exactly the sichuan-2019 preset's
     result on the 2019 figures, so the 2020 floors and caps and the 2020 advance rest on it.
     """
-    from allocator.dataset.reference import DATA_DIR, load_census, load_regions
-    from allocator.policy import load_policy
-
     figures = county_figures(load_regions(), load_census(), seed)
-    policy_2019 = load_policy(DATA_DIR / "policies" / "sichuan-2019.toml")
+    policy_2019 = load_policy("sichuan-2019")
     rng = np.random.default_rng(seed + 2018)
     totals_2018 = {p.id: float(round(p.total * SHARE_OF_2019_IN_2018)) for p in policy_2019.pools}
     bases_2019 = past_allocations(policy_2019, figures[2019], totals_2018, rng)
@@ -295,12 +295,10 @@ def build_dataset(seed: int = SEED) -> dict[int, pd.DataFrame]:
 
 
 def write_dataset(seed: int = SEED) -> list[str]:
-    """Write data/sichuan/figures_<year>.csv (UTF-8) and return the paths written."""
-    from allocator.dataset.reference import figures_path
-
+    """Write allocator/data/sichuan/figures_<year>.csv (UTF-8) in the source checkout; return the paths."""
     written = []
     for year, frame in build_dataset(seed).items():
-        path = figures_path(year)
+        path = SOURCE_DIR / f"figures_{year}.csv"
         frame.to_csv(path, index=False, encoding="utf-8")
         written.append(str(path))
     return written

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from allocator.dataset.columns import BY_ID, FIGURES, IDENTITY
+from allocator.columns import BY_ID, FIGURES, IDENTITY, column_label
 from allocator.dataset.template import BASE_PREFIX, pool_base_column
 from allocator.errors import DataError, Problem, raise_if
 
@@ -213,7 +213,6 @@ def _filled(v) -> bool:
 
 
 def _label(cid: str) -> str:
-    from allocator.dataset.columns import column_label
 
     return column_label(cid)
 

@@ -1,31 +1,51 @@
-"""The embedded Sichuan reference data under data/sichuan/: regions, flags, crosswalk, census, figures.
+"""The reference data that ship inside the package (allocator/data/): Sichuan regions, flags, crosswalk,
+census, boundaries, the demo figures, the toy example, and the policy presets.
 
-Everything is read from the project's own `data/` folder (never from outside the project). County
-figures are 示例数据 made by `allocator.dataset.generate`; see data/sichuan/SOURCES.md.
+Read through `importlib.resources`, so a plain (non-editable) `pip install` works from any directory.
+County figures are 示例数据 made by `allocator.dataset.generate`; see allocator/data/sichuan/SOURCES.md.
 """
 from __future__ import annotations
 
-import os
+import json
 from functools import lru_cache
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
+from typing import Any
 
 import pandas as pd
 
-DATA_DIR = Path(os.environ.get("ALLOCATOR_DATA", Path(__file__).resolve().parents[2] / "data"))
-SICHUAN_DIR = DATA_DIR / "sichuan"
+from allocator.errors import DataError, Problem
+from allocator.funds.tiers import aggregate
+
 PROVINCE_CODE = "510000"
 DEMO_LABEL = "示例数据"  # shown wherever the generated figures are displayed or exported
+DEMO_NOTE = f"注：县级因素数据为{DEMO_LABEL}（按公开数据校准生成，非官方统计）"
 
 # Flags from the public designations (sichuan_county_flags.csv), carried as 0/1 or class numbers so
 # that a policy can use them as an eligibility column.
 FLAG_COLUMNS = ("former_poverty_county", "deep_poverty_county", "sanzhou_county", "ethnic_autonomous_unit",
                 "hardship_area_class")
 
+EXAMPLE_DATASET = "example"  # a toy table of six made-up regions (codes 99xxxx), for examples and tests
+
+
+def package_data() -> Traversable:
+    """The folder of data shipped with the package."""
+    return resources.files("allocator") / "data"
+
+
+def sichuan_dir() -> Traversable:
+    return package_data() / "sichuan"
+
+
+def _csv(resource: Traversable, **kwargs: Any) -> pd.DataFrame:
+    with resource.open("rb") as handle:
+        return pd.read_csv(handle, **kwargs)
+
 
 @lru_cache(maxsize=1)
 def _regions() -> pd.DataFrame:
-    frame = pd.read_csv(SICHUAN_DIR / "regions.csv", dtype={"code": str, "parent_code": str,
-                                                             "poverty_tier": str})
+    frame = _csv(sichuan_dir() / "regions.csv", dtype={"code": str, "parent_code": str, "poverty_tier": str})
     for col in FLAG_COLUMNS:
         frame[col] = frame[col].fillna(0).astype(int)
     return frame
@@ -37,6 +57,8 @@ def load_regions(level: str | None = None) -> pd.DataFrame:
     Columns: code, name, level, parent_code, prefecture_name, kind, longitude, latitude, the flags.
     Sorted by administrative code. A copy: callers may change it freely.
     """
+    if level not in (None, "county", "prefecture"):
+        raise DataError([Problem(f"地区层级应为 county（县）或 prefecture（市州），而不是「{level}」", key="level")])
     frame = _regions()
     if level is not None:
         frame = frame[frame["level"] == level]
@@ -53,30 +75,49 @@ def parent_map() -> tuple[dict[str, str], dict[str, str]]:
 
 def load_crosswalk() -> pd.DataFrame:
     """Retired codes → current codes (old_code, old_name, code, name, year, change)."""
-    return pd.read_csv(SICHUAN_DIR / "code_crosswalk.csv", dtype={"old_code": str, "code": str})
+    return _csv(sichuan_dir() / "code_crosswalk.csv", dtype={"old_code": str, "code": str})
 
 
 def load_census() -> pd.DataFrame:
     """2020 census resident population by prefecture (code, name, resident_population_census2020)."""
-    return pd.read_csv(SICHUAN_DIR / "prefecture_census2020.csv", dtype={"adcode": str}).rename(
-        columns={"adcode": "code"})
+    return _csv(sichuan_dir() / "prefecture_census2020.csv", dtype={"adcode": str}).rename(columns={"adcode": "code"})
 
 
-def demo_note(path) -> str | None:
-    """The label to print with a result when its data are the embedded demo figures, else None."""
-    try:
-        demo = Path(path).resolve().parent == SICHUAN_DIR.resolve() and Path(path).stem.startswith("figures_")
-    except (OSError, TypeError):
-        return None
-    return f"注：县级因素数据为{DEMO_LABEL}（按公开数据校准生成，非官方统计）" if demo else None
-
-
-def figures_path(year: int) -> Path:
-    return SICHUAN_DIR / f"figures_{year}.csv"
+@lru_cache(maxsize=1)
+def load_topology() -> dict[str, Any]:
+    """County boundaries as TopoJSON (object `data`; properties adcode, name, prefecture_adcode …)."""
+    return json.loads((sichuan_dir() / "counties.topo.json").read_text(encoding="utf-8"))
 
 
 def available_years() -> list[int]:
-    return sorted(int(p.stem.split("_")[1]) for p in SICHUAN_DIR.glob("figures_*.csv"))
+    return sorted(int(p.name[len("figures_"):-len(".csv")]) for p in sichuan_dir().iterdir()
+                  if p.name.startswith("figures_") and p.name.endswith(".csv"))
+
+
+def packaged_datasets() -> dict[str, str]:
+    """Names of the datasets that ship with the package → a short Chinese description."""
+    names = {f"sichuan-{year}": f"四川 {year} 年县级因素数据（{DEMO_LABEL}）" for year in available_years()}
+    names[EXAMPLE_DATASET] = "六个虚构地区的小例子（代码 99xxxx）"
+    return names
+
+
+def is_packaged(name: str) -> bool:
+    return name in packaged_datasets()
+
+
+def load_packaged(name: str) -> pd.DataFrame:
+    """A dataset that ships with the package, by name (`sichuan-2020`, `example`)."""
+    if name == EXAMPLE_DATASET:
+        return _csv(package_data() / "examples" / "regions.csv", dtype={"code": str})
+    if not is_packaged(name):
+        known = "、".join(packaged_datasets())
+        raise DataError([Problem(f"没有名为「{name}」的内置数据集（可用：{known}）", key="dataset", value=name)])
+    return load_figures(int(name.rsplit("-", 1)[1]))
+
+
+def demo_note(name: str | None) -> str | None:
+    """The label to print with a result when its data are the embedded demo figures, else None."""
+    return DEMO_NOTE if name and name.startswith("sichuan-") and is_packaged(name) else None
 
 
 def load_figures(year: int, level: str = "county", flags: bool = True) -> pd.DataFrame:
@@ -87,17 +128,14 @@ def load_figures(year: int, level: str = "county", flags: bool = True) -> pd.Dat
     flags are joined as numeric columns so a policy can name them (e.g. eligible_column =
     "deep_poverty_county").
     """
-    path = figures_path(year)
-    if not path.exists():
-        raise FileNotFoundError(f"没有 {year} 年的示例数据：{path}（可用年份：{available_years()}）")
-    frame = pd.read_csv(path, dtype={"code": str})
+    if year not in available_years():
+        raise DataError([Problem(f"没有 {year} 年的示例数据（可用年份：{available_years()}）", key="year", value=year)])
+    frame = _csv(sichuan_dir() / f"figures_{year}.csv", dtype={"code": str})
     if flags:
         frame = frame.merge(load_regions("county")[["code", *FLAG_COLUMNS]], on="code", how="left")
     if level == "county":
         return frame
     if level != "prefecture":
-        raise ValueError(f"level 应为 county 或 prefecture，而不是 {level!r}")
-    from allocator.funds.tiers import aggregate  # tiers imports the engine; keep this module light
-
+        raise DataError([Problem(f"地区层级应为 county 或 prefecture，而不是「{level}」", key="level")])
     parent_of, parent_names = parent_map()
     return aggregate(frame, parent_of, parent_names)

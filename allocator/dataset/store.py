@@ -19,7 +19,6 @@ from pathlib import Path
 import pandas as pd
 
 from allocator.dataset.importer import ImportResult, import_table
-from allocator.dataset.reference import DATA_DIR
 
 SCHEMA_VERSION = 1
 SCHEMA = """
@@ -39,8 +38,12 @@ CREATE TABLE IF NOT EXISTS dataset_versions (
 
 
 def default_path() -> Path:
-    """ALLOCATOR_STORE, or data/local/allocator.sqlite inside the project (not versioned by git)."""
-    return Path(os.environ.get("ALLOCATOR_STORE", DATA_DIR / "local" / "allocator.sqlite"))
+    """ALLOCATOR_STORE, or allocator/allocator.sqlite in the user's data folder ($XDG_DATA_HOME,
+    ~/.local/share): outside the package, so an installed copy can write it."""
+    if os.environ.get("ALLOCATOR_STORE"):
+        return Path(os.environ["ALLOCATOR_STORE"])
+    home = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return home / "allocator" / "allocator.sqlite"
 
 
 @dataclass(frozen=True)

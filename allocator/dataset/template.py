@@ -12,7 +12,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from allocator.dataset.columns import BY_ID, FIGURES, IDENTITY
+from allocator.columns import BY_ID, FIGURES, IDENTITY
+from allocator.errors import InputError, Problem
 
 TITLE = "医疗救助资金分配因素数据填报模板"
 BASE_PREFIX = "上年分配·"
@@ -62,7 +63,7 @@ def write_template(path: str | Path, regions: pd.DataFrame, columns: list[str] |
         frame.to_csv(path, index=False, encoding="utf-8-sig")
         return path
     if path.suffix.lower() != ".xlsx":
-        raise ValueError(f"不支持的模板格式「{path.suffix}」：请用 .xlsx 或 .csv")
+        raise InputError([Problem(f"不支持的模板格式「{path.suffix}」：请用 .xlsx 或 .csv", key="out", value=str(path))])
     wb = Workbook()
     ws = wb.active
     ws.title = "填报数据"

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from allocator.dataset.columns import column_label
+from allocator.columns import column_label
 from allocator.errors import DataError, Problem, raise_if
-from allocator.policy.model import Policy
+from allocator.policy.model import Block, Policy
 
 TEXT_COLUMNS = {"code", "name", "parent_code", "level", "kind", "prefecture_name"}
 
@@ -101,8 +101,12 @@ def _numeric_column(series: pd.Series, col: str, codes, names) -> tuple[np.ndarr
     return values, problems
 
 
-def check_for_policy(policy: Policy, data: RegionData) -> None:
-    """Refuse data that this policy cannot use, listing every problem."""
+def check_for_policy(policy: Policy, data: RegionData, partial: bool = False) -> None:
+    """Refuse data that this policy cannot use, listing every problem.
+
+    `partial`: the data are a part of the policy's regions (e.g. one prefecture's counties in a
+    two-tier run), so regions the policy lists by code need not all be present.
+    """
     problems: list[Problem] = []
     missing = [c for c in policy.data_columns if c not in data.columns]
     base_labels = {p.base_column: f"上年分配·{p.label}(万元)" for p in policy.pools if p.base_column}
@@ -110,8 +114,6 @@ def check_for_policy(policy: Policy, data: RegionData) -> None:
         problems.append(Problem(f"数据缺少政策所需的列「{base_labels.get(col) or column_label(col)}」（{col}）", key=col))
     if missing:
         raise DataError(problems)
-    from allocator.engine.pipeline import eligibility  # the pipeline imports this module
-
     for block in policy.blocks:
         mask = eligibility(block, data)
         if not mask.any():
@@ -124,12 +126,25 @@ def check_for_policy(policy: Policy, data: RegionData) -> None:
             if o.region not in known:
                 problems.append(Problem(f"约束中指定的地区 {o.region} 不在数据中", key="constraints.overrides",
                                         region=o.region))
+    if not partial:
+        problems += unknown_listed_regions(policy, data)
     raise_if(problems, DataError)
+
+
+def eligibility(block: Block, data: RegionData) -> np.ndarray:
+    """Which regions take part in the block: non-zero `eligible_column`, or listed in `eligible_regions`."""
+    mask = np.ones(len(data), dtype=bool)
+    if block.eligible_column:
+        mask &= data.columns[block.eligible_column] != 0
+    if block.eligible_regions is not None:
+        listed = set(block.eligible_regions)  # a set lookup: np.isin on strings is slow
+        mask &= np.fromiter((code in listed for code in data.codes), dtype=bool, count=len(data))
+    return mask
 
 
 def unknown_listed_regions(policy: Policy, data: RegionData) -> list[Problem]:
     """Codes in a pool's eligible_regions that the data do not have (a typo would silently exclude a
-    region). Checked where the data are the policy's own regions, not on a subset (e.g. one prefecture)."""
+    region). Checked where the data are all of the policy's regions, not on a part (e.g. one prefecture)."""
     known = set(data.codes)
     problems = []
     for block in policy.blocks:
@@ -163,11 +178,3 @@ def _zero_divisors(data: RegionData, col: str, role: str) -> list[Problem]:
     values = data.columns[col]
     return [Problem(f"地区 {data.codes[i]} {data.names[i]} 的「{column_label(col)}」为 0，不能作为{role}",
                     key=col, region=data.codes[i], value=0) for i in np.flatnonzero(values <= 0)]
-
-
-def read_table(path) -> pd.DataFrame:
-    """Read a region table (.csv in UTF-8/UTF-8-BOM/GB18030, or .xlsx) with codes kept as text; a title
-    row above the header, Chinese headers and a 合计 row are handled as the importer handles them."""
-    from allocator.dataset.importer import read_region_table
-
-    return read_region_table(path)

@@ -13,10 +13,10 @@ import pandas as pd
 from allocator import __version__
 from allocator.engine.corrections import correction_coefficient
 from allocator.engine.factors import factor_value, shares
-from allocator.engine.inputs import RegionData, check_for_policy
+from allocator.engine.inputs import RegionData, check_for_policy, eligibility
 from allocator.engine.result import AllocationResult
 from allocator.errors import InfeasibleError
-from allocator.policy.model import Block, Constraints, Policy
+from allocator.policy.model import Binding, Block, Constraints, Policy
 from allocator.rounding import controlled_round, largest_remainder
 from allocator.solver import Solution, solve
 
@@ -110,10 +110,11 @@ def to_unit_bounds(b: Bounds, unit: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def binding_labels(x, t, lo, hi, scale: float) -> np.ndarray:
-    """Which constraint holds each region away from its proportional amount: 保底, 封顶 or ''."""
+    """Which constraint holds each region away from its proportional amount: floor, cap or none (codes;
+    Chinese labels are given at the edge, `BINDING_LABELS`)."""
     at_floor = (x <= lo + 1e-7) & (scale * t < lo - 1e-7)
     at_cap = (x >= hi - 1e-7) & (scale * t > hi + 1e-7)
-    return np.where(at_floor, "保底", np.where(at_cap, "封顶", ""))
+    return np.where(at_floor, Binding.FLOOR.value, np.where(at_cap, Binding.CAP.value, Binding.NONE.value))
 
 
 def split_by_pool(region_units: np.ndarray, pool_units: np.ndarray) -> np.ndarray:
@@ -170,17 +171,6 @@ def allocate_block(block: Block, data: RegionData, unit: float, method: str = "f
     return BlockResult(amounts, _scatter(stages, eligible, block), solution)
 
 
-def eligibility(block: Block, data: RegionData) -> np.ndarray:
-    """Which regions take part in the block: non-zero `eligible_column`, or listed in `eligible_regions`."""
-    mask = np.ones(len(data), dtype=bool)
-    if block.eligible_column:
-        mask &= data.columns[block.eligible_column] != 0
-    if block.eligible_regions is not None:
-        listed = set(block.eligible_regions)  # a set lookup: np.isin on strings is slow
-        mask &= np.fromiter((code in listed for code in data.codes), dtype=bool, count=len(data))
-    return mask
-
-
 def _scatter(stages: dict[str, np.ndarray], eligible: np.ndarray, block: Block) -> dict[str, np.ndarray]:
     """Stage arrays over eligible regions → arrays over all regions, with the reason for the others."""
     if eligible.all():
@@ -198,17 +188,18 @@ def _scatter(stages: dict[str, np.ndarray], eligible: np.ndarray, block: Block) 
 
 
 def allocate(policy: Policy, data: RegionData | pd.DataFrame, method: str = "fast",
-             extra_floors: dict[str, np.ndarray] | None = None) -> AllocationResult:
+             extra_floors: dict[str, np.ndarray] | None = None, partial: bool = False) -> AllocationResult:
     """Run the whole pipeline for one policy on one region table; returns the result with its trace.
 
     Each block (the shared pools, then each pool with its own formula or eligibility) is allocated
     on its own; the region × pool table puts them side by side. `method` = "fast" (exact NumPy
     solver) or "lp" (PuLP/HiGHS model, for the linear objectives). `extra_floors` maps a block id
-    to floors in 万元 for all regions (used by settlement to keep full-year ≥ advance).
+    to floors in 万元 for all regions (used by settlement to keep full-year ≥ advance). `partial`: the
+    data are a part of the policy's regions (one prefecture's counties), see `check_for_policy`.
     """
     if isinstance(data, pd.DataFrame):
         data = RegionData.from_frame(data)
-    check_for_policy(policy, data)
+    check_for_policy(policy, data, partial)
     unit = policy.rounding.unit
     pool_index = {p.id: j for j, p in enumerate(policy.pools)}
     amounts = np.zeros((len(data), len(policy.pools)), dtype=np.int64)

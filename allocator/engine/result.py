@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from allocator.policy.model import Policy
+from allocator.policy.model import BINDING_LABELS, Binding, Policy
 from allocator.solver import Solution
 
 STAGE_LABELS = {
@@ -20,6 +20,12 @@ STAGE_LABELS = {
     "rounding_adjustment": "取整调整(万元)",
 }
 TOTAL_LABEL = "合计"
+
+
+def label_binding(codes) -> np.ndarray:
+    """Binding codes (floor / cap / none) → 保底 / 封顶 / '' ; blanks (ineligible regions) stay blank."""
+    labels = {b.value: text for b, text in BINDING_LABELS.items()}
+    return np.array([labels.get(c, "") if isinstance(c, str) else "" for c in codes], dtype=object)
 
 
 @dataclass(frozen=True)
@@ -40,9 +46,14 @@ class AllocationResult:
 
     @property
     def binding(self) -> np.ndarray:
-        """Per region: 保底 | 封顶 | '' for the first block."""
+        """Per region: floor | cap | none for the first block (`binding_labels` gives 保底 | 封顶 | '')."""
         block = next(iter(self.solutions))
         return self.trace["binding" if block == "shared" else f"{block}:binding"]
+
+    @property
+    def binding_labels(self) -> np.ndarray:
+        """Per region: 保底 | 封顶 | '' for the first block, for tables people read."""
+        return label_binding(self.binding)
 
     @property
     def region_units(self) -> np.ndarray:
@@ -106,8 +117,8 @@ class AllocationResult:
             name = "共同因素分配" if block_id == "shared" else next(
                 pool.label for pool in p.pools if pool.id == block_id)
             lines.append(
-                f"[{name}] 目标函数 {sol.objective}（{sol.method}），保底约束生效 {int((binding == '保底').sum())} 个地区，"
-                f"封顶约束生效 {int((binding == '封顶').sum())} 个地区，未受约束地区按测算额的 {sol.scale:.4f} 倍分配")
+                f"[{name}] 目标函数 {sol.objective}（{sol.method}），保底约束生效 {int((binding == Binding.FLOOR).sum())} 个地区，"
+                f"封顶约束生效 {int((binding == Binding.CAP).sum())} 个地区，未受约束地区按测算额的 {sol.scale:.4f} 倍分配")
         lines.append(f"取整单位 {self.unit:g} 万元；运行指纹 {self.fingerprint[:16]}")
         return "\n".join(lines)
 

@@ -12,7 +12,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from allocator.export.tables import frame_sheet, is_zero, plain, parameters_frame, run_info_frame, title_rows
-from allocator.funds.advance import Settlement, deadlines
+from allocator.funds.advance import SettlementResult, deadlines
 from allocator.funds.targets import RegionTargets, targets_frame
 from allocator.funds.tiers import TwoTierResult
 
@@ -21,7 +21,7 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 TIMING = ("全年", "提前下达", "此次下达")
 
 
-def write_settlement_xlsx(settlement: Settlement, path: str | Path, note: str | None = None) -> None:
+def write_settlement_xlsx(settlement: SettlementResult, path: str | Path, note: str | None = None) -> None:
     """分配表 with a two-level header (资金池 × 全年/提前下达/此次下达), 说明 (excess advances, deadlines),
     政策参数 and 运行信息. A negative 此次下达 is money to claw back (收回)."""
     result = settlement.full_year
@@ -57,7 +57,7 @@ def write_settlement_xlsx(settlement: Settlement, path: str | Path, note: str | 
     wb.save(path)
 
 
-def settlement_notes_frame(settlement: Settlement) -> pd.DataFrame:
+def settlement_notes_frame(settlement: SettlementResult) -> pd.DataFrame:
     """Regions whose advance exceeds the full-year amount or that must return money, and the deadlines."""
     result = settlement.full_year
     rows = [(c, n, note) for c, n, note in zip(result.codes, result.names, settlement.notes()) if note]

@@ -13,7 +13,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from allocator import __version__
-from allocator.engine.result import AllocationResult
+from allocator.errors import InputError, Problem
+from allocator.engine.result import AllocationResult, label_binding
 
 TRACE_SKIP = {"code", "name"}
 
@@ -22,6 +23,9 @@ def result_frame(result: AllocationResult) -> pd.DataFrame:
     """Region rows: code, name, pools, 合计, then the trace columns — all with Chinese headers."""
     table = result.table()
     trace = result.trace_frame().drop(columns=list(TRACE_SKIP))
+    for col in trace.columns:
+        if col == "binding" or col.endswith(":binding"):  # codes → 保底 / 封顶 for people
+            trace[col] = label_binding(trace[col])
     return pd.concat([table, trace], axis=1).rename(columns=result.column_labels())
 
 
@@ -123,4 +127,4 @@ def write_result(result: AllocationResult, path: str | Path, note: str | None = 
     elif suffix == ".xlsx":
         write_xlsx(result, path, note)
     else:
-        raise ValueError(f"不支持的输出格式「{suffix}」：请用 .csv 或 .xlsx")
+        raise InputError([Problem(f"不支持的输出格式「{suffix}」：请用 .csv 或 .xlsx", key="out", value=str(path))])

@@ -17,11 +17,11 @@ import pandas as pd
 
 from allocator.engine import AllocationResult, RegionData, allocate
 from allocator.errors import PolicyError, Problem
-from allocator.policy.model import Policy
+from allocator.policy.model import Policy, SettlementRule
 from allocator.rounding import largest_remainder
 
-CLAW_BACK = "claw_back"
-RAISE_TO_ADVANCE = "raise_to_advance"
+CLAW_BACK = SettlementRule.CLAW_BACK
+RAISE_TO_ADVANCE = SettlementRule.RAISE_TO_ADVANCE
 
 
 def advance_amounts(base_units: np.ndarray, advance_units: int, codes) -> np.ndarray:
@@ -78,7 +78,7 @@ def deadlines(received: date, pass_on_days: int = 30) -> Deadlines:
 
 
 @dataclass(frozen=True)
-class Settlement:
+class SettlementResult:
     full_year: AllocationResult  # the factor-method allocation for the whole year
     advance: np.ndarray  # int units, regions × pools, already issued
     rule: str  # claw_back | raise_to_advance
@@ -127,7 +127,7 @@ class Settlement:
 
 
 def settle(policy: Policy, data: RegionData, advance: np.ndarray | None = None, rule: str | None = None,
-           method: str = "fast") -> Settlement:
+           method: str = "fast") -> SettlementResult:
     """Full-year allocation minus the advance already issued, under the policy's rule for excess advances.
 
     claw_back: keep the factor-method amounts; a negative 此次下达 is money to recover.
@@ -142,7 +142,7 @@ def settle(policy: Policy, data: RegionData, advance: np.ndarray | None = None, 
                                    value=rule)])
     plain = allocate(policy, data, method)
     if rule != RAISE_TO_ADVANCE:
-        return Settlement(plain, advance, rule, plain)
+        return SettlementResult(plain, advance, rule, plain)
     pool_index = {p.id: j for j, p in enumerate(policy.pools)}
     blocks = [[pool_index[p.id] for p in block.pools] for block in policy.blocks]
     raised = plain
@@ -152,7 +152,7 @@ def settle(policy: Policy, data: RegionData, advance: np.ndarray | None = None, 
         raised = allocate(policy, data, method, extra_floors=floors)
     # a region may cover its advance in total yet fall short in one pool: exchange units between pools
     amounts = cover_pool_advances(raised.amounts, advance, blocks, raised.codes)
-    return Settlement(dataclasses.replace(raised, amounts=amounts), advance, rule, plain)
+    return SettlementResult(dataclasses.replace(raised, amounts=amounts), advance, rule, plain)
 
 
 def cover_pool_advances(amounts: np.ndarray, advance: np.ndarray, blocks: list[list[int]], codes) -> np.ndarray:

@@ -13,9 +13,9 @@ import pandas as pd
 
 from allocator.engine import AllocationResult, RegionData
 from allocator.errors import DataError, Problem
-from allocator.policy.model import Indicator
+from allocator.policy.model import Indicator, Level
 
-CENTRAL = "中央"
+CENTRAL = Level.CENTRAL
 
 
 @dataclass(frozen=True)

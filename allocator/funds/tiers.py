@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from allocator.dataset.columns import BY_ID
+from allocator.columns import BY_ID
 from allocator.engine import AllocationResult, RegionData, allocate
 from allocator.engine.pipeline import SHARED, base_amounts, bounds, to_unit_bounds
 from allocator.errors import InfeasibleError, InputError, Problem
@@ -121,7 +121,7 @@ def allocate_two_tier(policy: Policy, counties: pd.DataFrame, parent_of: dict[st
     top_policy, top_rows = eligible_only_figures(lift_eligibility(policy, parent_of), policy, counties,
                                                  top_rows, parent_of, parent_names, is_direct)
     top_policy = with_county_bounds(top_policy, policy, counties[~is_direct], parent_of)
-    top = allocate(top_policy, top_rows, method)
+    top = allocate(top_policy, top_rows, method, partial=True)
     unit = policy.rounding.unit
     # 市本级 keeps a share of the shared pools only: a special pool's money belongs to its eligible counties
     keeps = np.array([0.0 if p.separate else city_share for p in policy.pools])
@@ -138,11 +138,11 @@ def allocate_two_tier(policy: Policy, counties: pd.DataFrame, parent_of: dict[st
         members = counties[(counties["code"].map(parent_of) == code) & ~is_direct]
         data = RegionData.from_frame(members.drop(columns=["parent_code"], errors="ignore"))
         try:
-            lower[code] = allocate(sub_policy, data, method)
+            lower[code] = allocate(sub_policy, data, method, partial=True)
         except InfeasibleError as exc:
             if not relax_infeasible:
                 raise InfeasibleError([_named(r, top.names[i]) for r in exc.reasons]) from None
-            lower[code] = allocate(_without_constraints(sub_policy), data, method)
+            lower[code] = allocate(_without_constraints(sub_policy), data, method, partial=True)
             notes.append(f"{top.names[i]}：保底/封顶在本市分配额内无法同时满足，已不设约束分配（{exc.reasons[0].message}）")
     return TwoTierResult(top, lower, city_units, dict(parent_of), notes)
 

@@ -1,6 +1,6 @@
 """Policy files: weights, factors, pools, corrections, floors, caps and rounding, as data."""
-from allocator.policy.load import load_policy, policy_from_keyed
+from allocator.policy.load import load_policy, policy_from_keyed, preset_names
 from allocator.policy.model import Policy
 from allocator.policy.scenario import Scenario, apply_overrides, diff, to_toml
 
-__all__ = ["Policy", "Scenario", "apply_overrides", "diff", "load_policy", "policy_from_keyed", "to_toml"]
+__all__ = ["Policy", "Scenario", "apply_overrides", "diff", "load_policy", "policy_from_keyed", "preset_names", "to_toml"]

@@ -10,16 +10,20 @@ import copy
 import math
 from datetime import date as _date
 import tomllib
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
 from allocator.errors import PolicyError, Problem
 from allocator.policy.model import (
-    COMBINES,
-    CORRECTION_APPLY,
-    CORRECTION_METHODS,
-    OBJECTIVES,
-    TRANSFORMS,
+    Combine,
+    CorrectionApply,
+    CorrectionMethod,
+    Level,
+    Objective,
+    SettlementRule,
+    Transform,
     Component,
     Constraints,
     Correction,
@@ -31,7 +35,7 @@ from allocator.policy.model import (
     Pool,
     RegionOverride,
     Rounding,
-    Settlement,
+    SettlementRules,
 )
 
 MONEY_UNITS = {"万元": 1.0, "元": 1e-4, "亿元": 1e4}
@@ -56,7 +60,7 @@ KEYED_LISTS = {
 ALLOWED_KEYS = {
     "root": {"policy", "pools", "factors", "corrections", "constraints", "rounding", "settlement",
              "performance"},
-    "policy": {"id", "title", "year", "source", "description", "dataset", "unit"},
+    "policy": {"id", "title", "year", "source", "description", "dataset", "unit", "base"},
     "pool": {"id", "label", "total", "level", "kind", "source", "base_column", "description", "factors",
              "corrections", "constraints", "eligible_column", "eligible_regions", "ineligible_note",
              "advance_total"},
@@ -80,21 +84,88 @@ ALLOWED_KEYS = {
 WEIGHT_TOLERANCE = 1e-9
 
 
-def load_policy(path: str | Path) -> Policy:
-    """Read and validate a policy file; raise `PolicyError` listing every problem."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PolicyError([Problem(f"找不到政策文件：{path}")]) from None
+def _values(kind) -> tuple[str, ...]:
+    """The spellings a policy file may use for a categorical value (an Enum)."""
+    return tuple(member.value for member in kind)
+
+
+def presets() -> Traversable:
+    """The folder of policy presets that ship with the package."""
+    return resources.files("allocator") / "data" / "presets"
+
+
+def preset_names() -> list[str]:
+    """Names of the shipped presets (`sichuan-2019`, `sichuan-2020`, `example`)."""
+    return sorted(p.name.removesuffix(".toml") for p in presets().iterdir() if p.name.endswith(".toml"))
+
+
+def load_policy(ref: str | Path) -> Policy:
+    """Read and validate a policy: a file path, or the name of a shipped preset (`sichuan-2020`).
+
+    A policy that names a base (`[policy] base = "sichuan-2019"`, a preset or a path relative to the
+    file) is a reform: it holds only what changes, and is read as the base with its entries laid
+    over it (tables merge key by key; a value, a `{ value, unit }` quantity or a list replaces).
+    Raise `PolicyError` listing every problem.
+    """
+    keyed, base_dir = read_keyed(ref)
+    return policy_from_keyed(keyed, base_dir=base_dir)
+
+
+def read_keyed(ref: str | Path, _chain: tuple[str, ...] = ()) -> tuple[dict[str, Any], Path | None]:
+    """The keyed document of a policy with its base (if any) resolved, and the folder it was read from."""
+    keyed, base_dir = _read_one(ref)
+    head = keyed.get("policy") if isinstance(keyed.get("policy"), dict) else {}
+    if head.get("dataset") and base_dir is not None:  # a path in a base file is relative to that file
+        head["dataset"] = dataset_reference(head["dataset"], base_dir)
+    base = head.get("base")
+    if base is None:
+        return keyed, base_dir
+    if not isinstance(base, str) or not base:
+        raise PolicyError([Problem(f"policy.base = {base!r}：应为基础政策的预设名或文件路径", key="policy.base")])
+    base_ref = base
+    if base not in preset_names() and base_dir is not None and not Path(base).is_absolute():
+        base_ref = str((base_dir / base).resolve())
+    here = str(ref)
+    if base_ref in _chain or base_ref == here:
+        chain = " → ".join((*_chain, here, base_ref))
+        raise PolicyError([Problem(f"policy.base 形成循环：{chain}", key="policy.base", value=base)])
+    base_keyed, _ = read_keyed(base_ref, (*_chain, here))
+    return merge_keyed(base_keyed, keyed), base_dir
+
+
+def merge_keyed(base: dict[str, Any], reform: dict[str, Any]) -> dict[str, Any]:
+    """The base with the reform laid over it: tables merge key by key; anything else replaces."""
+    out = copy.deepcopy(base)
+    for key, value in reform.items():
+        current = out.get(key)
+        if isinstance(current, dict) and isinstance(value, dict) and "value" not in value:
+            out[key] = merge_keyed(current, value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _read_one(ref: str | Path) -> tuple[dict[str, Any], Path | None]:
+    path = Path(ref)
+    if path.is_file():
+        name, base_dir = path.name, path.parent
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise PolicyError([Problem(f"政策文件 {path.name} 不是 UTF-8 编码的文本")]) from None
+    elif str(ref) in preset_names():
+        name, base_dir = f"{ref}.toml", None
+        text = (presets() / name).read_text(encoding="utf-8")
+    else:
+        raise PolicyError([Problem(f"找不到政策文件或内置预设「{ref}」（内置预设：{'、'.join(preset_names())}）")])
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PolicyError([Problem(f"政策文件 {path.name} 不是有效的 TOML：{exc}")]) from None
+        raise PolicyError([Problem(f"政策文件 {name} 不是有效的 TOML：{exc}")]) from None
     keyed, problems = to_keyed(document)
     if problems:
         raise PolicyError(problems)
-    return policy_from_keyed(keyed, base_dir=path.parent)
+    return keyed, base_dir
 
 
 def to_keyed(document: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
@@ -205,8 +276,10 @@ class _Reader:
         param_source = raw.get("source") or source
         if not param_source:
             self.fail(f"{path}：缺少来源（source），请写文号或 \"scenario\"", path)
-        self.parameters.append(Parameter(path, float(value), unit, param_source or "",
-                                         raw.get("description", description)))
+        self.parameters.append(Parameter(
+            path, float(value), unit, param_source or "", raw.get("description") or description,
+            source_origin="own" if raw.get("source") else "table",
+            description_origin="own" if raw.get("description") else "default"))
         return float(value) * units[unit]
 
 
@@ -244,21 +317,33 @@ def _build(keyed: dict[str, Any], base_dir: Path | None) -> Policy:
     settlement = _settlement(keyed.get("settlement"), r, source)
     performance = _performance(keyed.get("performance"), r, source)
 
-    dataset = head.get("dataset")
-    dataset_path = None
-    if dataset:
-        dataset_path = Path(dataset)
-        if not dataset_path.is_absolute() and base_dir is not None:
-            dataset_path = (base_dir / dataset_path).resolve()
+    dataset_ref = dataset_reference(head.get("dataset"), base_dir)
     if r.problems:
         raise PolicyError(r.problems)
     return Policy(
         id=r.text(head, "id", "policy") or "", title=r.text(head, "title", "policy") or "",
-        year=year, source=source, description=head.get("description", ""),
+        year=year, source=source, description=head.get("description", ""), base=head.get("base"),
         pools=pools, factors=factors, corrections=corrections, constraints=constraints,
-        rounding=rounding, dataset=dataset_path, settlement=settlement, performance=performance,
+        rounding=rounding, dataset=dataset_ref, settlement=settlement, performance=performance,
         raw=keyed, parameters=tuple(r.parameters),
     )
+
+
+DATA_SUFFIXES = (".csv", ".xlsx", ".xlsm")
+
+
+def dataset_reference(value: Any, base_dir: Path | None) -> str | None:
+    """The data a policy names: a dataset name (`sichuan-2020`), a stored version (`db:name@2`), or a
+    file path, which is made absolute against the policy file's folder."""
+    if not value:
+        return None
+    text = str(value)
+    if text.startswith("db:") or not (Path(text).suffix.lower() in DATA_SUFFIXES or "/" in text):
+        return text
+    path = Path(text)
+    if not path.is_absolute() and base_dir is not None:
+        path = (base_dir / path).resolve()
+    return str(path)
 
 
 def _table(keyed: dict[str, Any], key: str, r: _Reader, required: bool = True) -> dict[str, Any]:
@@ -311,7 +396,7 @@ def _pools(pools: dict[str, Any], r: _Reader, source: str, rounding: Rounding) -
                        f"{where}.advance_total", advance)
         out.append(Pool(
             id=pid, label=r.text(t, "label", where) or pid, total=total or 0.0,
-            level=r.text(t, "level", where) or "", kind=r.text(t, "kind", where) or "",
+            level=Level(r.text(t, "level", where, choices=_values(Level)) or Level.CENTRAL), kind=r.text(t, "kind", where) or "",
             source=src, base_column=r.text(t, "base_column", where, required=False),
             description=t.get("description", ""), **formula,
         ))
@@ -359,7 +444,7 @@ def _factors(factors: dict[str, Any], r: _Reader, source: str, prefix: str = "fa
         weight = r.quantity(t, "weight", where, SHARE_UNITS, src, required=True, description="因素权重")
         if weight is not None and not 0 <= weight <= 1:
             r.fail(f"{where}.weight = {weight * 100:g}%：权重应在 0% 到 100% 之间", f"{where}.weight", weight)
-        transform = r.text(t, "transform", where, required=False, choices=TRANSFORMS, default="raw")
+        transform = r.text(t, "transform", where, required=False, choices=_values(Transform), default="raw")
         denominator = r.text(t, "denominator", where, required=transform == "per_capita")
         lower = r.quantity(t, "lower", where, RATIO_UNITS, src, description="相对均值下限")
         upper = r.quantity(t, "upper", where, RATIO_UNITS, src, description="相对均值上限")
@@ -370,9 +455,9 @@ def _factors(factors: dict[str, Any], r: _Reader, source: str, prefix: str = "fa
         out.append(Factor(
             id=fid, label=r.text(t, "label", where) or fid, weight=weight or 0.0,
             components=_components(t.get("components", {}), r, where, src),
-            source=src, combine=r.text(t, "combine", where, required=False, choices=COMBINES,
-                                       default="sum"),
-            transform=transform, denominator=denominator, lower=lower, upper=upper,
+            source=src, combine=Combine(r.text(t, "combine", where, required=False, choices=_values(Combine),
+                                               default="sum")),
+            transform=Transform(transform or "raw"), denominator=denominator, lower=lower, upper=upper,
             description=t.get("description", ""),
         ))
     total = sum(f.weight for f in out)
@@ -403,8 +488,8 @@ def _corrections(corrections: dict[str, Any], r: _Reader, source: str,
         where = f"{prefix}.{cid}"
         r.check_keys(t, "correction", where)
         src = t.get("source", source)
-        method = r.text(t, "method", where, choices=CORRECTION_METHODS)
-        apply = r.text(t, "apply", where, choices=CORRECTION_APPLY)
+        method = r.text(t, "method", where, choices=_values(CorrectionMethod))
+        apply = r.text(t, "apply", where, choices=_values(CorrectionApply))
         factors = t.get("factors")
         if factors is not None:
             unknown = [f for f in factors if f not in factor_ids]
@@ -422,8 +507,8 @@ def _corrections(corrections: dict[str, Any], r: _Reader, source: str,
         upper = r.quantity(t, "upper", where, RATIO_UNITS, src, description="系数上限")
         thresholds, coefficients = _classes(t, r, where, method)
         out.append(Correction(
-            id=cid, label=r.text(t, "label", where) or cid, apply=apply or "inside",
-            method=method or "column", source=src,
+            id=cid, label=r.text(t, "label", where) or cid, apply=CorrectionApply(apply or "inside"),
+            method=CorrectionMethod(method or "column"), source=src,
             factors=tuple(factors) if factors is not None else None, column=column,
             numerator=numerator, denominator=denominator,
             elasticity=1.0 if elasticity is None else elasticity, lower=lower, upper=upper,
@@ -449,15 +534,18 @@ def _classes(t: dict[str, Any], r: _Reader, where: str, method: str | None):
         r.fail(f"{where}.coefficients = {coefficients}：系数必须为正", f"{where}.coefficients", coefficients)
     for key in ("thresholds", "coefficients"):
         q = t[key]
-        r.parameters.append(Parameter(f"{where}.{key}", float("nan"), q.get("unit", "ratio"),
-                                      q.get("source") or t.get("source", ""), str(q.get("value"))))
+        r.parameters.append(Parameter(
+            f"{where}.{key}", float("nan"), q.get("unit", "ratio"), q.get("source") or t.get("source", ""),
+            q.get("description") or ("财政困难程度分档阈值" if key == "thresholds" else "各档系数"),
+            source_origin="own" if q.get("source") else "table",
+            description_origin="own" if q.get("description") else "default", text=str(q.get("value"))))
     return tuple(map(float, thresholds)), tuple(map(float, coefficients))
 
 
 def _constraints(t: dict[str, Any], r: _Reader, source: str, where: str = "constraints") -> Constraints:
     r.check_keys(t, "constraints", where)
     src = t.get("source", source)
-    objective = r.text(t, "objective", where, required=False, choices=OBJECTIVES, default="least_squares")
+    objective = r.text(t, "objective", where, required=False, choices=_values(Objective), default="least_squares")
     floor_share = r.quantity(t, "floor_share_of_base", where, SHARE_UNITS, src, description="保底比例")
     cap_share = r.quantity(t, "cap_share_of_base", where, SHARE_UNITS, src, description="封顶比例")
     floor_minimum = r.quantity(t, "floor_minimum", where, MONEY_UNITS, src, description="最低额")
@@ -482,13 +570,13 @@ def _constraints(t: dict[str, Any], r: _Reader, source: str, where: str = "const
         overrides.append(RegionOverride(region=region, source=osrc, floor=floor, cap=cap,
                                         reason=o.get("reason", "")))
     return Constraints(
-        source=src, objective=objective or "least_squares", floor_share=floor_share,
+        source=src, objective=Objective(objective or "least_squares"), floor_share=floor_share,
         cap_share=cap_share, floor_minimum=floor_minimum,
         base_column=r.text(t, "base_column", where, required=False), overrides=tuple(overrides),
     )
 
 
-def _settlement(t: dict[str, Any] | None, r: _Reader, source: str) -> Settlement | None:
+def _settlement(t: dict[str, Any] | None, r: _Reader, source: str) -> SettlementRules | None:
     """提前下达 / settlement rules; `received` is an ISO date, `pass_on_days` 天."""
     if t is None:
         return None
@@ -496,7 +584,7 @@ def _settlement(t: dict[str, Any] | None, r: _Reader, source: str) -> Settlement
     r.check_keys(t, "settlement", where)
     src = t.get("source", source)
     rule = r.text(t, "advance_excess", where, required=False,
-                  choices=("claw_back", "raise_to_advance"), default="claw_back")
+                  choices=_values(SettlementRule), default="claw_back")
     received = t.get("received")
     if received is not None and not hasattr(received, "isoformat"):
         try:
@@ -505,7 +593,7 @@ def _settlement(t: dict[str, Any] | None, r: _Reader, source: str) -> Settlement
             r.fail(f"{where}.received = {received!r}：应为日期，如 2019-06-10", f"{where}.received", received)
             received = None
     days = r.quantity(t, "pass_on_days", where, {"天": 1.0}, src, description="分配下达时限")
-    return Settlement(source=src, advance_excess=rule or "claw_back",
+    return SettlementRules(source=src, advance_excess=SettlementRule(rule or "claw_back"),
                       received=received.isoformat() if received else None,
                       pass_on_days=int(days) if days is not None else 30)
 

@@ -8,15 +8,73 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
-OBJECTIVES = ("least_squares", "least_absolute", "minimax_relative")
-TRANSFORMS = ("raw", "per_capita", "ratio_to_mean", "capped_score")
-COMBINES = ("sum", "shares")
-CORRECTION_METHODS = ("column", "capacity_ratio", "classes")
-CORRECTION_APPLY = ("inside", "result")
+
+class Objective(StrEnum):
+    """What the constrained step minimises (see allocator.solver)."""
+
+    LEAST_SQUARES = "least_squares"  # Σ (x − t)² / t
+    LEAST_ABSOLUTE = "least_absolute"  # Σ |x − t|
+    MINIMAX_RELATIVE = "minimax_relative"  # max |x − t| / t
+
+
+class Transform(StrEnum):
+    """How a factor's raw value becomes the value that is shared out."""
+
+    RAW = "raw"
+    PER_CAPITA = "per_capita"
+    RATIO_TO_MEAN = "ratio_to_mean"
+    CAPPED_SCORE = "capped_score"
+
+
+class Combine(StrEnum):
+    """How a composite factor's components combine: add the columns, or add their shares."""
+
+    SUM = "sum"
+    SHARES = "shares"
+
+
+class CorrectionMethod(StrEnum):
+    COLUMN = "column"  # the coefficient is a data column
+    CAPACITY_RATIO = "capacity_ratio"  # (mean capacity / capacity) ^ elasticity
+    CLASSES = "classes"  # a coefficient per capacity class
+
+
+class CorrectionApply(StrEnum):
+    INSIDE = "inside"  # multiplies the region's value inside each factor term (MOF pattern)
+    RESULT = "result"  # multiplies the whole formula amount, then renormalised
+
+
+class Level(StrEnum):
+    """Which government's money a pool is."""
+
+    CENTRAL = "中央"
+    PROVINCIAL = "省级"
+    PREFECTURE = "市级"
+    COUNTY = "县级"
+
+
+class SettlementRule(StrEnum):
+    """What happens when a region's advance exceeds its full-year amount."""
+
+    CLAW_BACK = "claw_back"
+    RAISE_TO_ADVANCE = "raise_to_advance"
+
+
+class Binding(StrEnum):
+    """Which constraint holds a region away from its proportional amount (labels: see BINDING_LABELS)."""
+
+    FLOOR = "floor"
+    CAP = "cap"
+    NONE = "none"
+
+
+BINDING_LABELS = {Binding.FLOOR: "保底", Binding.CAP: "封顶", Binding.NONE: ""}
+
+OBJECTIVES = tuple(o.value for o in Objective)
 
 
 @dataclass(frozen=True)
@@ -24,10 +82,19 @@ class Parameter:
     """One numeric policy value with its unit, source and description, for listings and documents."""
 
     path: str  # e.g. "factors.need.weight"
-    value: float  # as written in the file
+    value: float  # as written in the file (NaN for a list, see `text`)
     unit: str  # as written in the file
     source: str
     description: str = ""
+    # where `source` and `description` came from: "own" (written on the value), "table" (from the
+    # table or policy that holds it, in the file) or "default" (supplied by the program)
+    source_origin: str = "own"
+    description_origin: str = "own"
+    text: str = ""  # a list value, as written (e.g. class thresholds)
+
+    @property
+    def shown(self) -> str:
+        return self.text or f"{self.value:g}"
 
 
 @dataclass(frozen=True)
@@ -37,7 +104,7 @@ class Pool:
     id: str
     label: str
     total: float  # 万元
-    level: str  # 中央 | 省级 | 市级 | 县级
+    level: Level
     kind: str  # 一般公共预算 | 彩票公益金 | …
     source: str
     base_column: str | None = None  # last year's allocation of this pool, 万元
@@ -76,8 +143,8 @@ class Factor:
     weight: float  # share of 1
     components: tuple[Component, ...]
     source: str
-    combine: str = "sum"
-    transform: str = "raw"
+    combine: Combine = Combine.SUM
+    transform: Transform = Transform.RAW
     denominator: str | None = None  # per_capita
     lower: float | None = None  # capped_score, ratio to the mean
     upper: float | None = None
@@ -95,8 +162,8 @@ class Correction:
 
     id: str
     label: str
-    apply: str  # inside | result
-    method: str  # column | capacity_ratio | classes
+    apply: CorrectionApply
+    method: CorrectionMethod
     source: str
     factors: tuple[str, ...] | None = None  # inside: which factor terms (None = all)
     column: str | None = None  # method=column
@@ -130,7 +197,7 @@ class Constraints:
     """Gradual-change rules against last year's amount (基数) and the optimiser's objective."""
 
     source: str
-    objective: str = "least_squares"
+    objective: Objective = Objective.LEAST_SQUARES
     floor_share: float | None = None  # share of base
     cap_share: float | None = None  # share of base; regions with no base are not capped
     floor_minimum: float | None = None  # 万元
@@ -188,11 +255,11 @@ class Block:
 
 
 @dataclass(frozen=True)
-class Settlement:
+class SettlementRules:
     """提前下达 and settlement rules: what happens when an advance exceeds the full-year amount."""
 
     source: str
-    advance_excess: str = "claw_back"  # claw_back | raise_to_advance
+    advance_excess: SettlementRule = SettlementRule.CLAW_BACK
     received: str | None = None  # ISO date the (central) money was received
     pass_on_days: int = 30  # 预算法 art. 52: pass on within 30 days of receipt
 
@@ -235,8 +302,9 @@ class Policy:
     constraints: Constraints
     rounding: Rounding
     description: str = ""
-    dataset: Path | None = None  # data file named by the policy, resolved to an absolute path
-    settlement: Settlement | None = None
+    base: str | None = None  # the policy this one reforms (`[policy] base`), if any
+    dataset: str | None = None  # the data the policy names: dataset name, db:name@version, or absolute path
+    settlement: SettlementRules | None = None
     performance: Performance | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # keyed form
     parameters: tuple[Parameter, ...] = field(default=(), compare=False, repr=False)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from allocator.dataset.columns import FIGURES
+from allocator.columns import FIGURES
 from allocator.dataset.reference import load_crosswalk, load_regions
 from allocator.dataset.template import pool_base_column, template_columns
 

@@ -4,13 +4,13 @@ import pandas as pd
 import pytest
 
 from allocator.dataset.generate import ANCHORS, build_dataset, county_groups
-from allocator.dataset.reference import (SICHUAN_DIR, load_census, load_crosswalk, load_figures, load_regions,
+from allocator.dataset.reference import (load_census, load_crosswalk, load_figures, load_regions,
                                          parent_map)
 from allocator.engine import allocate
 from allocator.policy import load_policy
 from allocator.funds import allocate_two_tier
 
-POLICIES = SICHUAN_DIR.parent / "policies"
+
 COUNTS = ("dibao_urban", "dibao_rural", "tekun", "poverty_population", "monitored", "illness_poverty")
 
 
@@ -107,7 +107,7 @@ def test_the_generator_is_reproducible_and_the_files_are_its_output():
 
 
 def test_2019_bases_add_up_to_the_assumed_2018_totals_and_2020_bases_are_the_2019_result(figures):
-    policy = load_policy(POLICIES / "sichuan-2019.toml")
+    policy = load_policy("sichuan-2019")
     for pool in policy.pools:
         assert figures[2019][pool.base_column].sum() == round(pool.total * 0.94)
         assert figures[2020][pool.base_column].sum() == pool.total
@@ -118,7 +118,7 @@ def test_2019_bases_add_up_to_the_assumed_2018_totals_and_2020_bases_are_the_201
 
 
 def test_the_2019_preset_reproduces_its_pool_totals_exactly_in_every_row_and_column(figures):
-    policy = load_policy(POLICIES / "sichuan-2019.toml")
+    policy = load_policy("sichuan-2019")
     assert {p.id: p.total for p in policy.pools} == {
         "central_general": 213_294, "central_lottery": 14_865, "provincial_general": 35_900,
         "provincial_lottery": 9_740, "deep_poverty": 26_644}
@@ -136,7 +136,7 @@ def test_the_2019_preset_reproduces_its_pool_totals_exactly_in_every_row_and_col
 
 
 def test_the_2020_preset_keeps_every_county_between_90_and_120_percent_of_2019(figures):
-    policy = load_policy(POLICIES / "sichuan-2020.toml")
+    policy = load_policy("sichuan-2020")
     result = allocate(policy, figures[2020])
     shared = [p for p in policy.pools if not p.separate]
     got = result.table()[[p.id for p in shared]].sum(axis=1).to_numpy()
@@ -146,7 +146,7 @@ def test_the_2020_preset_keeps_every_county_between_90_and_120_percent_of_2019(f
 
 
 def test_province_to_prefecture_to_county_adds_up_on_the_2019_preset(figures):
-    policy = load_policy(POLICIES / "sichuan-2019.toml")
+    policy = load_policy("sichuan-2019")
     parent_of, names = parent_map()
     two_tier = allocate_two_tier(policy, figures[2019], parent_of, names, city_share=0.02)
     assert len(two_tier.top.codes) == 21
@@ -158,7 +158,7 @@ def test_province_to_prefecture_to_county_adds_up_on_the_2019_preset(figures):
 def test_at_the_prefecture_tier_the_deep_poverty_pool_counts_only_eligible_counties(figures):
     """The deep-poverty formula is linear in raw counts, so each prefecture's share by its eligible
     counties' figures equals the sum of what those counties get directly (up to rounding)."""
-    policy = load_policy(POLICIES / "sichuan-2019.toml")
+    policy = load_policy("sichuan-2019")
     parent_of, names = parent_map()
     top = allocate_two_tier(policy, figures[2019], parent_of, names).top.table().set_index("code")
     direct = allocate(policy, figures[2019]).table()

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from allocator.cli import app
-from allocator.dataset.reference import DATA_DIR
+from allocator.dataset.reference import package_data
 from allocator.dataset.store import SCHEMA_VERSION, DatasetStore, default_path, to_csv_text
 from allocator.dataset.template import pool_base_column
 from allocator.errors import DataError
@@ -123,7 +123,8 @@ def test_the_default_store_is_named_by_allocator_store(tmp_path, monkeypatch):
     assert default_path() == tmp_path / "elsewhere.sqlite"
     assert DatasetStore().path == tmp_path / "elsewhere.sqlite" and (tmp_path / "elsewhere.sqlite").exists()
     monkeypatch.delenv("ALLOCATOR_STORE")
-    assert default_path() == DATA_DIR / "local" / "allocator.sqlite"
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert default_path() == tmp_path / "xdg" / "allocator" / "allocator.sqlite"
 
 
 # --- command line ----------------------------------------------------------------------------------
@@ -159,7 +160,7 @@ def test_cli_import_lists_every_problem_exits_with_1_and_stores_nothing(tmp_path
     assert "第 2 行（510104 锦江区）「特困人员(人)」= -5：不能为负数" in result.output
     assert "第 3 行：地区代码 123456 不是本数据集的地区" in result.output
     assert "缺少地区 510105 青羊区 的数据行" in result.output
-    assert CliRunner().invoke(app, ["datasets", "--store", db]).output.strip() == ""
+    assert "db:" not in CliRunner().invoke(app, ["datasets", "--store", db]).output
 
 
 def _feasible_bases(figures: pd.DataFrame, policy) -> pd.DataFrame:
@@ -175,7 +176,7 @@ def _feasible_bases(figures: pd.DataFrame, policy) -> pd.DataFrame:
 def test_cli_from_template_to_import_to_a_run_on_the_stored_version(tmp_path, regions, make_figures, to_headers):
     from allocator.policy import load_policy
 
-    policy_path = str(DATA_DIR / "policies" / "sichuan-2020.toml")
+    policy_path = "sichuan-2020"
     policy = load_policy(policy_path)
     db = str(tmp_path / "db.sqlite")
     runner = CliRunner()
@@ -197,12 +198,12 @@ def test_cli_from_template_to_import_to_a_run_on_the_stored_version(tmp_path, re
 
 
 def test_an_empty_template_imported_for_a_policy_is_refused_and_nothing_is_stored(tmp_path):
-    from allocator.dataset.reference import DATA_DIR
+    from allocator.dataset.reference import package_data
 
     db = str(tmp_path / "db.sqlite")
-    policy = str(DATA_DIR / "policies" / "sichuan-2020.toml")
+    policy = "sichuan-2020"
     runner = CliRunner()
     assert runner.invoke(app, ["template", "-o", str(tmp_path / "t.xlsx"), "-p", policy]).exit_code == 0
     result = runner.invoke(app, ["import", str(tmp_path / "t.xlsx"), "--name", "sc", "-p", policy, "--store", db])
     assert result.exit_code == 1 and "整列为空" in result.output
-    assert runner.invoke(app, ["datasets", "--store", db]).output.strip() == ""
+    assert "db:" not in runner.invoke(app, ["datasets", "--store", db]).output

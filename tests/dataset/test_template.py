@@ -2,12 +2,14 @@
 import openpyxl
 import pandas as pd
 import pytest
+
+from allocator.errors import InputError
 from typer.testing import CliRunner
 
 from allocator.cli import app
-from allocator.dataset.columns import FIGURES
+from allocator.columns import FIGURES
 from allocator.dataset.importer import column_id, header_lookup
-from allocator.dataset.reference import DATA_DIR, load_regions
+from allocator.dataset.reference import package_data, load_regions
 from allocator.dataset.template import TITLE, template_columns, template_frame, write_template
 
 
@@ -75,7 +77,7 @@ def test_the_csv_template_is_utf8_with_bom_without_a_title_and_has_21_prefecture
 
 
 def test_another_file_type_is_refused_in_chinese(tmp_path, regions):
-    with pytest.raises(ValueError, match="不支持的模板格式"):
+    with pytest.raises(InputError, match="不支持的模板格式"):
         write_template(tmp_path / "t.ods", regions)
 
 
@@ -104,7 +106,7 @@ def test_cli_template_for_prefectures_as_csv(tmp_path):
 def test_cli_template_with_a_policy_asks_for_its_columns_and_one_base_per_pool(tmp_path):
     from allocator.policy import load_policy
 
-    policy_path = DATA_DIR / "policies" / "sichuan-2020.toml"
+    policy_path = "sichuan-2020"
     policy = load_policy(policy_path)
     out = tmp_path / "t.xlsx"
     result = CliRunner().invoke(app, ["template", "--out", str(out), "--policy", str(policy_path)])
@@ -117,5 +119,5 @@ def test_cli_template_with_a_policy_asks_for_its_columns_and_one_base_per_pool(t
 
 def test_cli_template_refuses_an_unknown_level(tmp_path):
     result = CliRunner().invoke(app, ["template", "--out", str(tmp_path / "t.xlsx"), "--level", "town"])
-    assert result.exit_code == 1 and "--level 应为 county 或 prefecture" in result.output
+    assert result.exit_code == 1 and "地区层级应为 county（县）或 prefecture（市州）" in result.output
     assert not (tmp_path / "t.xlsx").exists()

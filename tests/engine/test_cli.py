@@ -10,8 +10,8 @@ from allocator.cli import app
 from allocator.policy import load_policy
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "data" / "policies" / "example.toml"
-REGIONS = ROOT / "data" / "examples" / "regions.csv"
+EXAMPLE = ROOT / "allocator" / "data" / "presets" / "example.toml"
+REGIONS = ROOT / "allocator" / "data" / "examples" / "regions.csv"
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def test_run_with_another_objective_and_the_lp_method(tmp_path):
 def test_validate_lists_every_parameter_with_its_unit_and_source(example):
     result = invoke("validate", "--policy", EXAMPLE)
     assert result.exit_code == 0, result.output
-    assert f"政策文件与数据检查通过：{example.title}（6 个地区，{len(example.parameters)} 个参数）" in result.output
+    assert f"政策与数据检查通过：{example.title}（6 个地区，{len(example.parameters)} 个参数）" in result.output
     assert "factors.need.weight = 75 %（来源：" in result.output
 
 
@@ -127,10 +127,10 @@ def test_run_reads_a_table_with_a_title_row_chinese_headers_and_a_total_row(tmp_
     from typer.testing import CliRunner
 
     from allocator.cli import app
-    from allocator.dataset.columns import column_label
-    from allocator.dataset.reference import DATA_DIR
+    from allocator.columns import column_label
+    from allocator.dataset.reference import package_data
 
-    frame = pd.read_csv(DATA_DIR / "examples" / "regions.csv", dtype={"code": str})
+    frame = pd.read_csv(package_data() / "examples" / "regions.csv", dtype={"code": str})
     chinese = frame.rename(columns={c: column_label(c) for c in frame.columns
                                     if c not in ("code", "name") and not c.startswith("base_")})
     chinese = chinese.rename(columns={"code": "地区代码", "name": "地区名称"})
@@ -140,8 +140,8 @@ def test_run_reads_a_table_with_a_title_row_chinese_headers_and_a_total_row(tmp_
         chinese.to_excel(writer, index=False, startrow=1)
         total = ["合计", ""] + chinese.iloc[:, 2:].sum().tolist()
         pd.DataFrame([total]).to_excel(writer, index=False, header=False, startrow=2 + len(chinese))
-    plain = CliRunner().invoke(app, ["run", "-p", str(DATA_DIR / "policies" / "example.toml")])
-    mine = CliRunner().invoke(app, ["run", "-p", str(DATA_DIR / "policies" / "example.toml"), "--data", str(path)])
+    plain = CliRunner().invoke(app, ["run", "-p", "example"])
+    mine = CliRunner().invoke(app, ["run", "-p", "example", "--data", str(path)])
     assert mine.exit_code == 0, mine.output
     assert "6 个地区" in mine.output
     assert mine.output.splitlines()[-6:] == plain.output.splitlines()[-6:]

@@ -9,7 +9,7 @@ import pytest
 from allocator.policy import load_policy
 from allocator.policy.load import MONEY_UNITS, RATIO_UNITS, SHARE_UNITS
 
-POLICIES = sorted((Path(__file__).resolve().parents[2] / "data" / "policies").glob("*.toml"))
+POLICIES = sorted((Path(__file__).resolve().parents[2] / "allocator" / "data" / "presets").glob("*.toml"))
 KNOWN_UNITS = {*MONEY_UNITS, *SHARE_UNITS, *RATIO_UNITS, "天"}
 
 

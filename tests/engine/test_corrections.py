@@ -93,7 +93,7 @@ def test_a_correction_on_the_result_carries_through_to_the_final_amounts():
     result = allocate(policy_from_text(RESULT_POLICY), WORKED_DATA)
     assert result.region_units.tolist() == [176, 192, 289, 243]
     assert result.trace["constrained"] == pytest.approx([176, 192.4, 288.6, 243])
-    assert result.binding.tolist() == ["封顶", "", "", "保底"]
+    assert result.binding.tolist() == ["cap", "none", "none", "floor"]
 
 
 def test_a_correction_limited_to_some_factors_leaves_the_others_alone():

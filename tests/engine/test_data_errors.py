@@ -104,11 +104,11 @@ def test_a_factor_of_weight_zero_may_read_a_column_that_is_all_zero():
 
     from allocator.engine import allocate
     from allocator.policy import apply_overrides, load_policy
-    from allocator.dataset.reference import DATA_DIR
+    from allocator.dataset.reference import package_data
 
-    policy = load_policy(DATA_DIR / "policies" / "example.toml")
+    policy = load_policy("example")
     off = apply_overrides(policy, {"factors.need.weight": 95, "factors.effort.weight": 0})
-    data = pd.read_csv(DATA_DIR / "examples" / "regions.csv", dtype={"code": str})
+    data = pd.read_csv(package_data() / "examples" / "regions.csv", dtype={"code": str})
     data["local_input"] = 0.0
     data["performance_score"] = 0.0
     result = allocate(off, data)

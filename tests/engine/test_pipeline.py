@@ -53,7 +53,7 @@ def test_the_constrained_amounts_cap_one_region_hold_one_at_its_floor_and_share_
     # (check: 192.4 ∈ [180, 220], 288.6 ∈ [261, 319]; 甲区 at ×481/480 would be 192.4 > 176, 丁县 228.5 < 243).
     assert result.trace["constrained"] == pytest.approx([176, 192.4, 288.6, 243])
     assert result.solution.scale == pytest.approx(481 / 480)
-    assert result.binding.tolist() == ["封顶", "", "", "保底"]
+    assert result.binding.tolist() == ["cap", "none", "none", "floor"]
 
 
 def test_rounding_gives_the_larger_remainder_its_unit_and_splits_each_region_by_pool(result):
@@ -146,7 +146,7 @@ def test_a_region_override_replaces_the_general_rule(policy):
     result = allocate(scenario, WORKED_DATA)
     assert result.trace["cap"][1] == 190
     assert result.region_units.tolist() == [176, 190, 291, 243]
-    assert result.binding.tolist() == ["封顶", "封顶", "", "保底"]
+    assert result.binding.tolist() == ["cap", "cap", "none", "floor"]
 
 
 def test_an_override_cap_below_the_floor_is_explained_in_chinese_naming_the_region(policy):

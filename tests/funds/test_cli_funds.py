@@ -6,13 +6,13 @@ from typer.testing import CliRunner
 
 from allocator.cli import app
 
-POLICIES = Path(__file__).resolve().parents[2] / "data" / "policies"
+
 runner = CliRunner()
 
 
 def test_settle_prints_the_regions_whose_advance_exceeds_and_writes_the_workbook(tmp_path):
     out = tmp_path / "settle.xlsx"
-    result = runner.invoke(app, ["settle", "-p", str(POLICIES / "sichuan-2020.toml"), "--rule", "raise_to_advance",
+    result = runner.invoke(app, ["settle", "-p", "sichuan-2020", "--rule", "raise_to_advance",
                                  "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "示例数据" in result.output and "转下达截止日期：2020-07-18" in result.output
@@ -23,7 +23,7 @@ def test_settle_prints_the_regions_whose_advance_exceeds_and_writes_the_workbook
 
 def test_tiers_allocates_to_21_prefectures_and_compares_with_direct(tmp_path):
     out = tmp_path / "tiers.xlsx"
-    result = runner.invoke(app, ["tiers", "-p", str(POLICIES / "sichuan-2019.toml"), "--city-share", "2",
+    result = runner.invoke(app, ["tiers", "-p", "sichuan-2019", "--city-share", "2",
                                  "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "凉山彝族自治州" in result.output and "经市州分配与直接分配到县相比" in result.output
@@ -33,7 +33,7 @@ def test_tiers_allocates_to_21_prefectures_and_compares_with_direct(tmp_path):
 
 
 def test_tiers_refuses_floors_a_prefecture_cannot_meet_unless_relaxed():
-    args = ["tiers", "-p", str(POLICIES / "sichuan-2020.toml"), "--city-share", "2"]
+    args = ["tiers", "-p", "sichuan-2020", "--city-share", "2"]
     refused = runner.invoke(app, args)
     assert refused.exit_code == 1 and "向所属县分配时" in refused.output
     relaxed = runner.invoke(app, args + ["--relax"])
@@ -42,7 +42,7 @@ def test_tiers_refuses_floors_a_prefecture_cannot_meet_unless_relaxed():
 
 def test_targets_writes_a_target_table_for_every_county(tmp_path):
     out = tmp_path / "targets.xlsx"
-    result = runner.invoke(app, ["targets", "-p", str(POLICIES / "sichuan-2020.toml"), "-o", str(out)])
+    result = runner.invoke(app, ["targets", "-p", "sichuan-2020", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "共 183 个地区" in result.output and "资助参保人数" in result.output
     summary = openpyxl.load_workbook(out)["汇总"]
@@ -51,7 +51,7 @@ def test_targets_writes_a_target_table_for_every_county(tmp_path):
 
 def test_run_labels_the_demo_data(tmp_path):
     out = tmp_path / "result.csv"
-    result = runner.invoke(app, ["run", "-p", str(POLICIES / "sichuan-2019.toml"), "-o", str(out)])
+    result = runner.invoke(app, ["run", "-p", "sichuan-2019", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "示例数据" in result.output
     text = out.read_text(encoding="utf-8-sig")

@@ -46,7 +46,7 @@ FIGURES = (
     Column("hardship_coef", "财政困难程度系数", "系数", "coefficient", ("财政困难系数",), description="财政困难程度修正系数"),
 )
 
-# Public designations per county (data/sichuan/regions.csv), usable as eligibility columns.
+# Public designations per county (allocator/data/sichuan/regions.csv), usable as eligibility columns.
 FLAGS = (
     Column("former_poverty_county", "原贫困县", "", "flag", ("贫困县",)),
     Column("deep_poverty_county", "深度贫困县", "", "flag", ("深度贫困县标识",)),

@@ -1,0 +1,330 @@
+"""Use cases shared by the CLI, the notebooks and the app: each takes references or objects, runs every
+check that protects a user, and returns a result object. Nothing here prints.
+
+A policy is named by a preset (`sichuan-2020`) or a file path; data by a shipped dataset name
+(`sichuan-2020`, `example`), a stored version (`db:name` or `db:name@version`), a file path (.csv/.xlsx),
+or a table already in memory. The same bad input gives the same Chinese message from every caller.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from allocator.engine import AllocationResult, RegionData, allocate, check_for_policy
+from allocator.errors import InputError, Problem
+from allocator.funds import RegionTargets, SettlementResult, TwoTierResult, allocate_two_tier, compare_paths
+from allocator.funds import settle as settle_funds
+from allocator.funds import target_tables
+from allocator.policy import Policy, apply_overrides, diff, load_policy, policy_from_keyed, preset_names
+from allocator.policy.model import Objective, Parameter
+from allocator.dataset.importer import ImportResult, import_table, read_region_table
+from allocator.dataset.reference import (demo_note, is_packaged, load_crosswalk, load_packaged, load_regions,
+                                         packaged_datasets, parent_map)
+from allocator.dataset.store import DatasetStore, Version
+from allocator.dataset.template import write_template
+
+METHODS = ("fast", "lp")
+LEVELS = ("county", "prefecture")
+
+PolicyRef = str | Path | Policy
+DataRef = str | Path | pd.DataFrame
+
+
+# ---------------------------------------------------------------- references → objects
+
+@dataclass(frozen=True)
+class DataSource:
+    """A region table as read (before validation) and where it came from."""
+
+    ref: str  # as given: dataset name, db:name@version, path, or "<table>"
+    frame: pd.DataFrame
+    note: str | None = None  # the 示例数据 label when the data are the embedded demo figures
+
+
+def parse_db_ref(text: str) -> tuple[str, int | None]:
+    """`db:name` or `db:name@version` → (name, version or None)."""
+    name, _, version = text.removeprefix("db:").partition("@")
+    if version and not version.isdigit():
+        raise InputError([Problem(f"数据「{text}」的版本号「{version}」应为正整数，写法为 db:名称@版本",
+                                  key="data", value=text)])
+    if not name:
+        raise InputError([Problem(f"数据「{text}」缺少数据集名称，写法为 db:名称 或 db:名称@版本", key="data", value=text)])
+    return name, int(version) if version else None
+
+
+def read_data(ref: DataRef, store: str | Path | None = None) -> DataSource:
+    """The region table a reference names, read as the importer reads files (title rows, Chinese
+    headers, 合计 rows dropped). Values are checked later, by `load_inputs`."""
+    if isinstance(ref, pd.DataFrame):
+        return DataSource("<table>", ref.copy())
+    text = str(ref)
+    if text.startswith("db:"):
+        name, version = parse_db_ref(text)
+        try:
+            return DataSource(text, DatasetStore(store).load(name, version))
+        except KeyError as exc:
+            raise InputError([Problem(str(exc.args[0]), key="data", value=text)]) from None
+    if is_packaged(text) and not Path(text).exists():
+        return DataSource(text, load_packaged(text), demo_note(text))
+    return DataSource(text, read_region_table(text))
+
+
+def resolve_policy(ref: PolicyRef, objective: str | None = None) -> Policy:
+    """A Policy from a preset name, a path or a Policy, with the objective replaced when one is given."""
+    policy = ref if isinstance(ref, Policy) else load_policy(ref)
+    return with_objective(policy, objective) if objective else policy
+
+
+def with_objective(policy: Policy, objective: str) -> Policy:
+    """The policy with another objective for its shared constraints (source: scenario)."""
+    choices = [o.value for o in Objective]
+    if objective not in choices:
+        raise InputError([Problem(f"目标函数「{objective}」不可用，应为 {' / '.join(choices)} 之一",
+                                  key="constraints.objective", value=objective)])
+    if "constraints" in policy.raw:
+        return apply_overrides(policy, {"constraints.objective": objective})
+    keyed = {**policy.raw, "constraints": {"objective": objective, "source": "scenario"}}
+    return policy_from_keyed(keyed)
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """A policy and the region data it runs on, both checked together."""
+
+    policy: Policy
+    source: DataSource
+    data: RegionData
+
+    @property
+    def note(self) -> str | None:
+        return self.source.note
+
+
+def _source_for(policy: Policy, data: DataRef | None, store) -> DataSource:
+    if data is not None:
+        return read_data(data, store)
+    if policy.dataset is None:
+        raise InputError([Problem("政策文件未指定数据（policy.dataset），请给出地区数据（--data）", key="policy.dataset")])
+    return read_data(policy.dataset, store)
+
+
+def load_inputs(policy: PolicyRef, data: DataRef | None = None, objective: str | None = None,
+                store: str | Path | None = None) -> Inputs:
+    """Policy and data, validated on their own and together (columns, zero divisors, listed regions)."""
+    pol = resolve_policy(policy, objective)
+    source = _source_for(pol, data, store)
+    region_data = RegionData.from_frame(source.frame.drop(columns=["parent_code"], errors="ignore"))
+    check_for_policy(pol, region_data)
+    return Inputs(pol, source, region_data)
+
+
+def builtin_presets() -> dict[str, str]:
+    """Shipped policy presets: name → title."""
+    return {name: load_policy(name).title for name in preset_names()}
+
+
+def builtin_datasets() -> dict[str, str]:
+    """Shipped datasets: name → description."""
+    return packaged_datasets()
+
+
+@dataclass(frozen=True)
+class PolicyChanges:
+    old: Policy
+    new: Policy
+    rows: list[tuple[str, Any, Any]]  # (dotted path, value in old, value in new)
+
+
+def policy_changes(policy: PolicyRef, against: PolicyRef | None = None) -> PolicyChanges:
+    """What a policy changes against another, by default against the base it reforms."""
+    new = resolve_policy(policy)
+    if against is None:
+        if not new.base:
+            raise InputError([Problem(f"政策「{new.id}」没有基础政策（policy.base），请指定要比较的政策",
+                                      key="policy.base")])
+        against = new.base
+    old = resolve_policy(against)
+    return PolicyChanges(old, new, diff(old, new))
+
+
+# ---------------------------------------------------------------- run, validate
+
+def run(inputs: Inputs, method: str = "fast") -> AllocationResult:
+    """The allocation with its trace. `method`: fast (exact NumPy) or lp (PuLP/HiGHS, linear objectives)."""
+    if method not in METHODS:
+        raise InputError([Problem(f"求解方法「{method}」不可用，应为 fast 或 lp", key="method", value=method)])
+    return allocate(inputs.policy, inputs.data, method=method)
+
+
+def method_note(policy: Policy, method: str) -> str | None:
+    """What a user should know about the method chosen for this policy."""
+    if method == "lp" and policy.constraints.objective == Objective.LEAST_SQUARES:
+        return "说明：最小二乘目标（least_squares）由精确算法求解；lp 方法用于 least_absolute 与 minimax_relative"
+    return None
+
+
+@dataclass(frozen=True)
+class Validation:
+    policy: Policy
+    n_regions: int
+    parameters: tuple[Parameter, ...]
+    result: AllocationResult  # the trial run that proved floors, caps and budget can all hold
+
+
+def validate(inputs: Inputs) -> Validation:
+    """Everything checked, including that floors, caps and budget can hold together (raises otherwise)."""
+    result = allocate(inputs.policy, inputs.data)
+    return Validation(inputs.policy, len(inputs.data), inputs.policy.parameters, result)
+
+
+# ---------------------------------------------------------------- funds
+
+def settle(inputs: Inputs, rule: str | None = None) -> SettlementResult:
+    """全年 | 提前下达 | 此次下达 under the policy's rule (or `rule`) for advances above the full year."""
+    return settle_funds(inputs.policy, inputs.data, rule=rule)
+
+
+def region_parents(frame: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
+    """County → prefecture links: the table's parent_code column if it has one, else the Sichuan list."""
+    if "parent_code" not in frame.columns:
+        return parent_map()
+    parent_of = dict(zip(frame["code"].astype(str), frame["parent_code"].astype(str)))
+    _, names = parent_map()
+    return parent_of, {p: names.get(p, p) for p in set(parent_of.values())}
+
+
+@dataclass(frozen=True)
+class TwoTierReport:
+    two_tier: TwoTierResult
+    comparison: pd.DataFrame  # per county: two_tier_total, direct_total, difference, difference_share
+    note: str | None
+    n_changed: int  # counties whose amount differs between the two paths
+    abs_difference: float  # 万元, sum of absolute differences
+    max_difference: float  # 万元, largest absolute difference
+
+
+def two_tiers(policy: PolicyRef, data: DataRef | None = None, city_share_percent: float = 0.0,
+              direct: str | tuple[str, ...] = (), relax: bool = False,
+              store: str | Path | None = None) -> TwoTierReport:
+    """Province → 市州 → counties, compared county by county with allocating straight to counties.
+
+    `direct`: 省直管县 codes (a tuple, or text separated by commas); `city_share_percent`: the share of
+    each prefecture's amount kept for 市本级, in percent.
+    """
+    inputs = load_inputs(policy, data, store=store)
+    counties = inputs.source.frame
+    parent_of, names = region_parents(counties)
+    codes = tuple(c.strip() for c in direct.split(",")) if isinstance(direct, str) else tuple(direct)
+    codes = tuple(c for c in codes if c)
+    result = allocate_two_tier(inputs.policy, counties, parent_of, names, direct=codes,
+                               city_share=city_share_percent / 100, relax_infeasible=relax)
+    comparison = compare_paths(result, allocate(inputs.policy, inputs.data))
+    moved = comparison.dropna(subset=["difference"])
+    digits = inputs.policy.rounding.decimals
+    diff = moved["difference"].round(digits)
+    return TwoTierReport(result, comparison, inputs.note, int((diff != 0).sum()),
+                         float(diff.abs().sum()), float(diff.abs().max()) if len(diff) else 0.0)
+
+
+@dataclass(frozen=True)
+class TargetsReport:
+    tables: list[RegionTargets]
+    title: str  # e.g. 2020年中央和省级财政医疗救助补助资金区域绩效目标表
+    note: str | None
+
+
+def targets_title(policy: Policy) -> str:
+    """The target table's title from the allocation table's title: …分配表 → …区域绩效目标表."""
+    stem = policy.title.removeprefix(f"{policy.year}年").removesuffix("分配表")
+    return f"{policy.year}年{stem}区域绩效目标表"
+
+
+def targets(inputs: Inputs) -> TargetsReport:
+    """One 区域绩效目标表 per region, from the policy's [performance] section."""
+    tables = target_tables(allocate(inputs.policy, inputs.data), inputs.data)
+    return TargetsReport(tables, targets_title(inputs.policy), inputs.note)
+
+
+# ---------------------------------------------------------------- data entry
+
+def regions_for(level: str) -> pd.DataFrame:
+    if level not in LEVELS:
+        raise InputError([Problem(f"地区层级应为 county（县）或 prefecture（市州），而不是「{level}」",
+                                  key="level", value=level)])
+    return load_regions(level)
+
+
+@dataclass(frozen=True)
+class TemplateReport:
+    path: Path
+    n_regions: int
+
+
+def make_template(out: str | Path, level: str = "county", policy: PolicyRef | None = None) -> TemplateReport:
+    """A blank template with Chinese headers and units, one row per region (code and name filled)."""
+    columns, pools = None, None
+    if policy is not None:
+        pol = resolve_policy(policy)
+        columns = [c for c in pol.data_columns if not c.startswith("base_")]
+        pools = pol.pools
+    regions = regions_for(level)
+    write_template(Path(out), regions, columns, pools)
+    return TemplateReport(Path(out), len(regions))
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    version: Version
+    notes: list[str] = field(default_factory=list)
+    store: Path | None = None
+
+
+def check_dataset_name(name: str) -> None:
+    if not name or not name.strip() or "@" in name or name.startswith("db:") or name != name.strip() \
+            or any(ch in name for ch in "\n\r\t"):
+        raise InputError([Problem(f"数据集名称「{name}」不可用：不能为空，不能含 @、空白控制符，不能以 db: 开头",
+                                  key="name", value=name)])
+
+
+def import_dataset(file: str | Path, name: str, level: str = "county", policy: PolicyRef | None = None,
+                   store: str | Path | None = None) -> ImportReport:
+    """Check a filled file and store it as a new version; on any problem nothing is written."""
+    check_dataset_name(name)
+    required, pools, usable = None, None, None
+    if policy is not None:
+        pol = resolve_policy(policy)
+        required, pools = list(pol.data_columns), pol.pools
+
+        def usable(frame: pd.DataFrame) -> None:  # the policy must be able to run on what is stored
+            check_for_policy(pol, RegionData.from_frame(frame))
+    db = DatasetStore(store)
+    version, result = db.import_file(name, file, regions_for(level), load_crosswalk(), required, pools, usable)
+    return ImportReport(version, list(result.notes), db.path)
+
+
+def check_table(file: str | Path | pd.DataFrame, level: str = "county",
+                policy: PolicyRef | None = None) -> ImportResult:
+    """Check a table as an import would, without storing it (for previews in the app)."""
+    required, pools = None, None
+    if policy is not None:
+        pol = resolve_policy(policy)
+        required, pools = list(pol.data_columns), pol.pools
+    result = import_table(file, regions_for(level), load_crosswalk(), required, pools)
+    if policy is not None:
+        check_for_policy(resolve_policy(policy), RegionData.from_frame(result.frame))
+    return result
+
+
+def list_datasets(name: str | None = None, store: str | Path | None = None) -> list[Version]:
+    """Every stored version (of one dataset, or of all), oldest first per name."""
+    db = DatasetStore(store)
+    return [v for n in ([name] if name else db.names()) for v in db.versions(n)]
+
+
+__all__ = ["DataSource", "ImportReport", "Inputs", "TargetsReport", "TemplateReport", "TwoTierReport",
+           "Validation", "check_table", "import_dataset", "list_datasets", "load_inputs", "make_template",
+           "method_note", "parse_db_ref", "read_data", "region_parents", "resolve_policy", "run", "settle",
+           "targets", "targets_title", "two_tiers", "validate", "with_objective"]
