@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import sqlite3
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import pandas as pd
 import typer
@@ -17,17 +17,22 @@ import typer
 from allocator import usecases
 from allocator.errors import AllocatorError, InputError, Problem
 from allocator.export import write_result
-from allocator.export.funds import settlement_notes_frame, write_settlement_xlsx, write_targets_xlsx, write_two_tier_xlsx
-from allocator.policy import diff, to_toml
+from allocator.export.funds import (
+    settlement_notes_frame,
+    write_settlement_xlsx,
+    write_targets_xlsx,
+    write_two_tier_xlsx,
+)
+from allocator.policy import to_toml
 from allocator.policy.model import OBJECTIVES
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   help="因素法资金分配模拟器（医疗救助补助资金）")
 
 PolicyOption = Annotated[str, typer.Option("--policy", "-p", help="政策：内置预设名（如 sichuan-2020）或政策文件（TOML）")]
-DataOption = Annotated[Optional[str], typer.Option(
+DataOption = Annotated[str | None, typer.Option(
     "--data", "-d", help="地区数据：内置数据集名、.csv/.xlsx 文件，或本地数据库中的 db:名称[@版本]；默认用政策指定的数据")]
-StoreOption = Annotated[Optional[Path], typer.Option("--store", help="数据库文件（默认见 ALLOCATOR_STORE）")]
+StoreOption = Annotated[Path | None, typer.Option("--store", help="数据库文件（默认见 ALLOCATOR_STORE）")]
 
 
 def _for_people(command):
@@ -73,8 +78,8 @@ def _echo_frame(frame: pd.DataFrame) -> None:
 def run(
     policy: PolicyOption,
     data: DataOption = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="输出文件 .csv 或 .xlsx")] = None,
-    objective: Annotated[Optional[str], typer.Option(help=f"目标函数：{' / '.join(OBJECTIVES)}")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="输出文件 .csv 或 .xlsx")] = None,
+    objective: Annotated[str | None, typer.Option(help=f"目标函数：{' / '.join(OBJECTIVES)}")] = None,
     method: Annotated[str, typer.Option(help="fast（精确快速算法）或 lp（PuLP/HiGHS 模型）")] = "fast",
 ) -> None:
     """按政策分配资金，打印汇总表，并可写出 .csv/.xlsx。"""
@@ -111,7 +116,7 @@ def validate(policy: PolicyOption, data: DataOption = None,
 @_for_people
 def diff_(
     policy: PolicyOption,
-    against: Annotated[Optional[str], typer.Option("--against", help="与之比较的政策；默认为该政策的基础政策（base）")] = None,
+    against: Annotated[str | None, typer.Option("--against", help="与之比较的政策；默认为该政策的基础政策（base）")] = None,
 ) -> None:
     """列出两个政策之间不同的参数（默认：一个改革政策相对其基础政策改了什么）。"""
     changes = usecases.policy_changes(policy, against)
@@ -125,8 +130,8 @@ def diff_(
 def settle(
     policy: PolicyOption,
     data: DataOption = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="输出 .xlsx")] = None,
-    rule: Annotated[Optional[str], typer.Option(help="提前下达超过全年数时：claw_back（收回）或 raise_to_advance（提高到提前下达数）；默认按政策文件")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="输出 .xlsx")] = None,
+    rule: Annotated[str | None, typer.Option(help="提前下达超过全年数时：claw_back（收回）或 raise_to_advance（提高到提前下达数）；默认按政策文件")] = None,
 ) -> None:
     """正式分配与清算：全年数、提前下达数、此次下达数。"""
     out = _out(out, (".xlsx",))
@@ -149,9 +154,9 @@ def settle(
 def tiers(
     policy: PolicyOption,
     data: DataOption = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="输出 .xlsx")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="输出 .xlsx")] = None,
     city_share: Annotated[float, typer.Option("--city-share", help="市本级留用比例（%），按资金池向下取整")] = 0.0,
-    direct: Annotated[Optional[str], typer.Option(help="省直管县代码，逗号分隔（作为市州级分配对象）")] = None,
+    direct: Annotated[str | None, typer.Option(help="省直管县代码，逗号分隔（作为市州级分配对象）")] = None,
     relax: Annotated[bool, typer.Option(help="市州内保底/封顶无法满足时不设约束分配并注明（否则报错）")] = False,
 ) -> None:
     """两级分配：省→市州（按所辖县数据汇总）→县，并与直接分配到县比较每个县的差额。"""
@@ -176,7 +181,7 @@ def tiers(
 def targets(
     policy: PolicyOption,
     data: DataOption = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="输出 .xlsx")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="输出 .xlsx")] = None,
 ) -> None:
     """区域绩效目标表：每个地区的资金情况、年度总体目标与绩效指标（随文下达）。"""
     out = _out(out, (".xlsx",))
@@ -200,7 +205,7 @@ LevelOption = Annotated[str, typer.Option("--level", help="county（183 个县�
 def template(
     out: Annotated[Path, typer.Option("--out", "-o", help="模板文件 .xlsx 或 .csv")],
     level: LevelOption = "county",
-    policy: Annotated[Optional[str], typer.Option("--policy", "-p", help="按此政策所需的列与资金池生成（可选）")] = None,
+    policy: Annotated[str | None, typer.Option("--policy", "-p", help="按此政策所需的列与资金池生成（可选）")] = None,
 ) -> None:
     """生成空白填报模板：中文表头与单位，每个地区一行（代码、名称已填）。"""
     report = usecases.make_template(out, level, policy)
@@ -213,7 +218,7 @@ def import_(
     file: Annotated[Path, typer.Argument(help="填好的数据文件 .xlsx 或 .csv（UTF-8 或 GB18030）")],
     name: Annotated[str, typer.Option("--name", help="数据集名称，如 sichuan-county-2021")] = "sichuan-county",
     level: LevelOption = "county",
-    policy: Annotated[Optional[str], typer.Option("--policy", "-p", help="检查此政策所需的列是否齐全（可选）")] = None,
+    policy: Annotated[str | None, typer.Option("--policy", "-p", help="检查此政策所需的列是否齐全（可选）")] = None,
     store: StoreOption = None,
 ) -> None:
     """校验数据文件并存为数据库中的新版本；有任何问题时全部列出，不写入任何内容。"""
@@ -233,7 +238,7 @@ def import_(
 @app.command()
 @_for_people
 def datasets(
-    name: Annotated[Optional[str], typer.Argument(help="数据集名称；省略则列出全部数据集")] = None,
+    name: Annotated[str | None, typer.Argument(help="数据集名称；省略则列出全部数据集")] = None,
     store: StoreOption = None,
 ) -> None:
     """列出内置数据集与本地数据库中的数据集及其各版本（文件名、时间、校验码）。"""

@@ -4,8 +4,9 @@ Validation collects *all* problems before raising, so a user fixes a file in one
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 
 @dataclass(frozen=True)

@@ -13,18 +13,31 @@ from typing import Any
 
 import pandas as pd
 
-from allocator.engine import AllocationResult, RegionData, allocate, check_for_policy
-from allocator.errors import InputError, Problem
-from allocator.funds import RegionTargets, SettlementResult, TwoTierResult, allocate_two_tier, compare_paths
-from allocator.funds import settle as settle_funds
-from allocator.funds import target_tables
-from allocator.policy import Policy, apply_overrides, diff, load_policy, policy_from_keyed, preset_names
-from allocator.policy.model import Objective, Parameter
 from allocator.dataset.importer import ImportResult, import_table, read_region_table
-from allocator.dataset.reference import (demo_note, is_packaged, load_crosswalk, load_packaged, load_regions,
-                                         packaged_datasets, parent_map)
+from allocator.dataset.reference import (
+    demo_note,
+    is_packaged,
+    load_crosswalk,
+    load_packaged,
+    load_regions,
+    packaged_datasets,
+    parent_map,
+)
 from allocator.dataset.store import DatasetStore, Version
 from allocator.dataset.template import write_template
+from allocator.engine import AllocationResult, RegionData, allocate, check_for_policy
+from allocator.errors import InputError, Problem
+from allocator.funds import (
+    RegionTargets,
+    SettlementResult,
+    TwoTierResult,
+    allocate_two_tier,
+    compare_paths,
+    target_tables,
+)
+from allocator.funds import settle as settle_funds
+from allocator.policy import Policy, apply_overrides, diff, load_policy, policy_from_keyed, preset_names
+from allocator.policy.model import Objective, Parameter
 
 METHODS = ("fast", "lp")
 LEVELS = ("county", "prefecture")

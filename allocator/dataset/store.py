@@ -13,7 +13,7 @@ import os
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -88,7 +88,7 @@ class DatasetStore:
             if latest and latest[1] == checksum:
                 return self._version(con, name, latest[0], new=False)
             number = (latest[0] if latest else 0) + 1
-            stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            stamp = datetime.now(UTC).isoformat(timespec="seconds")
             con.execute("INSERT INTO dataset_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         (name, number, file_name, stamp, checksum, len(frame), note, content))
             return self._version(con, name, number)

@@ -34,14 +34,14 @@ class RegionData:
     def __len__(self) -> int:
         return len(self.codes)
 
-    def subset(self, mask: np.ndarray) -> "RegionData":
+    def subset(self, mask: np.ndarray) -> RegionData:
         """The regions where `mask` is true (e.g. those eligible for a special pool)."""
         return RegionData(self.codes[mask], self.names[mask],
                           {k: v[mask] for k, v in self.columns.items()},
                           _digest(self.codes[mask], {k: v[mask] for k, v in self.columns.items()}))
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame) -> "RegionData":
+    def from_frame(cls, frame: pd.DataFrame) -> RegionData:
         """Validate a table with `code`, `name` and numeric columns; sort it by code."""
         problems: list[Problem] = []
         if "code" not in frame.columns:

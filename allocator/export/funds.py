@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from allocator.export.tables import frame_sheet, is_zero, plain, parameters_frame, run_info_frame, title_rows
+from allocator.export.tables import frame_sheet, is_zero, parameters_frame, plain, run_info_frame, title_rows
 from allocator.funds.advance import SettlementResult, deadlines
 from allocator.funds.targets import RegionTargets, targets_frame
 from allocator.funds.tiers import TwoTierResult

@@ -13,8 +13,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from allocator import __version__
-from allocator.errors import InputError, Problem
 from allocator.engine.result import AllocationResult, label_binding
+from allocator.errors import InputError, Problem
 
 TRACE_SKIP = {"code", "name"}
 

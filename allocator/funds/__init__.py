@@ -1,6 +1,12 @@
 """The money as it really moves: advances and settlement, two tiers, performance-target tables."""
-from allocator.funds.advance import (SettlementResult, advance_amounts, advance_from_policy, deadlines,
-                                     next_year_advance, settle)
+from allocator.funds.advance import (
+                                     SettlementResult,
+                                     advance_amounts,
+                                     advance_from_policy,
+                                     deadlines,
+                                     next_year_advance,
+                                     settle,
+)
 from allocator.funds.targets import RegionTargets, target_tables, targets_frame
 from allocator.funds.tiers import TwoTierResult, aggregate, allocate_two_tier, compare_paths, with_pool_totals
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import copy
 import math
-from datetime import date as _date
 import tomllib
+from datetime import date as _date
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -18,24 +18,24 @@ from typing import Any
 from allocator.errors import PolicyError, Problem
 from allocator.policy.model import (
     Combine,
-    CorrectionApply,
-    CorrectionMethod,
-    Level,
-    Objective,
-    SettlementRule,
-    Transform,
     Component,
     Constraints,
     Correction,
+    CorrectionApply,
+    CorrectionMethod,
     Factor,
     Indicator,
+    Level,
+    Objective,
     Parameter,
     Performance,
     Policy,
     Pool,
     RegionOverride,
     Rounding,
+    SettlementRule,
     SettlementRules,
+    Transform,
 )
 
 MONEY_UNITS = {"万元": 1.0, "元": 1e-4, "亿元": 1e4}

@@ -111,9 +111,9 @@ class Pool:
     description: str = ""
     # A pool with its own formula (e.g. the deep-poverty pool) is allocated on its own;
     # pools without one share the policy's factors, corrections and constraints.
-    factors: tuple["Factor", ...] | None = None
-    corrections: tuple["Correction", ...] = ()
-    constraints: "Constraints | None" = None
+    factors: tuple[Factor, ...] | None = None
+    corrections: tuple[Correction, ...] = ()
+    constraints: Constraints | None = None
     eligible_column: str | None = None  # a region takes part only where this column is non-zero
     eligible_regions: tuple[str, ...] | None = None  # …or only the regions listed
     ineligible_note: str = "不属于此项资金的分配范围"

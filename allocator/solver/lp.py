@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pulp
 
+from allocator.errors import InfeasibleError
 from allocator.solver.fast import Solution, least_absolute_face, least_squares, minimax_face
 from allocator.solver.feasibility import explain_infeasibility, solver_caps
-from allocator.errors import InfeasibleError
 
 LP_OBJECTIVES = ("least_absolute", "minimax_relative")
 
@@ -42,15 +42,15 @@ def build_model(t, lo, hi, total: float, objective: str, codes) -> tuple[pulp.Lp
                 prob += float(ti) - xi <= float(ti) * delta, f"under_{c}"
     else:
         raise ValueError(f"目标函数 {objective} 没有线性规划模型（可用：{'、'.join(LP_OBJECTIVES)}）")
-    for c, xi, ti, l, h in zip(codes, x, t, lo, hi):
+    for c, xi, ti, low, high in zip(codes, x, t, lo, hi):
         if ti > 0:
-            prob += xi >= float(l), f"floor_{c}"
-            if np.isfinite(h):
-                prob += xi <= float(h), f"cap_{c}"
+            prob += xi >= float(low), f"floor_{c}"
+            if np.isfinite(high):
+                prob += xi <= float(high), f"cap_{c}"
         else:  # a region with no formula amount receives exactly its floor
-            prob += xi == float(l), f"no_target_{c}"
-            if np.isfinite(h):
-                prob += xi <= float(h), f"cap_{c}"
+            prob += xi == float(low), f"no_target_{c}"
+            if np.isfinite(high):
+                prob += xi <= float(high), f"cap_{c}"
     prob += pulp.lpSum(x) == float(total), "budget"
     return prob, x
 

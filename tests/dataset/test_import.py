@@ -16,7 +16,7 @@ def assert_same_numbers(imported: pd.DataFrame, figures: pd.DataFrame) -> None:
     expected = figures.sort_values("code").reset_index(drop=True)
     pd.testing.assert_frame_equal(imported[expected.columns], expected, check_dtype=False)
     assert imported["code"].map(type).eq(str).all()
-    assert (imported.drop(columns=["code", "name"]).dtypes == float).all()
+    assert (imported.drop(columns=["code", "name"]).dtypes == "float64").all()
 
 
 def refused(source, regions, crosswalk, pools=None, **kwargs) -> tuple[str, list]:

@@ -4,12 +4,10 @@ import pandas as pd
 import pytest
 
 from allocator.dataset.generate import ANCHORS, build_dataset, county_groups
-from allocator.dataset.reference import (load_census, load_crosswalk, load_figures, load_regions,
-                                         parent_map)
+from allocator.dataset.reference import load_census, load_crosswalk, load_figures, load_regions, parent_map
 from allocator.engine import allocate
-from allocator.policy import load_policy
 from allocator.funds import allocate_two_tier
-
+from allocator.policy import load_policy
 
 COUNTS = ("dibao_urban", "dibao_rural", "tekun", "poverty_population", "monitored", "illness_poverty")
 

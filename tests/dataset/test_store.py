@@ -1,14 +1,13 @@
 """The versioned SQLite store: new versions for good files, nothing written for bad ones; the CLI on top."""
 import hashlib
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from allocator.cli import app
-from allocator.dataset.reference import package_data
 from allocator.dataset.store import SCHEMA_VERSION, DatasetStore, default_path, to_csv_text
 from allocator.dataset.template import pool_base_column
 from allocator.errors import DataError
@@ -45,8 +44,8 @@ def test_a_version_records_file_name_utc_time_checksum_of_its_content_and_row_co
                                    pools=pools)
     assert version.name == "sichuan" and version.file_name == "官方数据.csv" and version.n_rows == 183
     stamp = datetime.fromisoformat(version.imported_at)
-    assert stamp.utcoffset() == timezone.utc.utcoffset(None)
-    assert abs((datetime.now(timezone.utc) - stamp).total_seconds()) < 60
+    assert stamp.utcoffset() == UTC.utcoffset(None)
+    assert abs((datetime.now(UTC) - stamp).total_seconds()) < 60
     stored = to_csv_text(store.load("sichuan"))
     assert version.checksum == hashlib.sha256(stored.encode("utf-8")).hexdigest()
 
@@ -57,7 +56,7 @@ def test_load_gives_back_the_imported_table_exactly(tmp_path, store, regions, cr
     loaded = store.load("sichuan", version.version)
     pd.testing.assert_frame_equal(loaded, result.frame)  # same columns in the same order, same dtypes and values
     assert loaded["code"].iloc[0] == "510104"
-    assert (loaded.drop(columns=["code", "name"]).dtypes == float).all()
+    assert (loaded.drop(columns=["code", "name"]).dtypes == "float64").all()
 
 
 def test_save_stores_a_frame_with_a_note(store, figures):
@@ -198,7 +197,6 @@ def test_cli_from_template_to_import_to_a_run_on_the_stored_version(tmp_path, re
 
 
 def test_an_empty_template_imported_for_a_policy_is_refused_and_nothing_is_stored(tmp_path):
-    from allocator.dataset.reference import package_data
 
     db = str(tmp_path / "db.sqlite")
     policy = "sichuan-2020"

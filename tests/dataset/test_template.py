@@ -2,15 +2,14 @@
 import openpyxl
 import pandas as pd
 import pytest
-
-from allocator.errors import InputError
 from typer.testing import CliRunner
 
 from allocator.cli import app
 from allocator.columns import FIGURES
 from allocator.dataset.importer import column_id, header_lookup
-from allocator.dataset.reference import package_data, load_regions
+from allocator.dataset.reference import load_regions
 from allocator.dataset.template import TITLE, template_columns, template_frame, write_template
+from allocator.errors import InputError
 
 
 def test_the_frame_has_chinese_headers_with_units_codes_and_names_filled_and_figures_blank(regions, pools):

@@ -1,12 +1,11 @@
 """Region data: every problem reported at once, naming the region, the column (Chinese) and the value."""
 import numpy as np
 import pytest
+from engine_cases import WORKED_DATA, WORKED_POLICY, policy_from_text
 
 from allocator.engine import RegionData, allocate, check_for_policy
 from allocator.errors import DataError
 from allocator.policy import apply_overrides
-
-from engine_cases import WORKED_DATA, WORKED_POLICY, policy_from_text
 
 
 def problems_of(callable_, *args):
@@ -102,9 +101,9 @@ def test_a_factor_of_weight_zero_may_read_a_column_that_is_all_zero():
     """A scenario that switches a factor off must not be refused for that factor's data."""
     import pandas as pd
 
+    from allocator.dataset.reference import package_data
     from allocator.engine import allocate
     from allocator.policy import apply_overrides, load_policy
-    from allocator.dataset.reference import package_data
 
     policy = load_policy("example")
     off = apply_overrides(policy, {"factors.need.weight": 95, "factors.effort.weight": 0})

@@ -1,6 +1,7 @@
 """Factor values and shares, worked by hand (allocator/engine/factors.py)."""
 import numpy as np
 import pytest
+from engine_cases import WORKED_DATA, WORKED_POLICY, policy_from_text
 
 from allocator.engine import RegionData
 from allocator.engine.factors import (
@@ -13,8 +14,6 @@ from allocator.engine.factors import (
 )
 from allocator.engine.pipeline import formula_amounts
 from allocator.policy.model import Component, Factor
-
-from engine_cases import WORKED_DATA, policy_from_text, WORKED_POLICY
 
 COLUMNS = {
     "dibao_rural": np.array([10.0, 20.0, 30.0, 40.0]),

@@ -2,13 +2,13 @@
 import copy
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from engine_cases import WORKED_DATA, WORKED_POLICY, policy_from_text
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from allocator.engine import allocate
 from allocator.errors import PolicyError
 from allocator.policy import apply_overrides, diff, load_policy, to_toml
-
-from engine_cases import WORKED_DATA, WORKED_POLICY, policy_from_text
 
 FIVE_PROBLEMS = '''
 [policy]

@@ -5,13 +5,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from engine_cases import policy_from_document, simple_document
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from allocator.engine import allocate
 from allocator.errors import InfeasibleError
 from allocator.solver import solve, solve_fast, solve_lp
-
-from engine_cases import policy_from_document, simple_document
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 UNITS = (1, 0.01)

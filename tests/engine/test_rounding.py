@@ -1,7 +1,8 @@
 """Largest-remainder and controlled rounding, worked by hand (allocator/rounding)."""
 import numpy as np
 import pytest
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from allocator.rounding import controlled_round, largest_remainder
 from allocator.rounding.hamilton import snap

@@ -1,11 +1,9 @@
 """`allocator settle | tiers | targets` on the embedded Sichuan presets, as a planner runs them."""
-from pathlib import Path
 
 import openpyxl
 from typer.testing import CliRunner
 
 from allocator.cli import app
-
 
 runner = CliRunner()
 

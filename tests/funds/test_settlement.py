@@ -2,8 +2,8 @@ from datetime import date
 
 import numpy as np
 
-from allocator.funds import advance_amounts, advance_from_policy, deadlines, next_year_advance, settle
 from allocator.engine import allocate
+from allocator.funds import advance_amounts, advance_from_policy, deadlines, next_year_advance, settle
 
 
 def test_the_advance_is_last_years_allocation_scaled_to_the_advance_total_with_an_exact_total(policy, data):
