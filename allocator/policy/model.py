@@ -57,6 +57,13 @@ class Level(StrEnum):
     COUNTY = "县级"
 
 
+class Purpose(StrEnum):
+    """What a pool's money is for (published tables: 常规分配 | 贫困县定向分配)."""
+
+    REGULAR = "regular"
+    EARMARKED = "earmarked"
+
+
 class SettlementRule(StrEnum):
     """What happens when a region's advance exceeds its full-year amount."""
 
@@ -118,6 +125,19 @@ class Pool:
     eligible_regions: tuple[str, ...] | None = None  # …or only the regions listed
     ineligible_note: str = "不属于此项资金的分配范围"
     advance_total: float | None = None  # 提前下达 total of this pool for the year, 万元
+
+    @property
+    def funding_source(self) -> tuple[Level, str]:
+        """Where the money comes from: (中央 | 省级 …, 一般公共预算 | 彩票公益金 …). Several pools may
+        share a source (e.g. central general budget = regular money + the deep-poverty earmark)."""
+        return (self.level, self.kind)
+
+    @property
+    def purpose(self) -> Purpose:
+        """What the money is for: regular (all regions by the factor method) or earmarked (only the
+        regions an eligibility rule admits)."""
+        earmarked = self.eligible_column is not None or self.eligible_regions is not None
+        return Purpose.EARMARKED if earmarked else Purpose.REGULAR
 
     @property
     def separate(self) -> bool:

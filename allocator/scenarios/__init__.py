@@ -1,0 +1,1 @@
+"""Saved scenarios: a base policy plus named overrides, stored with their run fingerprint in SQLite."""
