@@ -36,6 +36,8 @@ from allocator.policy.model import (
     SettlementRule,
     SettlementRules,
     Transform,
+    file_keys,
+    top_level_keys,
 )
 
 MONEY_UNITS = {"万元": 1.0, "元": 1e-4, "亿元": 1e4}
@@ -57,28 +59,21 @@ KEYED_LISTS = {
     ("performance", "indicators"): "name",
 }
 
+# What each table of a policy file may hold, derived from the model's dataclasses (one declaration).
 ALLOWED_KEYS = {
-    "root": {"policy", "pools", "factors", "corrections", "constraints", "rounding", "settlement",
-             "performance"},
-    "policy": {"id", "title", "year", "source", "description", "dataset", "unit", "base"},
-    "pool": {"id", "label", "total", "level", "kind", "source", "base_column", "description", "factors",
-             "corrections", "constraints", "eligible_column", "eligible_regions", "ineligible_note",
-             "advance_total"},
-    "settlement": {"source", "advance_excess", "received", "pass_on_days", "description"},
-    "performance": {"source", "goal", "indicators", "description"},
-    "indicator": {"name", "level1", "level2", "comparator", "unit", "source", "columns", "multiplier",
-                  "value", "text", "decimals"},
-    "factor": {"id", "label", "weight", "components", "source", "combine", "transform",
-               "denominator", "lower", "upper", "description"},
-    "component": {"column", "weight", "label"},
-    "correction": {"id", "label", "apply", "method", "source", "factors", "column", "numerator",
-                   "denominator", "elasticity", "lower", "upper", "thresholds", "coefficients",
-                   "description"},
-    "constraints": {"source", "objective", "floor_share_of_base", "cap_share_of_base",
-                    "floor_minimum", "base_column", "overrides", "description"},
-    "override": {"region", "floor", "cap", "source", "reason"},
-    "rounding": {"unit", "method", "source"},
-    "quantity": {"value", "unit", "source", "description"},
+    "root": top_level_keys(Policy),
+    "policy": file_keys(Policy),
+    "pool": file_keys(Pool),
+    "settlement": file_keys(SettlementRules),
+    "performance": file_keys(Performance),
+    "indicator": file_keys(Indicator),
+    "factor": file_keys(Factor),
+    "component": file_keys(Component),
+    "correction": file_keys(Correction),
+    "constraints": file_keys(Constraints),
+    "override": file_keys(RegionOverride),
+    "rounding": file_keys(Rounding),
+    "quantity": frozenset({"value", "unit", "source", "description"}),  # a `{ value, unit }` number
 }
 
 WEIGHT_TOLERANCE = 1e-9

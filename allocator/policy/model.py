@@ -7,10 +7,28 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
+
+# A field's metadata may say how a policy file spells it (`key`), that it is not read from the file
+# (`in_file=False`), or (for Policy) that it sits at the top level of the file rather than in [policy].
+FILE_KEY, IN_FILE, TOP_LEVEL = "key", "in_file", "top_level"
+
+
+def file_keys(cls: type) -> frozenset[str]:
+    """The keys a policy file may write in the table `cls` is read from: its fields under their file
+    names, plus the keys kept for people only (`FILE_EXTRAS`, e.g. description). One declaration: the
+    loader's list of allowed keys is derived from here, never written twice."""
+    keys = {f.metadata.get(FILE_KEY, f.name) for f in fields(cls)
+            if f.metadata.get(IN_FILE, True) and not f.metadata.get(TOP_LEVEL)}
+    return frozenset(keys | set(getattr(cls, "FILE_EXTRAS", ())))
+
+
+def top_level_keys(cls: type) -> frozenset[str]:
+    """The top-level tables of a policy file (Policy fields marked top_level), plus [policy] itself."""
+    return frozenset({f.name for f in fields(cls) if f.metadata.get(TOP_LEVEL)} | {"policy"})
 
 
 class Objective(StrEnum):
@@ -150,6 +168,8 @@ class Pool:
 class Component:
     """A data column inside a composite factor, with its sub-weight (share of 1)."""
 
+    FILE_EXTRAS: ClassVar[tuple[str, ...]] = ("label",)
+
     column: str
     weight: float = 1.0
 
@@ -216,10 +236,13 @@ class RegionOverride:
 class Constraints:
     """Gradual-change rules against last year's amount (基数) and the optimiser's objective."""
 
+    FILE_EXTRAS: ClassVar[tuple[str, ...]] = ("description",)
+
     source: str
     objective: Objective = Objective.LEAST_SQUARES
-    floor_share: float | None = None  # share of base
-    cap_share: float | None = None  # share of base; regions with no base are not capped
+    floor_share: float | None = field(default=None, metadata={FILE_KEY: "floor_share_of_base"})  # share of base
+    # share of base; regions with no base are not capped
+    cap_share: float | None = field(default=None, metadata={FILE_KEY: "cap_share_of_base"})
     floor_minimum: float | None = None  # 万元
     base_column: str | None = None  # default: the sum of the pools' base columns
     overrides: tuple[RegionOverride, ...] = ()
@@ -278,6 +301,8 @@ class Block:
 class SettlementRules:
     """提前下达 and settlement rules: what happens when an advance exceeds the full-year amount."""
 
+    FILE_EXTRAS: ClassVar[tuple[str, ...]] = ("description",)
+
     source: str
     advance_excess: SettlementRule = SettlementRule.CLAW_BACK
     received: str | None = None  # ISO date the (central) money was received
@@ -305,6 +330,8 @@ class Indicator:
 class Performance:
     """The performance-target table issued with the money (随文下达绩效目标)."""
 
+    FILE_EXTRAS: ClassVar[tuple[str, ...]] = ("description",)
+
     source: str
     goal: str  # 年度总体目标, may use {name}, {total}, {year}
     indicators: tuple[Indicator, ...] = ()
@@ -312,22 +339,27 @@ class Performance:
 
 @dataclass(frozen=True)
 class Policy:
+    """A whole policy. Fields marked top_level are the file's top-level tables; the others sit in [policy]."""
+
+    FILE_EXTRAS: ClassVar[tuple[str, ...]] = ("unit",)  # [policy] unit = "万元", checked by the loader
+
     id: str
     title: str
     year: int
     source: str
-    pools: tuple[Pool, ...]
-    factors: tuple[Factor, ...]
-    corrections: tuple[Correction, ...]
-    constraints: Constraints
-    rounding: Rounding
+    pools: tuple[Pool, ...] = field(metadata={TOP_LEVEL: True})
+    factors: tuple[Factor, ...] = field(metadata={TOP_LEVEL: True})
+    corrections: tuple[Correction, ...] = field(metadata={TOP_LEVEL: True})
+    constraints: Constraints = field(metadata={TOP_LEVEL: True})
+    rounding: Rounding = field(metadata={TOP_LEVEL: True})
     description: str = ""
     base: str | None = None  # the policy this one reforms (`[policy] base`), if any
     dataset: str | None = None  # the data the policy names: dataset name, db:name@version, or absolute path
-    settlement: SettlementRules | None = None
-    performance: Performance | None = None
-    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)  # keyed form
-    parameters: tuple[Parameter, ...] = field(default=(), compare=False, repr=False)
+    settlement: SettlementRules | None = field(default=None, metadata={TOP_LEVEL: True})
+    performance: Performance | None = field(default=None, metadata={TOP_LEVEL: True})
+    # keyed form of the file, and every number with its unit and source (both derived, not read as keys)
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False, metadata={IN_FILE: False})
+    parameters: tuple[Parameter, ...] = field(default=(), compare=False, repr=False, metadata={IN_FILE: False})
 
     @property
     def budget(self) -> float:
