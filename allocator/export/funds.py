@@ -4,6 +4,7 @@ the top right, 合计 row first, regions in code order, blank cells rather than 
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -164,7 +165,7 @@ def _box(ws, first_row: int) -> None:
             cell.border = BOX
 
 
-def _widths(ws, widths: list[float]) -> None:
+def _widths(ws, widths: Sequence[float]) -> None:
     for i, w in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(i)].width = w
 

@@ -109,7 +109,7 @@ def load_policy(ref: str | Path) -> Policy:
 def read_keyed(ref: str | Path, _chain: tuple[str, ...] = ()) -> tuple[dict[str, Any], Path | None]:
     """The keyed document of a policy with its base (if any) resolved, and the folder it was read from."""
     keyed, base_dir = _read_one(ref)
-    head = keyed.get("policy") if isinstance(keyed.get("policy"), dict) else {}
+    head: dict[str, Any] = keyed["policy"] if isinstance(keyed.get("policy"), dict) else {}
     if head.get("dataset") and base_dir is not None:  # a path in a base file is relative to that file
         head["dataset"] = dataset_reference(head["dataset"], base_dir)
     base = head.get("base")
@@ -317,7 +317,7 @@ def _build(keyed: dict[str, Any], base_dir: Path | None) -> Policy:
         raise PolicyError(r.problems)
     return Policy(
         id=r.text(head, "id", "policy") or "", title=r.text(head, "title", "policy") or "",
-        year=year, source=source, description=head.get("description", ""), base=head.get("base"),
+        year=year if isinstance(year, int) else 0, source=source, description=head.get("description", ""), base=head.get("base"),
         pools=pools, factors=factors, corrections=corrections, constraints=constraints,
         rounding=rounding, dataset=dataset_ref, settlement=settlement, performance=performance,
         raw=keyed, parameters=tuple(r.parameters),
@@ -451,7 +451,7 @@ def _factors(factors: dict[str, Any], r: _Reader, source: str, prefix: str = "fa
             id=fid, label=r.text(t, "label", where) or fid, weight=weight or 0.0,
             components=_components(t.get("components", {}), r, where, src),
             source=src, combine=Combine(r.text(t, "combine", where, required=False, choices=_values(Combine),
-                                               default="sum")),
+                                               default="sum") or "sum"),
             transform=Transform(transform or "raw"), denominator=denominator, lower=lower, upper=upper,
             description=t.get("description", ""),
         ))

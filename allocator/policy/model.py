@@ -382,7 +382,7 @@ class Policy:
             if p.separate:
                 own = p.factors is not None
                 blocks.append(Block(
-                    p.id, (p,), p.factors if own else self.factors,
+                    p.id, (p,), p.factors if p.factors is not None else self.factors,
                     p.corrections if own else self.corrections,
                     p.constraints or (Constraints(p.source) if own else self.constraints),
                     p.eligible_column, p.eligible_regions, p.ineligible_note))
