@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from allocator.dataset.importer import ImportResult, import_table, read_region_table
+from allocator.dataset.importer import ImportResult, check_values, import_table, read_region_table
 from allocator.dataset.reference import (
     demo_note,
     is_packaged,
@@ -26,7 +26,7 @@ from allocator.dataset.reference import (
 from allocator.dataset.store import DatasetStore, Version
 from allocator.dataset.template import write_template
 from allocator.engine import AllocationResult, RegionData, allocate, check_for_policy
-from allocator.errors import InputError, Problem
+from allocator.errors import DataError, InputError, Problem, raise_if
 from allocator.funds import (
     RegionTargets,
     SettlementResult,
@@ -55,6 +55,7 @@ class DataSource:
     ref: str  # as given: dataset name, db:name@version, path, or "<table>"
     frame: pd.DataFrame
     note: str | None = None  # the 示例数据 label when the data are the embedded demo figures
+    notes: tuple[str, ...] = ()  # what reading did (e.g. a 合计 row recognised and left out)
 
 
 def parse_db_ref(text: str) -> tuple[str, int | None]:
@@ -82,7 +83,8 @@ def read_data(ref: DataRef, store: str | Path | None = None) -> DataSource:
             raise InputError([Problem(str(exc.args[0]), key="data", value=text)]) from None
     if is_packaged(text) and not Path(text).exists():
         return DataSource(text, load_packaged(text), demo_note(text))
-    return DataSource(text, read_region_table(text))
+    frame, notes = read_region_table(text)
+    return DataSource(text, frame, notes=tuple(notes))
 
 
 def resolve_policy(ref: PolicyRef, objective: str | None = None) -> Policy:
@@ -130,6 +132,7 @@ def load_inputs(policy: PolicyRef, data: DataRef | None = None, objective: str |
     pol = resolve_policy(policy, objective)
     source = _source_for(pol, data, store)
     region_data = RegionData.from_frame(source.frame.drop(columns=["parent_code"], errors="ignore"))
+    raise_if(check_values(source.frame), DataError)  # the checks an import applies, whichever way data came
     check_for_policy(pol, region_data)
     return Inputs(pol, source, region_data)
 

@@ -90,15 +90,26 @@ def _numeric_column(series: pd.Series, col: str, codes, names) -> tuple[np.ndarr
     problems = []
     label = column_label(col)
     values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    blank = series.isna().to_numpy() | series.astype(str).str.strip().isin(["", "nan", "None"]).to_numpy()
+    # only an empty cell is blank: text such as "nan", "None", "N/A" or "#N/A" is refused, never read as 0
+    blank = series.isna().to_numpy() | (series.astype(str).str.strip() == "").to_numpy()
     for i in np.flatnonzero(np.isnan(values) & ~blank):
-        problems.append(Problem(f"地区 {codes[i]} {names[i]} 的「{label}」= {series.iloc[i]!r}：不是数字",
+        problems.append(Problem(f"地区 {codes[i]} {names[i]} 的「{label}」= {series.iloc[i]!r}：{not_a_number(str(series.iloc[i]))}",
                                 key=col, region=codes[i], value=series.iloc[i], row=int(i) + 1))
     values = np.where(blank, 0.0, values)
     for i in np.flatnonzero(np.isinf(values) | (values < 0)):
         problems.append(Problem(f"地区 {codes[i]} {names[i]} 的「{label}」= {values[i]:g}：不能为负数或无穷大",
                                 key=col, region=codes[i], value=values[i], row=int(i) + 1))
     return values, problems
+
+
+def not_a_number(text: str) -> str:
+    """Why a cell's text is not a figure, in words a planner recognises."""
+    text = text.strip()
+    if text.startswith("="):
+        return "是公式但没有计算结果（请在 Excel 中打开并保存，或粘贴为数值）"
+    if text.startswith("#"):
+        return "是 Excel 错误值，请先改正公式"
+    return "不是数字"
 
 
 def check_for_policy(policy: Policy, data: RegionData, partial: bool = False) -> None:
