@@ -262,7 +262,7 @@ def read_region_table(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
     problems = []
     for j in keep:
         if headers[j] in seen:
-            problems.append(Problem(f"第 {seen[headers[j]] + 1} 列与第 {j + 1} 列都对应「{_label(str(headers[j]))}」，"
+            problems.append(Problem(f"第 {seen[str(headers[j])] + 1} 列与第 {j + 1} 列都对应「{_label(str(headers[j]))}」，"
                                     "请删去重复的列", key=str(headers[j])))
         seen.setdefault(str(headers[j]), j)
     if "code" not in seen:
