@@ -81,8 +81,12 @@ def read_raw(path: str | Path) -> pd.DataFrame:
     N/A or NULL, and formulas saved without a computed value stay as they are, so the checks refuse them.
     """
     path = Path(path)
-    if not path.is_file():
-        raise DataError([Problem(f"找不到数据文件：{path}")])
+    try:
+        found = path.is_file()
+    except OSError:  # e.g. a name too long for the file system
+        found = False
+    if not found:
+        raise DataError([Problem(f"找不到数据文件：{str(path)[:200]}")])
     if path.stat().st_size > MAX_FILE_BYTES:
         raise DataError([Problem(f"数据文件 {path.name} 超过 {MAX_FILE_BYTES // 2**20} MB，不像是地区数据表")])
     suffix = path.suffix.lower()

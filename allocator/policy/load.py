@@ -147,6 +147,10 @@ MAX_POLICY_BYTES = 1024 * 1024
 
 def _read_one(ref: str | Path) -> tuple[dict[str, Any], Path | None]:
     path = Path(ref)
+    try:
+        path.exists()
+    except OSError:  # a name too long for the file system
+        raise PolicyError([Problem(f"找不到政策文件或内置预设「{str(ref)[:80]}…」")]) from None
     if path.exists() and not path.is_file():
         raise PolicyError([Problem(f"「{ref}」不是普通文件，不能作为政策文件")])
     if path.is_file():
@@ -218,7 +222,7 @@ def from_keyed(keyed: dict[str, Any]) -> dict[str, Any]:
         key_field = _keyed_field(pattern)
         if key_field:
             return [{key_field: k, **{kk: convert(vv, pattern + ("*", kk)) for kk, vv in v.items()
-                                      if kk != key_field}} for k, v in node.items()]
+                                      if kk != key_field}} if isinstance(v, dict) else v for k, v in node.items()]
         return {k: convert(v, pattern + (k,)) for k, v in node.items()}
 
     return convert(keyed, ())
