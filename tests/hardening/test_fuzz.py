@@ -110,8 +110,8 @@ def test_mutated_data_files_end_in_a_result_or_a_message_and_never_change_the_st
     tracebacks = []
     for case in range(CASES // 2):
         path = _csv(mutate_cells(base, rng), tmp_path / f"d{case}.csv")
-        for attempt in (lambda: usecases.load_inputs("sichuan-2020", path),
-                        lambda: usecases.import_dataset(path, "sc", policy="sichuan-2020", store=store)):
+        for attempt in (lambda p=path: usecases.load_inputs("sichuan-2020", p),
+                        lambda p=path: usecases.import_dataset(p, "sc", policy="sichuan-2020", store=store)):
             try:
                 attempt()
             except AllocatorError:
