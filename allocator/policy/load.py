@@ -293,11 +293,7 @@ class _Reader:
             path, float(value), unit, param_source or "", raw.get("description") or description,
             source_origin="own" if raw.get("source") else "table",
             description_origin="own" if raw.get("description") else "default"))
-        converted = float(value) * units[unit]
-        if units is MONEY_UNITS and abs(converted) > MAX_TOTAL:
-            self.fail(f"{path} = {value:g} {unit}：超出支持的范围（不超过 {MAX_TOTAL:,.0f} 万元，即 1 万亿元）", path, value)
-            return None
-        return converted
+        return float(value) * units[unit]
 
 
 def policy_from_keyed(keyed: dict[str, Any], base_dir: Path | None = None) -> Policy:

@@ -25,3 +25,30 @@ def test_the_lp_minimax_value_is_the_returned_points_on_badly_scaled_instances(s
     point_value = float(np.max(np.abs(lp.x - t) / t))
     assert lp.objective_value == pytest.approx(point_value, rel=1e-12)
     assert point_value == pytest.approx(fast.objective_value, rel=1e-6, abs=1e-9)
+
+
+def test_the_largest_supported_totals_are_allocated_exactly_to_the_cent(tmp_path):
+    from allocator import usecases
+
+    path = tmp_path / "big.toml"
+    path.write_text('[policy]\nbase = "sichuan-2020"\n\n[rounding]\nunit = { value = 0.01, unit = "万元" }\n\n'
+                    '[[pools]]\nid = "central_general"\ntotal = { value = 99999999.99, unit = "万元" }\n'
+                    'advance_total = { value = 90000000.01, unit = "万元" }\n\n'
+                    '[constraints]\ncap_share_of_base = { value = 1000000, unit = "%" }\n', encoding="utf-8")
+    inputs = usecases.load_inputs(str(path))
+    result = usecases.run(inputs)
+    assert int(result.amounts[:, 0].sum()) == 9_999_999_999
+    assert usecases.settle(inputs).advance[:, 0].sum() == 9_000_000_001
+    report = usecases.two_tiers(str(path))
+    assert round(report.two_tier.county_table()["central_general"].sum() * 100) == 9_999_999_999
+
+
+def test_a_total_beyond_the_supported_range_is_refused_in_plain_words(tmp_path):
+    from allocator.errors import PolicyError
+    from allocator.policy import load_policy
+
+    path = tmp_path / "huge.toml"
+    path.write_text('[policy]\nbase = "sichuan-2020"\n\n[[pools]]\nid = "central_general"\n'
+                    'total = { value = 123456789, unit = "万元" }\n', encoding="utf-8")
+    with pytest.raises(PolicyError, match="超出支持的范围（每个资金池不超过 100,000,000 万元，即 1 万亿元）"):
+        load_policy(path)
