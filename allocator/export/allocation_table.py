@@ -140,7 +140,7 @@ def group_rows(codes, names, columns: list[Column], parent_of: dict[str, str], p
     for i, code in enumerate(codes):
         key = DIRECT_GROUP if code in direct else parent_of.get(code, code)
         groups.setdefault(key, []).append(i)
-    order = sorted((k for k in groups if k != DIRECT_GROUP)) + ([DIRECT_GROUP] if DIRECT_GROUP in groups else [])
+    order = sorted(k for k in groups if k != DIRECT_GROUP) + ([DIRECT_GROUP] if DIRECT_GROUP in groups else [])
     for key in order:
         members = sorted(groups[key], key=lambda i: codes[i])
         standalone = len(members) == 1 and codes[members[0]] == key
@@ -270,7 +270,7 @@ def allocation_sheet(ws, table: AllocationTable, heading: Heading) -> None:
         for c, label in enumerate(labels):
             put(ws, top + r, c + 1, label)
     for r0, c0, r1, c1 in merges:
-        ws.merge_cells(start_row=top + r0, start_column=c0 + 1, end_row=top + r1, end_column=c1 + 1)
+        L.merge(ws, top + r0, c0 + 1, top + r1, c1 + 1)
     for r in range(len(grid)):
         longest = max((len(v or "") / _chars_per_line(13) for v in grid[r]), default=1)
         ws.row_dimensions[top + r].height = max(20, 15 * int(np.ceil(longest)) + 4)
@@ -321,6 +321,7 @@ def Alignment_indent(indent: int):  # noqa: N802
 # ---------------------------------------------------------------- .docx
 
 REGION_WIDTH_MM = 34
+ROW_HEIGHT_MM = 5.5
 
 
 def write_allocation_docx(table: AllocationTable, heading: Heading, path, fonts=None) -> None:
@@ -363,18 +364,19 @@ def add_allocation_table(doc, table: AllocationTable, heading: Heading, fonts) -
     other = (width - REGION_WIDTH_MM) / (n - 1)
     L.fixed_widths(t, [REGION_WIDTH_MM] + [other] * (n - 1))
     rows = t.rows
+    head_cells = [list(rows[r].cells) for r in range(len(grid))]
+    for r0, c0, r1, c1 in merges:  # disjoint ranges: each corner cell is still in the tree
+        head_cells[r0][c0].merge(head_cells[r1][c1])
     for r, labels in enumerate(grid):
-        cells = rows[r].cells
         for c, label in enumerate(labels):
             if label is not None:
-                L.cell_text(cells[c], label, fonts.label, size, align=WD_ALIGN_PARAGRAPH.CENTER)
+                L.cell_text(head_cells[r][c], label, fonts.label, size, align=WD_ALIGN_PARAGRAPH.CENTER)
         L.repeat_header(rows[r])
         L.keep_row_together(rows[r])
-    for r0, c0, r1, c1 in merges:
-        t.cell(r0, c0).merge(t.cell(r1, c1))
     for i, row in enumerate(table.rows):
         tr = rows[len(grid) + i]
         L.keep_row_together(tr)
+        L.min_height(tr, ROW_HEIGHT_MM)
         cells = tr.cells
         bold = row.kind != "region"
         face = fonts.label if bold else fonts.body
