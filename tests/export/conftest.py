@@ -1,14 +1,8 @@
 """Fixtures for the documents: the 2020 Sichuan preset on its demo data, exported once per session."""
-import shutil
-import subprocess
-from pathlib import Path
-
 import pytest
 
 from allocator import usecases
 from allocator.policy import apply_overrides, load_policy
-
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
 
 @pytest.fixture(scope="session")
@@ -37,11 +31,3 @@ def formula_named(tmp_path_factory):
     out = tmp_path_factory.mktemp("formula")
     report = usecases.export_documents(inputs, out, usecases.DocumentOptions(kinds=("table", "note", "csv")))
     return inputs, report.files
-
-
-def to_pdf(paths: list[Path], out: Path) -> dict[str, Path]:
-    """Convert with LibreOffice headless (own profile, so parallel runs do not share a lock)."""
-    profile = out / "lo_profile"
-    subprocess.run([SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(out), *map(str, paths)], check=True, capture_output=True, timeout=300)
-    return {p.name: out / (p.stem + ".pdf") for p in paths}
