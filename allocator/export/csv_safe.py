@@ -54,7 +54,7 @@ def put(ws, row: int, column: int, value):
 
 def append(ws, values) -> int:
     """`ws.append` that stores text as text (see `put`); returns the row written."""
-    row = ws.max_row + 1 if ws.max_row > 1 or ws.cell(1, 1).value is not None else 1
+    row = ws._current_row + 1  # as openpyxl's own append counts rows
     for j, value in enumerate(values, 1):
         put(ws, row, j, value)
     return row
