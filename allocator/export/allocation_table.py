@@ -162,10 +162,25 @@ def build_allocation_table(result: AllocationResult, parent_of: dict[str, str] |
     columns = settlement_columns(settlement) if settlement is not None else allocation_columns(result)
     rows = group_rows(result.codes, result.names, columns, parent_of or {}, parent_names or {}, direct)
     notes = [note] if note else []
+    notes += earmark_notes(result.policy.pools)
     if direct:
         notes.append(f"省直管县（市）{len(direct)} 个单列为一组。")
     return AllocationTable(result.policy.title, columns, rows, result.policy.rounding.decimals,
                            result.unit, notes)
+
+
+def earmark_notes(pools: tuple[Pool, ...]) -> list[str]:
+    """For each earmarked pool that shares its funding source with regular money: it is part of that
+    source's total, not on top of it (DOMAIN: the 2019 earmark is inside the 273,799; reading it as
+    general-budget money is ours — the source document does not split it explicitly)."""
+    out = []
+    for pool in pools:
+        if pool.purpose != Purpose.EARMARKED:
+            continue
+        if any(p.funding_source == pool.funding_source and p.purpose == Purpose.REGULAR for p in pools):
+            out.append(f"注：「{pool.label}」资金属{pool.level}{pool.kind}，单列分配，含在合计内；"
+                       f"仅分配至符合条件的地区，其他地区为空。")
+    return out
 
 
 def header_grid(paths: list[tuple[str, ...]]) -> tuple[list[list[str | None]], list[tuple[int, int, int, int]]]:

@@ -216,34 +216,65 @@ def line_counts(rows: list[list], merges: list[tuple], widths) -> list[int]:
 
 def write_targets_docx(sheets: list[RegionSheet], title: str, departments: Departments, decimals: int, path,
                        note: str | None = None, number: int | str | None = 2, fonts=None) -> None:
-    """One page per region: 附件N, the title, the region, then its table (GB/T 9704 portrait A4)."""
+    """One page per region: 附件N, the title, the region, then its table (GB/T 9704 portrait A4).
+
+    Regions whose tables have the same shape share one laid-out table, copied and filled with each
+    region's text (laying out 183 tables cell by cell in python-docx took about 30 s)."""
     from allocator.export import layout as L
 
     fonts = fonts or L.FONTS
     doc = L.new_document(fonts)
     width = L.text_width_mm(doc.sections[0])
+    shapes: dict[tuple, object] = {}
     for k, sheet in enumerate(sheets):
         label = L.paragraph(doc, "附件" if number in (None, "") else f"附件{number}", fonts.label, L.SIZE_3)
         label.paragraph_format.page_break_before = k > 0
         L.title(doc, title, fonts, size=L.SIZE_3)
         L.left_right_line(doc, f"地区：{sheet.code} {sheet.name}", "单位：万元", width, fonts)
-        _targets_table(doc, sheet, departments, decimals, fonts)
+        _targets_table(doc, sheet, departments, decimals, fonts, shapes)
         if note:
             L.paragraph(doc, note, fonts.body, L.SIZE_5)
     doc.save(path)
 
 
-def _targets_table(doc, sheet: RegionSheet, departments: Departments, decimals: int, fonts) -> None:
+MARK = "\ue000{}\ue001"  # private-use characters around a cell position in a shared table layout
+
+
+def _targets_table(doc, sheet: RegionSheet, departments: Departments, decimals: int, fonts,
+                   shapes: dict[tuple, object]) -> None:
+    import copy
+    import re
+
+    from docx.oxml.ns import qn
+
+    rows, merges = grid_rows(sheet, departments, decimals)
+    texts = [[fmt_wan(v, decimals) if v is not None else "" for v in cells] for cells in rows]
+    numeric = tuple(tuple(isinstance(v, (int, float)) for v in cells) for cells in rows)
+    shape = (tuple(merges), numeric, tuple(r[0] for r in rows))
+    if shape not in shapes:
+        marked = [[MARK.format(f"{r},{c}") for c in range(len(cells))] for r, cells in enumerate(rows)]
+        table = _lay_out_table(doc, rows, marked, merges, fonts)
+        shapes[shape] = copy.deepcopy(table._tbl)
+        tbl = table._tbl
+    else:
+        tbl = copy.deepcopy(shapes[shape])
+        doc.element.body._insert_tbl(tbl)
+    pattern = re.compile("\ue000(\\d+),(\\d+)\ue001")
+    for t in tbl.iter(qn("w:t")):
+        found = pattern.fullmatch(t.text or "")
+        if found:
+            t.text = texts[int(found.group(1))][int(found.group(2))]
+
+
+def _lay_out_table(doc, rows: list[list], texts: list[list[str]], merges: list[tuple], fonts):
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     from allocator.export import layout as L
 
-    rows, merges = grid_rows(sheet, departments, decimals)
     first_indicator = next(r for r, cells in enumerate(rows) if cells[0] == "绩效指标")
     t = doc.add_table(rows=len(rows), cols=5)
     L.table_borders(t)
     L.fixed_widths(t, list(WIDTHS_MM))
-    texts = [[fmt_wan(v, decimals) if v is not None else "" for v in cells] for cells in rows]
     covered = {(r, c) for r0, c0, r1, c1 in merges for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)
                if (r, c) != (r0, c0)}
     grid = [list(tr.cells) for tr in t.rows]  # fetched once: python-docx recomputes the grid per t.cell()
@@ -261,6 +292,7 @@ def _targets_table(doc, sheet: RegionSheet, departments: Departments, decimals: 
                         align=WD_ALIGN_PARAGRAPH.CENTER if centred else WD_ALIGN_PARAGRAPH.LEFT)
             for extra in cell.paragraphs[1:]:
                 extra._element.getparent().remove(extra._element)
+    return t
 
 
 def write_targets_xlsx(sheets: list[RegionSheet], title: str, departments: Departments, decimals: int, path,
