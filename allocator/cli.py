@@ -278,12 +278,17 @@ def export(
     doc_number: Annotated[str | None, typer.Option("--doc-number", help="文号（默认留空位：〔年度〕  号）")] = None,
     subject: Annotated[str | None, typer.Option("--subject", help="科目（默认医疗救助政策为 2101301 城乡医疗救助）")] = None,
     direct: Annotated[str | None, typer.Option(help="省直管县代码，逗号分隔：在分配表中单列一组（默认随所属市州）")] = None,
+    local_departments: Annotated[str | None, typer.Option(
+        "--local-departments", help="绩效目标表的地方主管部门（默认：省财政厅、省医疗保障局）")] = None,
+    user: Annotated[str | None, typer.Option(
+        "--user", help="绩效目标表的资金使用单位，{name} 为地区名称（默认：{name}医疗保障局）")] = None,
     store: StoreOption = None,
 ) -> None:
     """输出可直接随文印发的附件：分配表、区域绩效目标表（.xlsx/.docx）、测算说明（.docx/.txt）、系统导入 CSV。"""
     inputs = usecases.load_inputs(policy, data, store=store)
     options = usecases.DocumentOptions(kinds=_split(what) or None, formats=_split(fmt), timing=timing, first_number=number,
-                                       doc_number=doc_number, subject=subject, direct=_split(direct))
+                                       doc_number=doc_number, subject=subject, direct=_split(direct),
+                                       local_departments=local_departments, user=user)
     report = usecases.export_documents(inputs, out_dir, options, store)
     _echo_note(report.note)
     layout = "全年 | 已提前下达 | 此次下达 | 收回" if report.timing else "按资金来源与用途"

@@ -422,10 +422,9 @@ def export_documents(inputs: Inputs, out_dir: str | Path, options: DocumentOptio
 
     options = options or DocumentOptions()
     policy = inputs.policy
-    if options.kinds is None:
-        kinds = tuple(k for k in DOCUMENT_KINDS if k != "targets" or policy.performance is not None)
-        options = dataclasses.replace(options, kinds=kinds)
-    _check_document_options(options, policy)
+    kinds = options.kinds if options.kinds is not None else tuple(
+        k for k in DOCUMENT_KINDS if k != "targets" or policy.performance is not None)
+    _check_document_options(dataclasses.replace(options, kinds=kinds), policy)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     has_advance = any(p.advance_total is not None for p in policy.pools)
@@ -435,7 +434,7 @@ def export_documents(inputs: Inputs, out_dir: str | Path, options: DocumentOptio
     parent_of, names = region_parents(inputs.source.frame)
     files: list[Path] = []
     number = options.first_number
-    if "table" in options.kinds:
+    if "table" in kinds:
         table = build_allocation_table(result, parent_of, names, settlement if timing else None,
                                        options.direct, inputs.note)
         heading = Heading(policy.title, number, _doc_number(options, policy),
@@ -445,7 +444,7 @@ def export_documents(inputs: Inputs, out_dir: str | Path, options: DocumentOptio
             (write_allocation_xlsx if fmt == "xlsx" else write_allocation_docx)(table, heading, path)
             files.append(path)
         number += 1
-    if "targets" in options.kinds:
+    if "targets" in kinds:
         defaults = Departments(program_name(policy))
         departments = Departments(program_name(policy), options.central_departments or defaults.central,
                                   options.local_departments or defaults.local, options.user or defaults.user)
@@ -453,17 +452,17 @@ def export_documents(inputs: Inputs, out_dir: str | Path, options: DocumentOptio
         title = targets_title(policy)
         for fmt in options.formats:
             path = out / f"附件{number}_{title}.{fmt}"
-            writer = write_targets_xlsx if fmt == "xlsx" else write_targets_docx
-            writer(sheets, title, departments, policy.rounding.decimals, path, inputs.note, number)
+            write_targets = write_targets_xlsx if fmt == "xlsx" else write_targets_docx
+            write_targets(sheets, title, departments, policy.rounding.decimals, path, inputs.note, number)
             files.append(path)
         number += 1
-    if "note" in options.kinds:
+    if "note" in kinds:
         note = method_note(result, data_source_text(inputs.source, store), settlement, inputs.note)
-        for suffix, writer in ((".docx", write_method_note_docx), (".txt", write_method_note_txt)):
+        for suffix, write_note in ((".docx", write_method_note_docx), (".txt", write_method_note_txt)):
             path = out / f"{note.title}{suffix}"
-            writer(note, path)
+            write_note(note, path)
             files.append(path)
-    if "csv" in options.kinds:
+    if "csv" in kinds:
         path = out / f"{policy.title}_系统导入.csv"
         write_systems_csv(systems_frame(result, parent_of, names, settlement), path)
         files.append(path)
@@ -475,17 +474,24 @@ def _doc_number(options: DocumentOptions, policy: Policy) -> str:
 
 
 def _check_document_options(options: DocumentOptions, policy: Policy) -> None:
+    kinds = options.kinds or ()
     problems = [Problem(f"文档种类「{k}」不可用，应为 {' / '.join(DOCUMENT_KINDS)}", key="what", value=k)
-                for k in options.kinds if k not in DOCUMENT_KINDS]
+                for k in kinds if k not in DOCUMENT_KINDS]
     problems += [Problem(f"文档格式「{f}」不可用，应为 {' / '.join(DOCUMENT_FORMATS)}", key="format", value=f)
                  for f in options.formats if f not in DOCUMENT_FORMATS]
-    if not options.kinds:
+    if not kinds:
         problems.append(Problem("没有要输出的文档：请至少选择一种（table / targets / note / csv）", key="what"))
     if options.timing and not any(p.advance_total is not None for p in policy.pools):
         problems.append(Problem(f"政策「{policy.id}」没有提前下达数（pools.*.advance_total），无法按全年 | 已提前下达 | "
                                 f"此次下达列示", key="timing"))
-    if "targets" in options.kinds and policy.performance is None:
+    if "targets" in kinds and policy.performance is None:
         problems.append(Problem(f"政策「{policy.id}」没有 [performance] 部分，无法生成区域绩效目标表", key="performance"))
+    if options.user is not None:
+        try:
+            options.user.format(name="")
+        except (KeyError, IndexError, ValueError):
+            problems.append(Problem(f"资金使用单位「{options.user}」只能使用占位符 {{name}}（地区名称）", key="user",
+                                    value=options.user))
     if problems:
         raise InputError(problems)
 

@@ -29,8 +29,10 @@ CHINESE_NUMBERS = "一二三四五六七八九十"
 SCENARIO = "scenario"  # how policy files mark an assumption rather than a document
 
 
-def column_label(column_id: str) -> str:
+def column_label(column_id: str | None) -> str:
     """Chinese name of a data column without its unit (户籍人口, not 户籍人口(人))."""
+    if column_id is None:
+        return ""
     return BY_ID[column_id].label if column_id in BY_ID else header_label(column_id)
 
 

@@ -62,8 +62,8 @@ def program_name(policy: Policy) -> str:
 
 def grouped(indicators: list[Indicator]) -> list[Indicator]:
     """Stable order with equal 一级 and then equal 二级 levels next to each other, so that they merge."""
-    first1 = {}
-    first2 = {}
+    first1: dict[str, int] = {}
+    first2: dict[tuple[str, str], int] = {}
     for k, ind in enumerate(indicators):
         first1.setdefault(ind.level1, k)
         first2.setdefault((ind.level1, ind.level2), k)
@@ -81,6 +81,8 @@ def applies(indicator: Indicator, pool_units: np.ndarray, pool_index: dict[str, 
 
 
 def check_indicator_pools(policy: Policy) -> None:
+    if policy.performance is None:
+        return
     known = {p.id for p in policy.pools}
     problems = [Problem(f"绩效指标「{ind.name}」的 pools 中「{p}」不是本政策的资金池（{'、'.join(sorted(known))}）",
                         key=f"performance.indicators.{ind.name}.pools", value=p)
@@ -101,6 +103,7 @@ def region_sheets(result: AllocationResult, data: RegionData, departments: Depar
     pool_index = {p.id: j for j, p in enumerate(policy.pools)}
     index = {code: k for k, code in enumerate(data.codes)}
     leaves = source_leaves(policy.pools)
+    assert policy.performance is not None  # target_tables has refused a policy without one
     indicators = grouped(list(policy.performance.indicators))
     sheets = []
     for r, t in enumerate(base):
@@ -191,7 +194,7 @@ def grid_rows(sheet: RegionSheet, departments: Departments, decimals: int) -> tu
     return rows, merges
 
 
-WIDTHS_MM = (26, 24, 30, 50, 26)  # sums to the 156 mm portrait text block
+WIDTHS_MM = (31, 24, 30, 45, 26)  # sums to the 156 mm portrait text block; 6 字 of 小4 fit in column A
 XL_WIDTHS = (16, 14, 18, 34, 18)  # workbook column widths, characters
 
 

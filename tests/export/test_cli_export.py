@@ -40,6 +40,12 @@ def test_export_refuses_unknown_kinds_and_timing_without_an_advance(tmp_path):
     assert not list(tmp_path.iterdir())
 
 
+def test_a_bad_placeholder_in_the_user_is_named(tmp_path):
+    result = runner.invoke(app, ["export", "-p", "sichuan-2020", "-o", str(tmp_path), "--what", "targets",
+                                 "--user", "{county}医保局"])
+    assert result.exit_code == 1 and "只能使用占位符 {name}" in result.output
+
+
 def test_asking_for_target_tables_of_a_policy_without_performance_is_an_input_error(tmp_path):
     inputs = usecases.load_inputs("example")
     with pytest.raises(InputError, match="performance"):
