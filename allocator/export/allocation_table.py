@@ -388,6 +388,7 @@ def add_allocation_table(doc, table: AllocationTable, heading: Heading, fonts) -
                 L.cell_text(head_cells[r][c], label, fonts.label, size, align=WD_ALIGN_PARAGRAPH.CENTER)
         L.repeat_header(rows[r])
         L.keep_row_together(rows[r])
+        L.min_height(rows[r], ROW_HEIGHT_MM)
     for i, row in enumerate(table.rows):
         tr = rows[len(grid) + i]
         L.keep_row_together(tr)
