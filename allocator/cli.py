@@ -91,7 +91,7 @@ def run(
     inputs = usecases.load_inputs(policy, data, objective)
     result = usecases.run(inputs, method)
     _echo_note(inputs.note)
-    _echo_note(usecases.method_note(inputs.policy, method))
+    _echo_note(usecases.method_hint(inputs.policy, method))
     typer.echo(result.summary())
     table = result.table().rename(columns=result.column_labels())
     table["约束情况"] = result.binding_labels
@@ -292,10 +292,11 @@ def export(
     user: Annotated[str | None, typer.Option(
         "--user", help="绩效目标表的资金使用单位，{name} 为地区名称（默认：{name}医疗保障局）")] = None,
     store: StoreOption = None,
+    force: ForceOption = False,
 ) -> None:
     """输出可直接随文印发的附件：分配表、区域绩效目标表（.xlsx/.docx）、测算说明（.docx/.txt）、系统导入 CSV。"""
     inputs = usecases.load_inputs(policy, data, store=store)
-    options = usecases.DocumentOptions(kinds=_split(what) or None, formats=_split(fmt), timing=timing, first_number=number,
+    options = usecases.DocumentOptions(force=force, kinds=_split(what) or None, formats=_split(fmt), timing=timing, first_number=number,
                                        doc_number=doc_number, subject=subject, direct=_split(direct),
                                        local_departments=local_departments, user=user)
     report = usecases.export_documents(inputs, out_dir, options, store)

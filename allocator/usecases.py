@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import docx
 import openpyxl
 import pandas as pd
 from openpyxl.utils.exceptions import InvalidFileException
@@ -31,6 +32,21 @@ from allocator.dataset.store import DatasetStore, Version
 from allocator.dataset.template import write_template
 from allocator.engine import AllocationResult, RegionData, allocate, check_for_policy
 from allocator.errors import DataError, InputError, Problem, raise_if
+from allocator.export.allocation_table import (
+    Heading,
+    build_allocation_table,
+    write_allocation_docx,
+    write_allocation_xlsx,
+)
+from allocator.export.method_note import method_note, write_method_note_docx, write_method_note_txt
+from allocator.export.systems_csv import systems_frame, write_systems_csv
+from allocator.export.targets_doc import (
+    Departments,
+    program_name,
+    region_sheets,
+    write_targets_docx,
+    write_targets_xlsx,
+)
 from allocator.funds import (
     RegionTargets,
     SettlementResult,
@@ -181,7 +197,7 @@ def run(inputs: Inputs, method: str = "fast") -> AllocationResult:
     return allocate(inputs.policy, inputs.data, method=method)
 
 
-def method_note(policy: Policy, method: str) -> str | None:
+def method_hint(policy: Policy, method: str) -> str | None:
     """What a user should know about the method chosen for this policy."""
     if method == "lp" and policy.constraints.objective == Objective.LEAST_SQUARES:
         return "说明：最小二乘目标（least_squares）由精确算法求解；lp 方法用于 least_absolute 与 minimax_relative"
@@ -306,6 +322,12 @@ def is_our_output(path: Path) -> bool:
         except (OSError, KeyError, ValueError, zipfile.BadZipFile, InvalidFileException):
             return False  # unreadable: certainly not something we can vouch for
         return props.creator == CREATOR and props.lastModifiedBy in (None, "", CREATOR)
+    if path.suffix.lower() == ".docx":
+        try:
+            core = docx.Document(str(path)).core_properties
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+            return False
+        return core.author == CREATOR and core.last_modified_by in (None, "", CREATOR)
     if path.suffix.lower() == ".csv":
         with path.open("rb") as handle:
             head = handle.read(4096).decode("utf-8-sig", errors="replace").splitlines()[:1]
@@ -396,7 +418,7 @@ def list_datasets(name: str | None = None, store: str | Path | None = None) -> l
 
 __all__ = ["DataSource", "ImportReport", "Inputs", "TargetsReport", "TemplateReport", "TwoTierReport",
            "Validation", "check_table", "import_dataset", "list_datasets", "load_inputs", "make_template",
-           "method_note", "parse_db_ref", "read_data", "region_parents", "resolve_policy", "run", "settle",
+           "method_hint", "parse_db_ref", "read_data", "region_parents", "resolve_policy", "run", "settle",
            "targets", "targets_title", "two_tiers", "validate", "with_objective"]
 
 
@@ -420,6 +442,7 @@ class DocumentOptions:
     central_departments: str | None = None  # 区域绩效目标表 header rows
     local_departments: str | None = None
     user: str | None = None  # 资金使用单位, may use {name}
+    force: bool = False  # replace a workbook or document of the same name that someone has edited since
 
 
 @dataclass(frozen=True)
@@ -460,22 +483,6 @@ def export_documents(inputs: Inputs, out_dir: str | Path, options: DocumentOptio
     """The notice's attachments and texts, written to `out_dir`: 附件 分配表 (.xlsx/.docx), 附件 区域绩效
     目标表 (.xlsx/.docx), 测算说明 (.docx/.txt) and the CSV for systems import. File names carry the
     table's title, hence its year."""
-    from allocator.export.allocation_table import (
-        Heading,
-        build_allocation_table,
-        write_allocation_docx,
-        write_allocation_xlsx,
-    )
-    from allocator.export.method_note import method_note, write_method_note_docx, write_method_note_txt
-    from allocator.export.systems_csv import systems_frame, write_systems_csv
-    from allocator.export.targets_doc import (
-        Departments,
-        program_name,
-        region_sheets,
-        write_targets_docx,
-        write_targets_xlsx,
-    )
-
     options = options or DocumentOptions()
     policy = inputs.policy
     kinds = options.kinds if options.kinds is not None else tuple(
@@ -488,6 +495,12 @@ def export_documents(inputs: Inputs, out_dir: str | Path, options: DocumentOptio
     settlement = settle(inputs) if has_advance else None
     result = settlement.full_year if settlement is not None else run(inputs)
     parent_of, names = region_parents(inputs.source.frame, strict=False)
+    # a file of the same name that someone has edited since we wrote it is kept unless forced
+    for fmt_path in out.iterdir():
+        if fmt_path.suffix in (".xlsx", ".docx") and fmt_path.name.startswith("附件") \
+                and not options.force and not is_our_output(fmt_path):
+            raise InputError([Problem(f"文件 {fmt_path} 已存在，且已被编辑过（不是本程序刚写出的样子）；"
+                                      "如确要替换，请加 --force", key="out", value=str(fmt_path))])
     files: list[Path] = []
     number = options.first_number
     if "table" in kinds:

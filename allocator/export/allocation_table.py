@@ -250,6 +250,7 @@ def write_allocation_xlsx(table: AllocationTable, heading: Heading, path) -> Non
     from openpyxl import Workbook
 
     wb = Workbook()
+    wb.properties.creator = "allocator"  # lets a later run recognise its own output
     allocation_sheet(wb.active, table, heading)
     wb.save(path)
 

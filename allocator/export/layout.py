@@ -182,6 +182,8 @@ def new_document(fonts: Fonts = FONTS, landscape: bool = False):
     from docx import Document
 
     doc = Document()
+    doc.core_properties.author = "allocator"  # lets a later run recognise its own output
+    doc.core_properties.last_modified_by = "allocator"
     set_style_font(doc.styles["Normal"], fonts.body, SIZE_3)
     page_setup(doc.sections[0], landscape)
     page_numbers(doc, doc.sections[0], fonts.page_number)

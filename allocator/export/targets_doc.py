@@ -308,6 +308,7 @@ def write_targets_xlsx(sheets: list[RegionSheet], title: str, departments: Depar
     from allocator.export.csv_safe import put
 
     wb = Workbook()
+    wb.properties.creator = "allocator"  # lets a later run recognise its own output
     ws = wb.active
     ws.title = "区域绩效目标表"
     row = 1
