@@ -205,6 +205,13 @@ def targets(
 
 
 LevelOption = Annotated[str, typer.Option("--level", help="county（183 个县）或 prefecture（21 个市州）")]
+KindOption = Annotated[str, typer.Option("--kind", help="factors（因素数据，默认）或 selfeval（绩效自评数据）")]
+
+
+def _factor_kind(kind: str) -> bool:
+    if kind != "factors":
+        raise InputError([Problem(f"--kind 应为 factors 或 selfeval，而不是「{kind}」", key="--kind", value=kind)])
+    return True
 
 
 @app.command()
@@ -214,10 +221,14 @@ def template(
     level: LevelOption = "county",
     policy: Annotated[str | None, typer.Option("--policy", "-p", help="按此政策所需的列与资金池生成（可选）")] = None,
     force: ForceOption = False,
+    kind: KindOption = "factors",
 ) -> None:
     """生成空白填报模板：中文表头与单位，每个地区一行（代码、名称已填）。"""
     usecases.guard_output(out, (policy,), force)
-    report = usecases.make_template(out, level, policy)
+    if kind == "selfeval":
+        report = usecases.make_selfeval_template(out, policy or "sichuan-selfeval", level)
+    else:
+        report = usecases.make_template(out, level, _factor_kind(kind) and policy)
     typer.echo(f"已写出填报模板：{report.path}（{report.n_regions} 个地区）")
 
 
@@ -229,9 +240,13 @@ def import_(
     level: LevelOption = "county",
     policy: Annotated[str | None, typer.Option("--policy", "-p", help="检查此政策所需的列是否齐全（可选）")] = None,
     store: StoreOption = None,
+    kind: KindOption = "factors",
 ) -> None:
     """校验数据文件并存为数据库中的新版本；有任何问题时全部列出，不写入任何内容。"""
-    report = usecases.import_dataset(file, name, level, policy, store)
+    if kind == "selfeval":
+        report = usecases.import_selfeval(file, name, policy or "sichuan-selfeval", level, store)
+    else:
+        report = usecases.import_dataset(file, name, level, _factor_kind(kind) and policy, store)
     version = report.version
     for note in report.notes:
         typer.echo(f"提示：{note}")
@@ -263,6 +278,41 @@ def presets() -> None:
     """列出内置政策预设。"""
     for name, title in usecases.builtin_presets().items():
         typer.echo(f"{name}\t{title}")
+
+
+# ---- performance loop and matching
+
+@app.command("selfeval")
+@_for_people
+def selfeval_(
+    data: Annotated[str, typer.Option("--data", "-d", help="自评数据：db:名称[@版本] 或 .xlsx/.csv 文件")],
+    policy: Annotated[str, typer.Option("--policy", "-p", help="含 [selfeval] 指标体系的政策")] = "sichuan-selfeval",
+    region: Annotated[str | None, typer.Option("--region", help="打印此地区的自评表（地区代码）")] = None,
+    save_as: Annotated[str | None, typer.Option("--save-as", help="把得分存为数据库中的数据集（供下一年分配读取）")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="得分表 .csv")] = None,
+    store: StoreOption = None,
+    force: ForceOption = False,
+) -> None:
+    """绩效自评计分：按政策的评价指标体系为每个地区的自评表打分。"""
+    target = _out(out, (".csv",), (data,), force)
+    report = usecases.selfeval(policy, data, store=store)
+    _echo_note(report.note)
+    _echo_frame(report.summary)
+    if region is not None:
+        found = [e for e in report.evals if e.code == region]
+        if not found:
+            raise InputError([Problem(f"自评数据中没有地区 {region}", key="--region", value=region)])
+        e = found[0]
+        typer.echo(f"\n{e.code} {e.name} 绩效自评表（{report.policy.year}年度）")
+        _echo_frame(e.budget)
+        typer.echo(f"年度总体目标：{e.goal}\n全年实际完成情况：{e.achieved}")
+        _echo_frame(e.indicators)
+    if target is not None:
+        report.summary.to_csv(target, index=False, encoding="utf-8-sig")
+        typer.echo(f"已写出：{target}")
+    if save_as:
+        v = usecases.store_selfeval_results(report, save_as, store)
+        typer.echo(f"得分已存为 db:{v.name}@{v.version}；下一年分配：allocator loop-data 或在政策中读取 selfeval_score 列")
 
 
 if __name__ == "__main__":
