@@ -1,0 +1,46 @@
+"""The performance and rank transforms: hand-worked values, invariants, and existing transforms unchanged."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from allocator import usecases
+from allocator.engine.factors import balance_penalty, bands, bonus_penalty, rank_linear
+
+
+def test_bonus_penalty_moves_each_region_by_half_its_distance_from_the_mean():
+    np.testing.assert_allclose(bonus_penalty(np.array([80.0, 100.0, 120.0]), 0.5, None, None), [0.9, 1.0, 1.1])
+
+
+def test_bonus_penalty_is_clipped_and_never_negative():
+    np.testing.assert_allclose(bonus_penalty(np.array([0.0, 100.0, 200.0]), 3.0, 0.8, 1.2), [0.8, 1.0, 1.2])
+    assert (bonus_penalty(np.array([0.0, 100.0, 200.0]), 3.0, None, None) >= 0).all()
+
+
+@given(st.lists(st.floats(1, 100), min_size=2, max_size=30), st.floats(0, 1))
+def test_unclipped_bonuses_and_penalties_cancel_out(scores, slope):
+    values = bonus_penalty(np.array(scores), slope, None, None)
+    assert values.sum() == pytest.approx(len(scores))
+
+
+def test_a_balance_above_15_percent_takes_20_percent_off_the_score():
+    np.testing.assert_allclose(balance_penalty(np.array([80.0, 90.0]), np.array([15.0, 15.01]), 15.0, 0.2), [80.0, 72.0])
+
+
+def test_rank_1_of_7_gets_7_points_and_rank_7_gets_1():
+    np.testing.assert_array_equal(rank_linear(np.array([1.0, 4.0, 7.0, 2.0, 3.0, 5.0, 6.0])), [7, 4, 1, 6, 5, 3, 2])
+
+
+def test_bands_put_ranks_1_2_then_3_5_then_the_rest():
+    np.testing.assert_array_equal(bands(np.array([1.0, 2, 3, 5, 6, 7]), (2, 5), (1.2, 1.0, 0.8)),
+                                  [1.2, 1.2, 1.0, 1.0, 0.8, 0.8])
+
+
+def test_the_loop_preset_pays_the_performance_part_by_penalised_score_shares_by_hand():
+    inputs = usecases.load_inputs("sichuan-2020-loop")
+    result = usecases.run(inputs)
+    cols = inputs.data.columns
+    score = np.where(cols["balance_share"] > 15, 0.8 * cols["selfeval_score"], cols["selfeval_score"])
+    budget = 224000 + 15600 + 37700 + 10200  # the shared pools, 万元
+    np.testing.assert_allclose(result.trace["part_performance"], budget * 0.10 * score / score.sum())
+    assert result.amounts.sum() == (budget + 28000)  # every 万元 allocated, nothing more
