@@ -315,5 +315,47 @@ def selfeval_(
         typer.echo(f"得分已存为 db:{v.name}@{v.version}；下一年分配：allocator loop-data 或在政策中读取 selfeval_score 列")
 
 
+
+def _percents(text: str | None, what: str) -> tuple[float, ...]:
+    """"30,60" → (0.3, 0.6); a word that is not a number is named."""
+    if not text:
+        return ()
+    try:
+        return tuple(float(x) / 100 for x in text.replace("，", ",").split(",") if x.strip())
+    except ValueError:
+        raise InputError([Problem(f"{what}「{text}」应为以逗号分隔的百分数，如 30,60", key=what, value=text)]) from None
+
+
+@app.command("matching")
+@_for_people
+def matching_(
+    policy: PolicyOption,
+    data: DataOption = None,
+    share: Annotated[float, typer.Option("--share", help="统一配套比例：占上级补助的百分比")] = 20.0,
+    classes: Annotated[str | None, typer.Option("--classes", help="按财力分档：财政自给率分档界限（%），如 30,60")] = None,
+    class_shares: Annotated[str | None, typer.Option("--class-shares", help="各档配套比例（%），比界限多一个，如 10,20,30")] = None,
+    threshold: Annotated[float, typer.Option("--threshold", help="警戒线：应配套资金占本级一般公共预算收入的百分比")] = 1.0,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="配套负担表 .csv 或 .xlsx")] = None,
+    show_all: Annotated[bool, typer.Option("--all", help="打印全部地区（默认只打印超过警戒线的地区）")] = False,
+    force: ForceOption = False,
+) -> None:
+    """县级配套负担：按配套规则测算各地应配套资金、占本级收入比重，并标出超过警戒线的地区。"""
+    target = _out(out, (".csv", ".xlsx"), (policy, data), force)
+    rule = usecases.MatchingRule(share=share / 100, class_edges=_percents(classes, "--classes"),
+                                 class_shares=_percents(class_shares, "--class-shares"), threshold=threshold / 100)
+    report = usecases.matching(usecases.load_inputs(policy, data), rule)
+    _echo_note(report.note)
+    how = (f"按财力分档（界限 {classes}%，比例 {class_shares}%）" if rule.class_shares else f"统一 {share:g}%")
+    typer.echo(f"配套规则：{how}，警戒线：应配套资金超过本级一般公共预算收入的 {threshold:g}%")
+    typer.echo(f"超过警戒线的地区：{len(report.flagged)} 个（共 {len(report.table)} 个）")
+    _echo_frame(report.table if show_all else report.flagged)
+    if target is not None:
+        if target.suffix.lower() == ".csv":
+            report.table.to_csv(target, index=False, encoding="utf-8-sig")
+        else:
+            report.table.to_excel(target, index=False, sheet_name="配套负担")
+        typer.echo(f"已写出：{target}")
+
+
 if __name__ == "__main__":
     app()

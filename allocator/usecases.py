@@ -16,6 +16,7 @@ import openpyxl
 import pandas as pd
 from openpyxl.utils.exceptions import InvalidFileException
 
+from allocator.analysis.matching import MatchingRule, flagged, matching_burden
 from allocator.dataset.importer import ImportResult, check_values, import_table, read_region_table
 from allocator.dataset.reference import (
     demo_note,
@@ -515,7 +516,33 @@ def with_selfeval_results(data: DataRef, results: DataRef, store: str | Path | N
     return LoopData(merged, {c: f"上年绩效自评结果 {where}" for c in cols})
 
 
-__all__ = ["DataSource", "ImportReport", "Inputs", "LoopData", "SelfEvalReport", "import_selfeval",
+
+@dataclass(frozen=True)
+class MatchingReport:
+    """Each county's matching burden under a rule, and the counties above the threshold."""
+
+    table: pd.DataFrame  # Chinese headers (see allocator.analysis.matching.matching_burden)
+    flagged: pd.DataFrame
+    rule: MatchingRule
+    note: str | None
+
+
+def matching(inputs: Inputs, rule: MatchingRule | None = None) -> MatchingReport:
+    """配套 burden of each region: the policy's allocation (all pools: money from above) × the matching
+    share the rule asks, against the region's own 一般公共预算收入 (revenue) and 财政自给率
+    (revenue ÷ expenditure); the actual 本级投入 (local_input) beside it when the data have it."""
+    rule = rule or MatchingRule()
+    cols = inputs.data.columns
+    missing = [c for c in ("revenue", "expenditure") if c not in cols]
+    if missing:
+        raise DataError([Problem(f"配套测算需要数据列「{c}」", key=c) for c in missing])
+    result = allocate(inputs.policy, inputs.data)
+    table = matching_burden(result.codes, result.names, result.to_wan(result.region_units), cols["revenue"],
+                            cols["expenditure"], rule, cols.get("local_input"))
+    return MatchingReport(table, flagged(table), rule, inputs.note)
+
+
+__all__ = ["DataSource", "ImportReport", "Inputs", "LoopData", "MatchingReport", "MatchingRule", "SelfEvalReport", "matching", "import_selfeval",
            "make_selfeval_template", "required_columns_for_selfeval", "selfeval", "store_selfeval_results", "with_selfeval_results", "TargetsReport", "TemplateReport", "TwoTierReport",
            "Validation", "check_table", "import_dataset", "list_datasets", "load_inputs", "make_template",
            "method_note", "parse_db_ref", "read_data", "region_parents", "resolve_policy", "run", "settle",
