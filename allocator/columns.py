@@ -80,6 +80,7 @@ SELFEVAL = (
     Column("execution_rate", "预算执行率", "%", "percent", description="上年全年执行数 ÷ 全年预算数"),
     Column("assessment_rank", "综合考核排名", "名", "rank", aliases=("县区综合考核排名", "上年综合考核排名"),
            description="上年县区综合考核排名（1 为最好）"),
+    Column("project_budget", "项目预算", "万元", "money", aliases=("项目金额",), description="按项目法分配的项目预算（如市本级项目）"),
     Column("insured", "基本医疗保险参保人数", "人", aliases=("参保人数", "城乡居民医保参保人数"),
            description="城乡居民基本医疗保险参保人数"),
 )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from allocator.policy.model import Factor
+from allocator.policy.model import Factor, Standard
 
 
 def composite_value(columns: dict[str, np.ndarray], factor: Factor) -> np.ndarray:
@@ -107,3 +107,13 @@ def shares(value: np.ndarray, coefficient: np.ndarray | None = None) -> np.ndarr
     """Each region's share of the factor: (x_i·c_i) / Σ_j (x_j·c_j) — MOF's pattern when a
     correction applies inside the term; with no coefficient, x_i / Σ x_j. Unit: share of 1."""
     return _share_of_total(value if coefficient is None else value * coefficient)
+
+
+def standard_amounts(standard: Standard, columns: dict[str, np.ndarray]) -> np.ndarray:
+    """The per-person part in 万元: people × rate (a rate written in 元/人, held in 万元/人, or each region's
+    rate column in 元/人). E.g. 城乡居民医保 各级财政实际补助标准 640 元/人 (seeds/004)."""
+    people = columns[standard.column]
+    if standard.rate_column is not None:
+        return people * columns[standard.rate_column] * 1e-4
+    assert standard.rate is not None, "the loader requires a rate or a rate column"
+    return people * standard.rate

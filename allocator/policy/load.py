@@ -40,6 +40,7 @@ from allocator.policy.model import (
     SelfEvaluation,
     SettlementRule,
     SettlementRules,
+    Standard,
     Transform,
     file_keys,
     fill_goal,
@@ -81,6 +82,7 @@ ALLOWED_KEYS = {
     "override": file_keys(RegionOverride),
     "rounding": file_keys(Rounding),
     "selfeval": file_keys(SelfEvaluation),
+    "standard": file_keys(Standard),
     "eval_indicator": file_keys(EvalIndicator),
     "quantity": frozenset({"value", "unit", "source", "description"}),  # a `{ value, unit }` number
 }
@@ -453,6 +455,8 @@ def _pool_formula(t: dict[str, Any], r: _Reader, where: str, source: str) -> dic
         own["ineligible_note"] = str(t["ineligible_note"])
     own["advance_total"] = r.quantity(t, "advance_total", where, MONEY_UNITS, source,
                                       description="提前下达数")
+    if "standard" in t:
+        own["standard"] = _standard(t["standard"], r, f"{where}.standard", source)
     return own
 
 
@@ -798,3 +802,23 @@ def _transform_options(t: dict[str, Any], r: _Reader, where: str, source: str, t
     elif transform is not None and ("thresholds" in t or "values" in t):
         r.fail(f"{where}：thresholds / values 只用于 transform = \"bands\"", where)
     return out
+
+
+PER_PERSON_UNITS = {"元/人": 1e-4, "万元/人": 1.0}
+
+
+def _standard(t: Any, r: _Reader, where: str, source: str) -> Standard | None:
+    """A pool's per-person part: `column` (人) × `rate` (元/人), or × each region's `rate_column` (元/人)."""
+    if not isinstance(t, dict):
+        r.fail(f"{where}：应为表，如 {{ column = \"insured\", rate = {{ value = 640, unit = \"元/人\" }} }}", where)
+        return None
+    r.check_keys(t, "standard", where)
+    src = t.get("source", source)
+    rate = r.quantity(t, "rate", where, PER_PERSON_UNITS, src, description="补助标准")
+    rate_column = r.text(t, "rate_column", where, required=False)
+    if (rate is None) == (rate_column is None):
+        r.fail(f"{where}：需要 rate（统一补助标准，元/人）或 rate_column（各地补助标准列，元/人）之一", where)
+    if rate is not None and rate < 0:
+        r.fail(f"{where}.rate：补助标准不能为负", f"{where}.rate", rate)
+    return Standard(column=r.text(t, "column", where) or "", source=src, rate=rate, rate_column=rate_column,
+                    label=r.text(t, "label", where, required=False, default="按标准补助") or "按标准补助")

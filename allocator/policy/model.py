@@ -146,6 +146,24 @@ class Parameter:
 
 
 @dataclass(frozen=True)
+class Standard:
+    """A per-person part of a pool (补助标准 × 人数, e.g. 城乡居民医保财政补助 per insured person): each
+    region first gets people × rate; the rest of the pool follows the factors."""
+
+    FILE_EXTRAS: ClassVar[tuple[str, ...]] = ("description",)
+
+    column: str  # the head-count, 人 (e.g. insured)
+    source: str
+    rate: float | None = None  # 万元 per person (written in 元/人), the same everywhere
+    rate_column: str | None = None  # or a per-region rate column, 元/人
+    label: str = "按标准补助"
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(c for c in (self.column, self.rate_column) if c)
+
+
+@dataclass(frozen=True)
 class Pool:
     """A budget pool: one source of money (e.g. 中央 一般公共预算), total in 万元."""
 
@@ -166,6 +184,7 @@ class Pool:
     eligible_regions: tuple[str, ...] | None = None  # …or only the regions listed
     ineligible_note: str = "不属于此项资金的分配范围"
     advance_total: float | None = None  # 提前下达 total of this pool for the year, 万元
+    standard: Standard | None = None  # a per-person part paid before the factor shares
 
     @property
     def funding_source(self) -> tuple[Level, str]:
@@ -184,7 +203,8 @@ class Pool:
     def separate(self) -> bool:
         """Allocated as a block of its own: own factors, own constraints, or an eligibility rule."""
         return (self.factors is not None or self.constraints is not None
-                or self.eligible_column is not None or self.eligible_regions is not None)
+                or self.eligible_column is not None or self.eligible_regions is not None
+                or self.standard is not None)
 
 
 @dataclass(frozen=True)
@@ -302,6 +322,7 @@ class Block:
     eligible_column: str | None = None
     eligible_regions: tuple[str, ...] | None = None
     ineligible_note: str = ""
+    standard: Standard | None = None
 
     @property
     def budget(self) -> float:
@@ -323,6 +344,8 @@ class Block:
         cols += self.base_columns
         if self.eligible_column:
             cols.append(self.eligible_column)
+        if self.standard:
+            cols += self.standard.columns
         return tuple(cols)
 
 
@@ -415,7 +438,7 @@ class Policy:
                     p.id, (p,), p.factors if p.factors is not None else self.factors,
                     p.corrections if own else self.corrections,
                     p.constraints or (Constraints(p.source) if own else self.constraints),
-                    p.eligible_column, p.eligible_regions, p.ineligible_note))
+                    p.eligible_column, p.eligible_regions, p.ineligible_note, p.standard))
         return tuple(blocks)
 
     @property
