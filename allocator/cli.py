@@ -208,10 +208,9 @@ LevelOption = Annotated[str, typer.Option("--level", help="county（183 个县�
 KindOption = Annotated[str, typer.Option("--kind", help="factors（因素数据，默认）或 selfeval（绩效自评数据）")]
 
 
-def _factor_kind(kind: str) -> bool:
+def _check_kind(kind: str) -> None:
     if kind != "factors":
         raise InputError([Problem(f"--kind 应为 factors 或 selfeval，而不是「{kind}」", key="--kind", value=kind)])
-    return True
 
 
 @app.command()
@@ -228,7 +227,8 @@ def template(
     if kind == "selfeval":
         report = usecases.make_selfeval_template(out, policy or "sichuan-selfeval", level)
     else:
-        report = usecases.make_template(out, level, _factor_kind(kind) and policy)
+        _check_kind(kind)
+        report = usecases.make_template(out, level, policy)
     typer.echo(f"已写出填报模板：{report.path}（{report.n_regions} 个地区）")
 
 
@@ -246,7 +246,8 @@ def import_(
     if kind == "selfeval":
         report = usecases.import_selfeval(file, name, policy or "sichuan-selfeval", level, store)
     else:
-        report = usecases.import_dataset(file, name, level, _factor_kind(kind) and policy, store)
+        _check_kind(kind)
+        report = usecases.import_dataset(file, name, level, policy, store)
     version = report.version
     for note in report.notes:
         typer.echo(f"提示：{note}")
@@ -312,8 +313,28 @@ def selfeval_(
         typer.echo(f"已写出：{target}")
     if save_as:
         v = usecases.store_selfeval_results(report, save_as, store)
-        typer.echo(f"得分已存为 db:{v.name}@{v.version}；下一年分配：allocator loop-data 或在政策中读取 selfeval_score 列")
+        typer.echo(f"得分已存为 db:{v.name}@{v.version}；并入下一年因素数据：allocator loop-data --data <下一年数据> "
+                   f"--scores db:{v.name}@{v.version} --out <文件>")
 
+
+
+@app.command("loop-data")
+@_for_people
+def loop_data(
+    data: Annotated[str, typer.Option("--data", "-d", help="下一年的地区因素数据（内置数据集名、文件或 db:名称[@版本]）")],
+    scores: Annotated[str, typer.Option("--scores", help="上年绩效自评得分（allocator selfeval --save-as 存入的 db:名称[@版本]）")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="合并后的数据 .csv")],
+    store: StoreOption = None,
+    force: ForceOption = False,
+) -> None:
+    """把上年绩效自评得分（selfeval_score、execution_rate、balance_share）并入下一年因素数据，注明来源。"""
+    target = _out(out, (".csv",), (data,), force)
+    joined = usecases.with_selfeval_results(data, scores, store)
+    assert target is not None
+    joined.frame.to_csv(target, index=False, encoding="utf-8-sig")
+    for column, source in joined.provenance.items():
+        typer.echo(f"「{column}」取自{source}")
+    typer.echo(f"已写出：{target}；分配：allocator run --policy sichuan-2020-loop --data {target}")
 
 
 def _percents(text: str | None, what: str) -> tuple[float, ...]:

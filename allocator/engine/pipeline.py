@@ -56,10 +56,10 @@ def formula_amounts(block: Block, data: RegionData, budget: float) -> dict[str, 
         stages[f"value_{factor.id}"], stages[f"share_{factor.id}"] = value, share
         stages[f"part_{factor.id}"] = part
         formula = formula + part
-    standard = stages.get("part_standard")
-    stages["formula"] = formula if standard is None else formula + standard
+    per_person = stages.get("part_standard")
+    stages["formula"] = formula if per_person is None else formula + per_person
     corrected = corrected_amounts(block, coefs, formula, budget)
-    stages["corrected"] = corrected if standard is None else corrected + standard
+    stages["corrected"] = corrected if per_person is None else corrected + per_person
     return stages
 
 

@@ -99,7 +99,7 @@ def _budget_table(row: pd.Series) -> tuple[pd.DataFrame, float]:
 
 def _indicator_row(ind: EvalIndicator, row: pd.Series) -> tuple[tuple, bool]:
     actual = float(row[ind.column])
-    target = ind.target if ind.target is not None else float(row[ind.target_column])
+    target = ind.target if ind.target is not None else float(row[str(ind.target_column)])
     degree = completion(actual, target, ind.direction)
     score = indicator_score(ind, degree)
     reason = "" if degree >= 1.0 - 1e-12 else f"未达到年度指标值（完成程度 {degree:.1%}），请说明原因和改进措施"
@@ -114,7 +114,7 @@ def score_region(system: SelfEvaluation, row: pd.Series, year: int) -> RegionSel
     indicators = pd.DataFrame(list(rows), columns=list(INDICATOR_HEADERS))
     b_score = budget_score(system.budget_marks, rate)
     score = round(b_score + float(indicators["得分"].sum()), SCORE_DECIMALS)
-    total_a, total_b = budget.iloc[0, 1], budget.iloc[0, 2]
+    total_a, total_b = (float(x) for x in budget.iloc[0, 1:3].to_numpy(dtype=float))
     name = str(row.get("name", ""))
     achieved = (f"全年执行{total_b:,.2f}万元，预算执行率{rate:.2%}；{len(met)}项绩效指标中{sum(met)}项达到年度指标值；"
                 f"自评得分{score:g}分。")

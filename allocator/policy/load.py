@@ -760,7 +760,8 @@ def _bands(it: dict[str, Any], r: _Reader, where: str, rule: str) -> tuple[tuple
     out = []
     for key in ("bands", "band_marks"):
         q = it.get(key)
-        values = q.get("value") if isinstance(q, dict) else None
+        q = q if isinstance(q, dict) else {}
+        values = q.get("value")
         if not isinstance(values, list) or not values or q.get("unit") not in SHARE_UNITS \
                 or not all(isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1000 for v in values):
             r.fail(f"{where}.{key}：rule = \"banded\" 需要写成 {{ value = [100, 90, 80], unit = \"%\" }}", f"{where}.{key}")
@@ -789,14 +790,13 @@ def _transform_options(t: dict[str, Any], r: _Reader, where: str, source: str, t
             r.fail(f"{where}.penalty = {penalty * 100:g}%：扣减比例应在 0% 到 100% 之间", f"{where}.penalty", penalty)
         out["penalty"] = penalty or 0.0
     if transform == "bands":
-        edges, values = t.get("thresholds"), t.get("values")
-        edges = edges.get("value") if isinstance(edges, dict) else None
-        values = values.get("value") if isinstance(values, dict) else None
-        ok = isinstance(edges, list) and isinstance(values, list) and all(
+        edges: list[Any] = _list_value(t.get("thresholds"))
+        values: list[Any] = _list_value(t.get("values"))
+        ok = bool(values) and all(
             isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in edges + values)
-        if not ok or list(edges) != sorted(edges) or len(values) != len(edges) + 1 or any(v < 0 for v in values):
+        if not ok or edges != sorted(edges) or len(values) != len(edges) + 1 or any(v < 0 for v in values):
             r.fail(f"{where}：transform = \"bands\" 需要升序的 thresholds 与比它多一个的非负 values，"
-                   "写成 {{ value = [...], unit = \"ratio\" }}", where)
+                   "写成 { value = [...], unit = \"ratio\" }", where)
         else:
             out["thresholds"], out["values"] = tuple(map(float, edges)), tuple(map(float, values))
     elif transform is not None and ("thresholds" in t or "values" in t):
@@ -822,3 +822,9 @@ def _standard(t: Any, r: _Reader, where: str, source: str) -> Standard | None:
         r.fail(f"{where}.rate：补助标准不能为负", f"{where}.rate", rate)
     return Standard(column=r.text(t, "column", where) or "", source=src, rate=rate, rate_column=rate_column,
                     label=r.text(t, "label", where, required=False, default="按标准补助") or "按标准补助")
+
+
+def _list_value(q: Any) -> list[Any]:
+    """The list in a `{ value = [...], unit }` entry, or [] when it is not one."""
+    value = q.get("value") if isinstance(q, dict) else None
+    return list(value) if isinstance(value, list) else []

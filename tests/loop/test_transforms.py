@@ -44,3 +44,48 @@ def test_the_loop_preset_pays_the_performance_part_by_penalised_score_shares_by_
     budget = 224000 + 15600 + 37700 + 10200  # the shared pools, 万元
     np.testing.assert_allclose(result.trace["part_performance"], budget * 0.10 * score / score.sum())
     assert result.amounts.sum() == (budget + 28000)  # every 万元 allocated, nothing more
+
+
+def _factor_policy(tmp_path, extra):
+    import textwrap
+    path = tmp_path / "f.toml"
+    path.write_text(textwrap.dedent('''
+        [policy]
+        base = "example"
+        [[factors]]
+        id = "effort"
+    ''') + extra, encoding="utf-8")
+    return path
+
+
+def test_bands_and_balance_penalty_settings_are_read_and_checked(tmp_path):
+    from allocator.errors import PolicyError
+    from allocator.policy import load_policy
+
+    ok = _factor_policy(tmp_path, 'transform = "bands"\nthresholds = { value = [2, 5], unit = "ratio" }\n'
+                                  'values = { value = [1.2, 1.0, 0.8], unit = "ratio" }\n')
+    effort = next(f for f in load_policy(ok).factors if f.id == "effort")
+    assert effort.thresholds == (2.0, 5.0) and effort.values == (1.2, 1.0, 0.8)
+    bad = _factor_policy(tmp_path, 'transform = "bands"\nthresholds = { value = [5, 2], unit = "ratio" }\n'
+                                   'values = { value = [1.2, 1.0], unit = "ratio" }\n')
+    with pytest.raises(PolicyError, match="需要升序的 thresholds"):
+        load_policy(bad)
+    missing = _factor_policy(tmp_path, 'transform = "balance_penalty"\npenalty_column = "balance_ratio"\n')
+    with pytest.raises(PolicyError, match="threshold：缺少此项"):
+        load_policy(missing)
+
+
+def test_scores_saved_then_joined_from_the_command_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from allocator.cli import app
+    runner = CliRunner()
+    store, merged = tmp_path / "s.sqlite", tmp_path / "m.csv"
+    res = runner.invoke(app, ["selfeval", "-d", "sichuan-selfeval-2019", "--store", str(store), "--save-as", "sc"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["loop-data", "-d", "sichuan-2020", "--scores", "db:sc", "--store", str(store),
+                              "-o", str(merged)])
+    assert res.exit_code == 0 and "「selfeval_score」取自上年绩效自评结果 db:sc@1" in res.output
+    by_file = usecases.run(usecases.load_inputs("sichuan-2020-loop", str(merged)))
+    packaged = usecases.run(usecases.load_inputs("sichuan-2020-loop"))
+    np.testing.assert_array_equal(by_file.amounts, packaged.amounts)
