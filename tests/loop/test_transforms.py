@@ -89,3 +89,22 @@ def test_scores_saved_then_joined_from_the_command_line(tmp_path):
     by_file = usecases.run(usecases.load_inputs("sichuan-2020-loop", str(merged)))
     packaged = usecases.run(usecases.load_inputs("sichuan-2020-loop"))
     np.testing.assert_array_equal(by_file.amounts, packaged.amounts)
+
+
+def test_the_three_ways_of_linking_money_to_last_years_score_by_hand():
+    from allocator.policy import apply_overrides, load_policy
+
+    inputs = usecases.load_inputs("sichuan-2020-loop")
+    s = inputs.data.columns["selfeval_score"]
+    part = (224000 + 15600 + 37700 + 10200) * 0.10
+    normalised = apply_overrides(load_policy("sichuan-2020-loop"), {"factors.performance.transform": "raw"})
+    bonus = apply_overrides(load_policy("sichuan-2020-loop"), {
+        "factors.performance.transform": "bonus_penalty",
+        "factors.performance.slope": {"value": 2, "unit": "ratio", "source": "scenario"}})
+    r_norm = usecases.run(usecases.load_inputs(normalised, inputs.source.frame))
+    r_bonus = usecases.run(usecases.load_inputs(bonus, inputs.source.frame))
+    np.testing.assert_allclose(r_norm.trace["part_performance"], part * s / s.sum())
+    # 1 + 2 × (s − mean) / mean adds up to n: each region's part is the equal share moved by twice its distance
+    np.testing.assert_allclose(r_bonus.trace["part_performance"], part / len(s) * (1 + 2 * (s / s.mean() - 1)))
+    above = s > s.mean()
+    assert (r_bonus.trace["part_performance"][above] > r_norm.trace["part_performance"][above]).all()
