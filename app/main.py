@@ -11,14 +11,14 @@ if str(ROOT) not in sys.path:  # `streamlit run app/main.py` puts app/ on the pa
 
 import streamlit as st  # noqa: E402
 
-PAGES = Path(__file__).resolve().parent / "pages"
+PAGES = Path(__file__).resolve().parent / "views"
 
-st.set_page_config(page_title="因素法资金分配模拟器", page_icon="📊", layout="wide")
+st.set_page_config(page_title="因素法资金分配模拟器", page_icon=":material/account_balance:", layout="wide")
 page = st.navigation([
-    st.Page(PAGES / "design.py", title="方案设计", icon="🧮", url_path="design", default=True),
-    st.Page(PAGES / "compare.py", title="方案比较", icon="⚖️", url_path="compare"),
-    st.Page(PAGES / "county.py", title="县区预览", icon="🔎", url_path="county"),
-    st.Page(PAGES / "data.py", title="数据", icon="🗂️", url_path="data"),
+    st.Page(PAGES / "design.py", title="方案设计", icon=":material/tune:", url_path="design", default=True),
+    st.Page(PAGES / "compare.py", title="方案比较", icon=":material/compare_arrows:", url_path="compare"),
+    st.Page(PAGES / "county.py", title="县区预览", icon=":material/location_city:", url_path="county"),
+    st.Page(PAGES / "data.py", title="数据", icon=":material/table_view:", url_path="data"),
 ])
 st.sidebar.caption("医疗救助补助资金因素法分配 · 四川（县级因素为示例数据）")
 page.run()

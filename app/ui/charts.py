@@ -47,16 +47,17 @@ def maps_side_by_side(topology: dict, frames: list[tuple[str, pd.DataFrame]], fi
 
 
 def waterfall(frame: pd.DataFrame, title: str = ""):
-    """Bars from `start` to `end` per step, in `order`; totals in grey."""
+    """Horizontal bars from `start` to `end` per step, top to bottom in `order`; totals in grey."""
     order = frame.sort_values("order")["label"].tolist()
     colors = alt.Scale(domain=["增加", "减少", "合计"], range=["#2e7d32", "#c62828", "#607d8b"])
-    base = alt.Chart(frame).encode(x=alt.X("label:N", sort=order, title=None, axis=alt.Axis(labelAngle=-30,
-                                                                                            labelLimit=220)))
-    bars = base.mark_bar().encode(
-        y=alt.Y("start:Q", title="万元"), y2="end:Q", color=alt.Color("kind:N", scale=colors, title=None),
+    base = alt.Chart(frame).encode(y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)))
+    bars = base.mark_bar(height=16).encode(
+        x=alt.X("start:Q", title="万元"), x2="end:Q", color=alt.Color("kind:N", scale=colors, title=None),
         tooltip=[alt.Tooltip("label:N", title="项目"), alt.Tooltip("amount:Q", title="金额(万元)", format=",.2f")])
-    text = base.mark_text(dy=-6, fontSize=11).encode(y=alt.Y("end:Q"), text=alt.Text("amount:Q", format=",.1f"))
-    return _font((bars + text).properties(height=360, title=title))
+    text = base.mark_text(align="left", dx=4, fontSize=11).encode(
+        x=alt.X("max_end:Q"), text=alt.Text("amount:Q", format=",.1f")).transform_calculate(
+        max_end="max(datum.start, datum.end)")
+    return _font((bars + text).properties(height=28 * len(frame) + 20, title=title))
 
 
 def dumbbell(frame: pd.DataFrame, title: str = ""):
@@ -74,7 +75,7 @@ def dumbbell(frame: pd.DataFrame, title: str = ""):
         tooltip=[alt.Tooltip("name:N", title="地区"), alt.Tooltip("which:N", title="方案"),
                  alt.Tooltip("amount:Q", title="金额(万元)", format=",.0f"),
                  alt.Tooltip("delta:Q", title="差额(万元)", format=",.0f")])
-    return _font((rule + points).properties(height=max(200, 16 * len(frame)), title=title))
+    return _font((rule + points).properties(height=alt.Step(20), title=title))
 
 
 def change_bars(frame: pd.DataFrame, title: str = ""):
@@ -87,4 +88,4 @@ def change_bars(frame: pd.DataFrame, title: str = ""):
                         title=None),
         tooltip=[alt.Tooltip("name:N", title="地区"), alt.Tooltip("change:Q", title="增减(万元)", format=",.0f"),
                  alt.Tooltip("change_pct:Q", title="增减(%)", format=".1f")])
-    return _font(chart.properties(height=max(200, 16 * len(data)), title=title))
+    return _font(chart.properties(height=alt.Step(20), title=title))

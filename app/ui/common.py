@@ -31,7 +31,7 @@ def show_error(error: AllocatorError, where=None) -> None:
     """An explained error (all problems), in the given container or here."""
     target = where if where is not None else st
     text = str(error).replace("\n", "  \n")
-    target.error(text, icon="⚠️")
+    target.error(text, icon=":material/error:")
 
 
 def summary_html(title: str, note: str | None, head: dict[str, float], changes: pd.DataFrame,

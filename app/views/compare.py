@@ -63,7 +63,7 @@ def manage(saved: list[u.SavedScenario]) -> None:
         if b1.button("载入", key="load_btn", help="在「方案设计」页打开"):
             st.query_params["scenario"] = str(chosen)
             st.session_state.pop("applied_scenario", None)
-            st.switch_page("pages/design.py")
+            st.switch_page("views/design.py")
         try:
             if b2.button("重命名", key="rename_btn"):
                 u.rename_scenario(chosen, new_name, state.scenarios_path())
@@ -79,8 +79,8 @@ def manage(saved: list[u.SavedScenario]) -> None:
     st.caption(f"分享链接：在地址后加 ?scenario={chosen}（方案设计页）")
 
 
-def _compared(s: state.Scenario) -> u.Compared:
-    return u.Compared(s.label, state.inputs(*s.key), state.view(*s.key))
+def _compared(label: str, s: state.Scenario) -> u.Compared:
+    return u.Compared(label, state.inputs(*s.key), state.view(*s.key))
 
 
 def comparison(options: dict[str, state.Scenario]) -> None:
@@ -94,7 +94,7 @@ def comparison(options: dict[str, state.Scenario]) -> None:
         st.info("请选择至少一个比较方案")
         return
     try:
-        view = u.compare(_compared(options[base_label]), [_compared(options[x]) for x in alt_labels])
+        view = u.compare(_compared(base_label, options[base_label]), [_compared(x, options[x]) for x in alt_labels])
     except AllocatorError as exc:
         common.show_error(exc)
         return

@@ -151,9 +151,9 @@ def headline(view: u.DesignView) -> None:
     cols[1].metric("保底 / 封顶生效", f"{h.n_floor} / {h.n_cap}", help="被保底约束抬高 / 被封顶约束压低的地区数")
     cols[2].metric("比上年减少超过 5%", f"{h.n_losing} 个地区")
     cols[3].metric("深度贫困县分得（万元）", f"{h.deep_poverty_amount:,.0f}",
-                   f"占 {h.deep_poverty_share * 100:.1f}%", delta_color="off")
-    cols[4].metric("每困难群众（元/人）", f"{h.per_need:,.1f}", f"人均 {h.per_capita:,.1f} 元", delta_color="off")
-    cols[5].metric("基尼系数（每困难群众）", f"{h.gini_per_need:.4f}", f"泰尔 {h.theil_per_need:.4f}", delta_color="off")
+                   f"占 {h.deep_poverty_share * 100:.1f}%", delta_color="off", delta_arrow="off")
+    cols[4].metric("每困难群众（元/人）", f"{h.per_need:,.1f}", f"人均 {h.per_capita:,.1f} 元", delta_color="off", delta_arrow="off")
+    cols[5].metric("基尼系数（每困难群众）", f"{h.gini_per_need:.4f}", f"泰尔 {h.theil_per_need:.4f}", delta_color="off", delta_arrow="off")
     st.caption(f"增加 {w.winners} 个地区（共 {w.gained:,.0f} 万元），减少 {w.losers} 个地区（共 {w.lost:,.0f} 万元），"
                f"持平 {w.unchanged} 个；人均补助与困难群众占比的相关系数 {view.correlations.get('need', float('nan')):.2f}，"
                f"与财政困难程度的相关系数 {view.correlations.get('hardship', float('nan')):.2f}（按户籍人口加权）")

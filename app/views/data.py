@@ -30,7 +30,7 @@ def render() -> None:
     with c3:
         if st.button("在「方案设计」中使用此数据", key="use_data"):
             st.session_state["data"] = ref
-            st.switch_page("pages/design.py")
+            st.switch_page("views/design.py")
 
     st.subheader("上传填报数据")
     upload = st.file_uploader("选择 .xlsx 或 .csv 文件（表头可用中文）", type=["xlsx", "csv"], key="upload")
