@@ -7,6 +7,10 @@ import pandas as pd
 
 FONT = "Noto Sans CJK SC, WenQuanYi Micro Hei, Microsoft YaHei, PingFang SC, sans-serif"
 
+# Altair validates and copies every inline value when it builds a spec, which takes over a second for
+# the county boundaries; charts are built on this tiny stand-in and the real topology is put in after.
+STAND_IN = {"type": "Topology", "objects": {"data": {"type": "GeometryCollection", "geometries": []}}, "arcs": []}
+
 MAP_FIELDS = {
     "total": ("全年分配额(万元)", "blues"),
     "change": ("比上年增减(万元)", "redblue"),
@@ -28,7 +32,7 @@ def choropleth(topology: dict, regions: pd.DataFrame, field: str, title: str = "
     diverging = scheme == "redblue"
     lookup = regions[["code", "name", "prefecture", field]].copy()
     scale = alt.Scale(scheme=scheme, domainMid=0) if diverging else alt.Scale(scheme=scheme)
-    chart = alt.Chart(alt.Data(values=topology, format=alt.DataFormat(type="topojson", feature="data"))).mark_geoshape(
+    chart = alt.Chart(alt.Data(values=STAND_IN, format=alt.DataFormat(type="topojson", feature="data"))).mark_geoshape(
         stroke="white", strokeWidth=0.4).transform_lookup(
         lookup="properties.adcode", from_=alt.LookupData(data=lookup, key="code", fields=["name", "prefecture", field]),
     ).encode(
@@ -37,6 +41,19 @@ def choropleth(topology: dict, regions: pd.DataFrame, field: str, title: str = "
                  alt.Tooltip(f"{field}:Q", title=label, format=",.2f")],
     ).project(type="mercator").properties(width=width, height=height, title=title)
     return _font(chart) if configure else chart
+
+
+def with_topology(chart, topology: dict) -> dict:
+    """The chart's Vega-Lite spec (a dict for st.vega_lite_chart) with the real boundaries in place."""
+    def swap(node):
+        if node == STAND_IN:
+            return topology
+        if isinstance(node, dict):
+            return {k: swap(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [swap(v) for v in node]
+        return node
+    return swap(chart.to_dict())
 
 
 def maps_side_by_side(topology: dict, frames: list[tuple[str, pd.DataFrame]], field: str):

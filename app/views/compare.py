@@ -39,6 +39,7 @@ def save_form(current: state.Scenario) -> None:
                                 pending["author"], overwrite=overwrite, store=state.store_path(),
                                 scenarios=state.scenarios_path())
         st.success(f"已保存方案「{saved.name}」（编号 {saved.id}）；分享链接：?scenario={saved.id}")
+        st.session_state.pop("cmp_alts", None)  # compare with the saved scenarios by default
     except AllocatorError as exc:
         common.show_error(exc)
     st.session_state.pop("pending_save", None)
@@ -89,7 +90,8 @@ def comparison(options: dict[str, state.Scenario]) -> None:
     c1, c2 = st.columns([1, 2])
     base_label = c1.selectbox("基准方案", labels, key="cmp_base")
     rest = [x for x in labels if x != base_label]
-    alt_labels = c2.multiselect("比较方案（可多选）", rest, default=rest[:1], key="cmp_alts")
+    saved = [x for x in rest if x.endswith("）") and "（#" in x]
+    alt_labels = c2.multiselect("比较方案（可多选）", rest, default=saved[:2] or rest[:1], key="cmp_alts")
     if not alt_labels:
         st.info("请选择至少一个比较方案")
         return
@@ -118,7 +120,8 @@ def comparison(options: dict[str, state.Scenario]) -> None:
     common.chart_download(view.deltas, "各地区差额.csv", "dl_deltas", "下载全部地区差额（CSV）")
     st.markdown("**地图对比：与基准方案的差额（万元）**")
     frames = [(label, view.maps[view.maps["scenario"] == label]) for label in alt_labels]
-    st.altair_chart(charts.maps_side_by_side(state.topology(), frames, "delta"), key="cmp_maps")
+    chart = charts.maps_side_by_side(state.topology(), frames, "delta")
+    st.vega_lite_chart(charts.with_topology(chart, state.topology()), key="cmp_maps")
     common.chart_download(view.maps[["scenario", "code", "name", "prefecture", "total", "delta"]], "地图对比.csv",
                           "dl_cmp_maps")
 

