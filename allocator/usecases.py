@@ -882,10 +882,10 @@ def dataset_table(ref: DataRef, store: str | Path | None = None) -> tuple[pd.Dat
 def problems_frame(error: AllocatorError) -> pd.DataFrame:
     """Every problem of an error as rows: 行号, 地区, 列, 数值, 说明 (for a table on screen)."""
     if isinstance(error, InputError):
-        rows = [{"行号": p.row, "地区": p.region or "", "列": _column_label(p.key) if p.key else "",
+        rows = [{"行号": "" if p.row is None else str(p.row), "地区": p.region or "", "列": _column_label(p.key) if p.key else "",
                  "数值": "" if p.value is None else str(p.value), "说明": p.message} for p in error.problems]
     else:  # InfeasibleError
-        rows = [{"行号": None, "地区": "、".join(r.regions[:10]), "列": "", "数值": "",
+        rows = [{"行号": "", "地区": "、".join(r.regions[:10]), "列": "", "数值": "",
                  "说明": r.message + (f"（最小调整：{r.smallest_fix}）" if r.smallest_fix else "")}
                 for r in getattr(error, "reasons", [])]
     return pd.DataFrame(rows, columns=["行号", "地区", "列", "数值", "说明"])

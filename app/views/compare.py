@@ -102,7 +102,7 @@ def comparison(options: dict[str, state.Scenario]) -> None:
         return
     common.demo_label(state.view(*options[base_label].key).note)
     st.markdown("**主要指标对比**")
-    st.dataframe(view.metrics, hide_index=True, key="cmp_metrics")
+    st.dataframe(view.metrics.round(4), hide_index=True, key="cmp_metrics")
     common.table_download(view.metrics, "指标对比.csv", "dl_cmp_metrics")
     for label in alt_labels:
         st.markdown(f"**「{label}」相对「{base_label}」的参数改动**")

@@ -13,7 +13,9 @@ from app.ui import common
 def render() -> None:
     st.title("数据")
     choices = state.data_choices()
-    ref = st.selectbox("数据集", list(choices), format_func=lambda k: f"{k}：{choices[k]}", key="browse_data")
+    keys = list(choices)
+    ref = st.selectbox("数据集", keys, format_func=lambda k: f"{k}：{choices[k]}", key="browse_data",
+                       index=keys.index(state.DEFAULT_PRESET) if state.DEFAULT_PRESET in keys else 0)
     try:
         frame, note = u.dataset_table(ref, state.store_path())
     except AllocatorError as exc:

@@ -205,7 +205,8 @@ def results(scenario: state.Scenario, view: u.DesignView) -> None:
                                        u.headline_rows(view.headline), changes, view.regions, view.result.fingerprint)
             st.download_button("下载可打印的一页摘要（HTML，浏览器中打印）", html.encode("utf-8"), file_name="方案摘要.html",
                                mime="text/html", key="dl_summary")
-            st.dataframe(changes.drop(columns="路径"), hide_index=True)
+            if not changes.empty:
+                st.dataframe(changes.drop(columns="路径"), hide_index=True)
             st.html(html)
 
 
