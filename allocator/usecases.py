@@ -688,6 +688,8 @@ def reform_summary(old: Policy, new: Policy) -> pd.DataFrame:
 def _shown(v: Any) -> str:
     if v is None:
         return "（无）"
+    if isinstance(v, list):
+        return "、".join(str(x) for x in v)
     if isinstance(v, dict) and set(v) <= {"column", "weight", "label"}:
         return "计入" + ("" if "weight" not in v else f"（{_shown(v['weight'])}）")
     if isinstance(v, dict):

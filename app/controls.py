@@ -108,6 +108,43 @@ def constraints_table(policy, values: dict[str, Any], regions: pd.DataFrame) -> 
     return table
 
 
+def correction_table(policy, values: dict[str, Any], on: bool, factors: list[str] | None) -> dict[str, Any] | None:
+    """The first correction's whole table from its controls, or None when nothing differs from the base.
+    Off = elasticity 0 (every coefficient 1); on the result the correction names no factors."""
+    corr = policy.corrections[0]
+    defaults = {c.key: c.default for c in controls(policy) if c.section == "hardship"}
+    base_factors = list(corr.factors) if corr.factors is not None else [f.id for f in policy.factors]
+    chosen = base_factors if factors is None else list(factors)
+    elasticity = values.get("hc_el", defaults["hc_el"]) if on else 0.0
+    unchanged = (_same(elasticity, defaults["hc_el"]) and sorted(chosen) == sorted(base_factors)
+                 and all(_same(values.get(k, d), d) for k, d in defaults.items() if k != "hc_el"))
+    if unchanged:
+        return None
+    table = copy.deepcopy(policy.raw["corrections"][corr.id])
+    for key, field in (("hc_lo", "lower"), ("hc_hi", "upper")):
+        old = table.get(field) if isinstance(table.get(field), dict) else {}
+        table[field] = {**old, **_quantity(float(values.get(key, defaults[key])), "ratio"), "source": "scenario"}
+    old = table.get("elasticity") if isinstance(table.get("elasticity"), dict) else {}
+    table["elasticity"] = {**old, **_quantity(float(elasticity), "ratio"), "source": "scenario"}
+    table["apply"] = values.get("hc_apply", defaults["hc_apply"])
+    if table["apply"] == "inside":
+        table["factors"] = chosen
+    else:
+        table.pop("factors", None)
+    return table
+
+
+def share_sums(policy, values: dict[str, Any]) -> dict[str, float]:
+    """Per factor combined by shares (e.g. 努力程度): the sum of its sub-weights in %, when not 100."""
+    out = {}
+    for f in policy.factors:
+        if str(f.combine) == "shares" and len(f.components) > 1:
+            total = sum(float(values.get(f"sw_{f.id}_{c.column}", 0)) for c in f.components)
+            if abs(total - 100) > 1e-9:
+                out[f.label] = total
+    return out
+
+
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return abs(float(a) - float(b)) < 1e-9
@@ -119,18 +156,17 @@ def overrides_from(policy, values: dict[str, Any], hardship_on: bool, hardship_f
     """The scenario's overrides: only what differs from the base policy."""
     out: dict[str, Any] = {}
     for c in controls(policy):
+        if c.section == "hardship":
+            continue
         value = values.get(c.key, c.default)
-        if c.key == "hc_el" and not hardship_on:
-            value = 0.0  # correction off: every coefficient becomes 1
         if _same(value, c.default):
             continue
         missing = u.raw_value(policy, c.path) is None
         out[c.path] = _quantity(value, c.unit or "ratio") if missing and c.unit else value
-    if policy.corrections and hardship_factors is not None:
-        c = policy.corrections[0]
-        current = list(c.factors) if c.factors is not None else [f.id for f in policy.factors]
-        if sorted(hardship_factors) != sorted(current):
-            out[f"corrections.{c.id}.factors"] = list(hardship_factors)
+    if policy.corrections:
+        table = correction_table(policy, values, hardship_on, hardship_factors)
+        if table is not None:
+            out[f"corrections.{policy.corrections[0].id}"] = table
     defaults = constraint_defaults(policy)
     base_regions = _clean_regions(region_frame(policy))
     if any(not _same(values.get(k, v), v) for k, v in defaults.items()) or _clean_regions(regions) != base_regions:

@@ -74,6 +74,8 @@ def sidebar_controls(policy) -> tuple[dict, bool, list[str], object, dict]:
                 st.caption("困难群众各类人员的计入比例（100% = 全额计入）；自身努力程度各分项按份额合成，合计应为 100%")
                 for c in subs:
                     values[c.key] = _number(c, min_value=0.0, max_value=1000.0, step=5.0)
+                for label, total in ctl.share_sums(policy, values).items():
+                    st.warning(f"{label}各分项合计 {total:g}%，不是 100%：计算时按比例折算（等同于各自除以 {total:g}%）")
                 slots["subweights"] = st.empty()
         on, factors = False, None
         if policy.corrections:

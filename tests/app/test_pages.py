@@ -167,3 +167,30 @@ def test_a_good_upload_becomes_a_new_version(stores, tmp_path):
     assert not at.exception and not at.error
     at.button(key="import_btn").click().run()
     assert [v.version for v in u.list_datasets()] == [1]
+
+
+def test_two_sessions_never_see_each_others_unsaved_edits(stores):
+    first, second = app(), app()
+    untouched = totals(second)
+    first.number_input(key="w_need").set_value(70.0)
+    first.number_input(key="w_effort").set_value(25.0)
+    first.run()
+    second.run()
+    assert totals(first) != untouched
+    assert totals(second) == untouched
+    assert second.number_input(key="w_need").value == 75
+
+
+def test_an_imported_version_can_be_chosen_on_the_design_page(stores):
+    frame = u.read_data("sichuan-2020").frame
+    frame.loc[frame["code"] == "510104", "dibao_urban"] += 5000
+    path = stores / "v1.csv"
+    frame.to_csv(path, index=False)
+    u.import_dataset(path, "sichuan-county", policy="sichuan-2020")
+    at = app()
+    before = totals(at)
+    at.selectbox(key="data").set_value("db:sichuan-county@1").run()
+    assert not at.exception and not at.error
+    after = totals(at)
+    assert after != before and sum(after) == sum(before)
+    assert not any("示例数据" in c.value for c in at.caption if "注：" in c.value)  # imported data are not the demo
