@@ -50,6 +50,21 @@ def topology() -> dict:
     return u.map_topology()
 
 
+@st.cache_resource(show_spinner=False)
+def cjk_fonts() -> list[str]:
+    """CJK fonts registered with vl-convert once per server, for PNG exports."""
+    from app.ui.charts import register_cjk_fonts
+
+    return register_cjk_fonts()
+
+
+def chart_png(spec: dict) -> bytes:
+    from app.ui.charts import to_png
+
+    cjk_fonts()
+    return to_png(spec)
+
+
 def data_choices() -> dict[str, str]:
     return u.data_choices(store_path())
 

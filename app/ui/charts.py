@@ -2,6 +2,8 @@
 data frames come from `allocator.usecases` (English column ids, Chinese titles)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import altair as alt
 import pandas as pd
 
@@ -19,6 +21,27 @@ MAP_FIELDS = {
     "per_need": ("每困难群众(元/人)", "purples"),
     "delta": ("与基准方案的差额(万元)", "redblue"),
 }
+
+
+# Debian fonts-noto-cjk (or fonts-wqy-microhei): vl-convert draws PNGs with its own font list
+CJK_FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/wqy", "/usr/share/fonts/truetype/droid")
+
+
+def register_cjk_fonts() -> list[str]:
+    """Register the CJK font folders found with vl-convert (call once per server); returns them."""
+    import vl_convert as vlc
+
+    found = [d for d in CJK_FONT_DIRS if Path(d).is_dir()]
+    for folder in found:
+        vlc.register_font_directory(folder)
+    return found
+
+
+def to_png(spec: dict, scale: float = 2.0) -> bytes:
+    """A Vega-Lite spec as PNG (fonts registered first, see `register_cjk_fonts`)."""
+    import vl_convert as vlc
+
+    return vlc.vegalite_to_png(spec, scale=scale)
 
 
 def _font(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:

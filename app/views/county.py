@@ -59,8 +59,14 @@ def render() -> None:
     m[3].metric("本级每多投入 1 万元（万元）", f"{preview.per_input:.4f}")
     st.caption(preview.marginal_note)
     frame = u.waterfall_frame(preview.steps)
-    st.altair_chart(charts.waterfall(frame, "本县分配额的构成（万元）"), key="county_waterfall")
-    common.chart_download(frame, f"{preview.name}_构成.csv", "dl_waterfall")
+    chart = charts.waterfall(frame, f"{preview.name}分配额的构成（万元）")
+    st.altair_chart(chart, key="county_waterfall")
+    c1, c2 = st.columns(2)
+    with c1:
+        common.chart_download(frame, f"{preview.name}_构成.csv", "dl_waterfall")
+    with c2:
+        st.download_button("下载图表（PNG）", lambda: state.chart_png(chart.to_dict()), file_name=f"{preview.name}_构成.png",
+                           mime="image/png", key="dl_waterfall_png")
     if preview.what_if_steps is not None:
         after = u.waterfall_frame(preview.what_if_steps)
         st.altair_chart(charts.waterfall(after, "模拟后的构成（万元）"), key="county_waterfall_after")

