@@ -631,7 +631,7 @@ PATH_LABELS = {
     "upper": "系数上限", "apply": "作用方式", "factors": "作用于", "floor_share_of_base": "保底（上年分配额的比例）",
     "cap_share_of_base": "封顶（上年分配额的比例）", "floor_minimum": "保底最低额", "objective": "目标函数",
     "unit": "取整单位", "floor": "保底额", "cap": "封顶额", "dataset": "数据", "year": "年度",
-    "received": "资金到达日期", "advance_excess": "提前下达超过全年数时", "pass_on_days": "转下达期限",
+    "received": "资金到达日期", "settlement": "清算", "advance_excess": "提前下达超过全年数时", "pass_on_days": "转下达期限",
 }
 
 

@@ -42,7 +42,11 @@ def summary_html(title: str, note: str | None, head: dict[str, float], changes: 
             return "—" if v != v else f"{v:,.4f}" if abs(v) < 1 else f"{v:,.2f}"
         return html.escape(str(v))
 
-    metric_rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{fmt(v)}</td></tr>" for k, v in head.items())
+    items = list(head.items())
+    half = (len(items) + 1) // 2
+
+    def metric_table(part) -> str:
+        return "<table>" + "".join(f"<tr><th>{html.escape(k)}</th><td>{fmt(v)}</td></tr>" for k, v in part) + "</table>"
     change_rows = "".join(
         f"<tr><td>{html.escape(r['参数'])}</td><td>{html.escape(r['原值'])}</td><td>{html.escape(r['新值'])}</td>"
         f"<td>{html.escape(str(r['依据']))}</td></tr>" for _, r in changes.iterrows()) or \
@@ -56,20 +60,21 @@ def summary_html(title: str, note: str | None, head: dict[str, float], changes: 
     demo = f"<p class=demo>{html.escape(note)}</p>" if note else ""
     return f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
 <style>
-body {{ font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; font-size: 11pt; margin: 1.5cm; }}
-h1 {{ font-size: 16pt; margin: 0 0 4pt; }} h2 {{ font-size: 12pt; margin: 10pt 0 4pt; }}
-table {{ border-collapse: collapse; width: 100%; }} th, td {{ border: 1px solid #999; padding: 2pt 5pt; text-align: left; }}
+body {{ font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; font-size: 9.5pt; margin: 1.2cm; }}
+h1 {{ font-size: 14pt; margin: 0 0 3pt; }} h2 {{ font-size: 11pt; margin: 8pt 0 3pt; }}
+table {{ border-collapse: collapse; width: 100%; }} th, td {{ border: 1px solid #999; padding: 1pt 4pt; text-align: left; }}
+td, th {{ white-space: nowrap; }} td:last-child {{ white-space: normal; }} table.changes {{ font-size: 8.5pt; }}
 .demo {{ color: #b45309; font-weight: bold; }} .cols {{ display: flex; gap: 12pt; }} .cols > div {{ flex: 1; }}
 small {{ color: #555; }}
-@page {{ size: A4; margin: 1.2cm; }} @media print {{ body {{ margin: 0; }} }}
+@page {{ size: A4; margin: 1cm; }} @media print {{ body {{ margin: 0; }} }}
 </style></head><body>
 <h1>{html.escape(title)}</h1>{demo}
 <h2>参数改动（相对基础政策）</h2>
-<table><tr><th>参数</th><th>原值</th><th>新值</th><th>依据</th></tr>{change_rows}</table>
-<h2>主要指标</h2><table>{metric_rows}</table>
+<table class=changes><tr><th>参数</th><th>原值</th><th>新值</th><th>依据</th></tr>{change_rows}</table>
+<h2>主要指标</h2><div class=cols><div>{metric_table(items[:half])}</div><div>{metric_table(items[half:])}</div></div>
 <div class=cols><div><h2>减少最多的地区</h2><table><tr><th>地区</th><th>市州</th><th>全年(万元)</th><th>增减(万元)</th><th>增减(%)</th></tr>
-{region_rows(top.head(8))}</table></div>
+{region_rows(top.head(7))}</table></div>
 <div><h2>增加最多的地区</h2><table><tr><th>地区</th><th>市州</th><th>全年(万元)</th><th>增减(万元)</th><th>增减(%)</th></tr>
-{region_rows(top.tail(8).iloc[::-1])}</table></div></div>
+{region_rows(top.tail(7).iloc[::-1])}</table></div></div>
 <p><small>运行指纹 {html.escape(fingerprint[:16])} · 金额单位：万元</small></p>
 </body></html>"""

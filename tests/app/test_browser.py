@@ -126,3 +126,22 @@ def test_change_a_weight_share_the_link_save_compare_and_download(server, browse
     assert "七成方案（#1）" in metrics.splitlines()[0]
     assert "每困难群众补助的基尼系数" in metrics
     context.close()
+
+
+@pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="no pdfinfo (apt-get install poppler-utils)")
+def test_the_scenario_summary_prints_on_one_a4_page(tmp_path):
+    sys.path.insert(0, str(ROOT))
+    from allocator import usecases as u
+    from app.ui.common import summary_html
+
+    inputs = u.load_inputs("sichuan-2020")
+    view = u.design_view(inputs)
+    changes = u.reform_summary(u.resolve_policy("sichuan-2019"), inputs.policy)  # a long list of changes
+    page = tmp_path / "summary.html"
+    page.write_text(summary_html("2020年方案摘要", view.note, u.headline_rows(view.headline), changes, view.regions,
+                                 view.result.fingerprint), encoding="utf-8")
+    pdf = tmp_path / "summary.pdf"
+    subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer",
+                    f"--print-to-pdf={pdf}", page.as_uri()], check=True, capture_output=True, timeout=120)
+    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
+    assert "Pages:           1" in info
