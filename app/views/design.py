@@ -28,6 +28,8 @@ def reset_controls() -> None:
     """A new base preset: every control goes back to that preset's values."""
     for key in _design_keys():
         del st.session_state[key]
+    for key in ("regions_seed", "loaded_name"):
+        st.session_state.pop(key, None)
 
 
 def load_saved(ref: str) -> None:
