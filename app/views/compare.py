@@ -39,7 +39,8 @@ def save_form(current: state.Scenario) -> None:
                                 pending["author"], overwrite=overwrite, store=state.store_path(),
                                 scenarios=state.scenarios_path())
         st.success(f"已保存方案「{saved.name}」（编号 {saved.id}）；分享链接：?scenario={saved.id}")
-        st.session_state.pop("cmp_alts", None)  # compare with the saved scenarios by default
+        st.session_state["cmp_alts"] = [f"{saved.name}（#{saved.id}）"]  # compare the new one at once
+        st.session_state.pop("cmp_base", None)
     except AllocatorError as exc:
         common.show_error(exc)
     st.session_state.pop("pending_save", None)
@@ -84,12 +85,15 @@ def _compared(label: str, s: state.Scenario) -> u.Compared:
     return u.Compared(label, state.inputs(*s.key), state.view(*s.key))
 
 
-def comparison(options: dict[str, state.Scenario]) -> None:
+def comparison(options: dict[str, state.Scenario], default_base: str) -> None:
     st.subheader("比较方案")
     labels = list(options)
     c1, c2 = st.columns([1, 2])
-    base_label = c1.selectbox("基准方案", labels, key="cmp_base")
+    base_label = c1.selectbox("基准方案", labels, key="cmp_base",
+                              index=labels.index(default_base) if default_base in labels else 0)
     rest = [x for x in labels if x != base_label]
+    if any(x not in rest for x in st.session_state.get("cmp_alts", [])):
+        st.session_state.pop("cmp_alts")  # an option that is gone (deleted, or now the baseline)
     saved = [x for x in rest if x.endswith("）") and "（#" in x]
     alt_labels = c2.multiselect("比较方案（可多选）", rest, default=saved[:2] or rest[:1], key="cmp_alts")
     if not alt_labels:
@@ -143,7 +147,7 @@ def render() -> None:
     for s in saved:
         sc = state.saved_as_scenario(s)
         options[sc.label] = sc
-    comparison(options)
+    comparison(options, f"预设：{current.base}")
 
 
 render()

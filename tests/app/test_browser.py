@@ -118,7 +118,7 @@ def test_change_a_weight_share_the_link_save_compare_and_download(server, browse
     page.get_by_role("link", name="方案比较").click()
     page.get_by_role("heading", name="方案比较").wait_for(timeout=60_000)
     page.get_by_label("方案名称").fill("七成方案")
-    page.get_by_role("button", name="保存").click()
+    page.get_by_role("button", name="保存", exact=True).click()
     page.get_by_text("已保存方案「七成方案」").wait_for(timeout=60_000)
     wait_for_rerun(page)
     page.get_by_text("主要指标对比").wait_for(timeout=60_000)

@@ -122,9 +122,11 @@ def test_comparison_is_shown(stores):
     at = app()
     at.switch_page("views/compare.py").run()
     assert not at.exception
-    at.multiselect(key="cmp_alts").set_value(["七成（#1）"]).run()
+    assert at.selectbox(key="cmp_base").value == "预设：sichuan-2020"  # the current scenario's base
+    assert at.multiselect(key="cmp_alts").value == ["七成（#1）"]  # saved scenarios by default
+    at.multiselect(key="cmp_alts").set_value(["七成（#1）", "当前方案（未保存的编辑）"]).run()
     metrics = frame_with(at, "指标")
-    assert list(metrics.columns) == ["指标", "当前方案（未保存的编辑）", "七成（#1）"]
+    assert list(metrics.columns) == ["指标", "预设：sichuan-2020", "七成（#1）", "当前方案（未保存的编辑）"]
     assert "每困难群众补助的基尼系数" in metrics["指标"].tolist()
     assert any("参数改动" in m.value for m in at.markdown)
 
