@@ -50,8 +50,37 @@ def capped_score(value: np.ndarray, lower: float | None, upper: float | None) ->
                    upper if upper is not None else np.inf)
 
 
-def factor_value(columns: dict[str, np.ndarray], factor: Factor) -> np.ndarray:
-    """The transformed factor value per region, before any correction and normalisation."""
+def intensity_index(columns: dict[str, np.ndarray], factor: Factor) -> np.ndarray:
+    """An effort index per region: Σ sub-weight × (component / its `per` column) ÷ the regions' mean,
+    clipped to [lower, upper]. 1 = average effort. Unit: ratio.
+
+    Source: the 2019 provincial report lists 市县财政努力程度、资金使用绩效和管理工作水平 as effort
+    factors; measured as intensity (e.g. 本级投入 relative to own revenue, a score), not as size.
+    """
+    index = np.zeros(len(next(iter(columns.values()))))
+    for comp in factor.components:
+        value = columns[comp.column].astype(float)
+        if comp.per:
+            value = value / columns[comp.per]
+        index = index + comp.weight * ratio_to_mean(value)
+    index = index / sum(c.weight for c in factor.components)
+    return np.clip(index, factor.lower if factor.lower is not None else -np.inf,
+                   factor.upper if factor.upper is not None else np.inf)
+
+
+def intensity_value(columns: dict[str, np.ndarray], factor: Factor, scale: Factor) -> np.ndarray:
+    """The intensity factor's value: the scale factor's value (e.g. 困难群众, 人) × the effort index,
+    so the term's money follows need and tilts towards regions of greater effort per head."""
+    return composite_value(columns, scale) * intensity_index(columns, factor)
+
+
+def factor_value(columns: dict[str, np.ndarray], factor: Factor, others: tuple[Factor, ...] = ()) -> np.ndarray:
+    """The transformed factor value per region, before any correction and normalisation.
+
+    `others`: the factors of the same formula, where an intensity factor finds its scale factor."""
+    if factor.transform == "intensity":
+        scale = next(f for f in others if f.id == factor.scale)
+        return intensity_value(columns, factor, scale)
     value = composite_value(columns, factor)
     if factor.transform == "per_capita":
         assert factor.denominator is not None, "the policy loader requires a denominator for per_capita"

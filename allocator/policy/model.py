@@ -46,6 +46,9 @@ class Transform(StrEnum):
     PER_CAPITA = "per_capita"
     RATIO_TO_MEAN = "ratio_to_mean"
     CAPPED_SCORE = "capped_score"
+    # Σ sub-weight × (component / its `per` column) relative to the mean, clipped to [lower, upper],
+    # times the `scale` factor's value: effort measured as intensity, money following need
+    INTENSITY = "intensity"
 
 
 class Combine(StrEnum):
@@ -80,6 +83,15 @@ class Purpose(StrEnum):
 
     REGULAR = "regular"
     EARMARKED = "earmarked"
+
+
+class AdvanceRule(StrEnum):
+    """How this year's advance (提前下达) is computed from last year's allocation."""
+
+    PER_POOL = "per_pool"  # each pool: base × (pool advance total / pool base total), per region
+    # the 2019 seed: one ratio = central advance notice ÷ last year's central money, applied to each
+    # 市州's last-year central + provincial base; counties receive from their 市州
+    PREFECTURE_RATIO = "prefecture_ratio"
 
 
 class SettlementRule(StrEnum):
@@ -143,6 +155,7 @@ class Pool:
     eligible_regions: tuple[str, ...] | None = None  # …or only the regions listed
     ineligible_note: str = "不属于此项资金的分配范围"
     advance_total: float | None = None  # 提前下达 total of this pool for the year, 万元
+    purpose_label: str = ""  # e.g. 常规分配 | 深度贫困定向 (published tables: 常规分配 | 贫困县定向分配)
 
     @property
     def funding_source(self) -> tuple[Level, str]:
@@ -156,6 +169,11 @@ class Pool:
         regions an eligibility rule admits)."""
         earmarked = self.eligible_column is not None or self.eligible_regions is not None
         return Purpose.EARMARKED if earmarked else Purpose.REGULAR
+
+    @property
+    def purpose_name(self) -> str:
+        """The purpose as a table shows it: the file's purpose_label, else 常规分配 | 定向分配."""
+        return self.purpose_label or ("常规分配" if self.purpose == Purpose.REGULAR else "定向分配")
 
     @property
     def separate(self) -> bool:
@@ -172,6 +190,7 @@ class Component:
 
     column: str
     weight: float = 1.0
+    per: str | None = None  # transform=intensity: the column this one is divided by (e.g. revenue)
 
 
 @dataclass(frozen=True)
@@ -189,10 +208,11 @@ class Factor:
     lower: float | None = None  # capped_score, ratio to the mean
     upper: float | None = None
     description: str = ""
+    scale: str | None = None  # transform=intensity: the factor whose value the index multiplies
 
     @property
     def columns(self) -> tuple[str, ...]:
-        cols = tuple(c.column for c in self.components)
+        cols = tuple(c.column for c in self.components) + tuple(c.per for c in self.components if c.per)
         return cols + ((self.denominator,) if self.denominator else ())
 
 
@@ -305,6 +325,7 @@ class SettlementRules:
 
     source: str
     advance_excess: SettlementRule = SettlementRule.CLAW_BACK
+    advance_rule: AdvanceRule = AdvanceRule.PER_POOL
     received: str | None = None  # ISO date the (central) money was received
     pass_on_days: int = 30  # 预算法 art. 52: pass on within 30 days of receipt
 
