@@ -106,9 +106,9 @@ def realism_table(result: AllocationResult, data: pd.DataFrame) -> list[Figure]:
         Figure("每名困难群众常规资金与困难群众比例的相关系数", need_rate_correlation(result, data), "相关系数",
                "应明显为正（需求越大，人均越多）"),
         Figure("特困人员占低保与特困之和的比例", tekun_share(data), "比例",
-               "全国2019年约9.8%（2019年民政事业发展统计公报）"),
+               "约4.1%（民政事业统计月报表2020年1月：特困122,933人，低保2,909,554人）"),
         Figure("城市低保占低保对象比例", urban_dibao_share(data), "比例",
-               "四川低保支出城市:农村 = 155,811.8 : 663,088.8 万元"),
+               "约14.8%（同一月报：城市低保431,185人）；四川低保支出城市占19.0%"),
         Figure("财政困难程度系数位于上下限的地区数", coefficients_on_bounds(result), "个",
                "183个县中少数（目标≤10%）"),
     ]

@@ -50,9 +50,10 @@ def capped_score(value: np.ndarray, lower: float | None, upper: float | None) ->
                    upper if upper is not None else np.inf)
 
 
-def intensity_index(columns: dict[str, np.ndarray], factor: Factor) -> np.ndarray:
-    """An effort index per region: Σ sub-weight × (component / its `per` column) ÷ the regions' mean,
-    clipped to [lower, upper]. 1 = average effort. Unit: ratio.
+def intensity_index(columns: dict[str, np.ndarray], factor: Factor, scale_value: np.ndarray) -> np.ndarray:
+    """An effort index per region: Σ sub-weight × (component / its `per`) ÷ the regions' mean, clipped
+    to [lower, upper]; `per` is a column or the scale factor (then divided by `scale_value`, e.g.
+    本级投入 per 困难群众). 1 = average effort. Unit: ratio.
 
     Source: the 2019 provincial report lists 市县财政努力程度、资金使用绩效和管理工作水平 as effort
     factors; measured as intensity (e.g. 本级投入 relative to own revenue, a score), not as size.
@@ -61,7 +62,7 @@ def intensity_index(columns: dict[str, np.ndarray], factor: Factor) -> np.ndarra
     for comp in factor.components:
         value = columns[comp.column].astype(float)
         if comp.per:
-            value = value / columns[comp.per]
+            value = value / (scale_value if comp.per == factor.scale else columns[comp.per])
         index = index + comp.weight * ratio_to_mean(value)
     index = index / sum(c.weight for c in factor.components)
     return np.clip(index, factor.lower if factor.lower is not None else -np.inf,
@@ -71,7 +72,8 @@ def intensity_index(columns: dict[str, np.ndarray], factor: Factor) -> np.ndarra
 def intensity_value(columns: dict[str, np.ndarray], factor: Factor, scale: Factor) -> np.ndarray:
     """The intensity factor's value: the scale factor's value (e.g. 困难群众, 人) × the effort index,
     so the term's money follows need and tilts towards regions of greater effort per head."""
-    return composite_value(columns, scale) * intensity_index(columns, factor)
+    scale_value = composite_value(columns, scale)
+    return scale_value * intensity_index(columns, factor, scale_value)
 
 
 def factor_value(columns: dict[str, np.ndarray], factor: Factor, others: tuple[Factor, ...] = ()) -> np.ndarray:

@@ -190,7 +190,9 @@ class Component:
 
     column: str
     weight: float = 1.0
-    per: str | None = None  # transform=intensity: the column this one is divided by (e.g. revenue)
+    # transform=intensity: the column this one is divided by (e.g. expenditure), or the factor's scale
+    # (e.g. "need": 本级投入 per 困难群众)
+    per: str | None = None
 
 
 @dataclass(frozen=True)
@@ -212,7 +214,9 @@ class Factor:
 
     @property
     def columns(self) -> tuple[str, ...]:
-        cols = tuple(c.column for c in self.components) + tuple(c.per for c in self.components if c.per)
+        # a component may be divided by the scale factor's value (per = the scale's id), not a column
+        cols = tuple(c.column for c in self.components) + tuple(
+            c.per for c in self.components if c.per and c.per != self.scale)
         return cols + ((self.denominator,) if self.denominator else ())
 
 
