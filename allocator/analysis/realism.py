@@ -45,10 +45,11 @@ def regular_wan(result: AllocationResult) -> np.ndarray:
     return np.asarray(result.to_wan(result.amounts[:, cols].sum(axis=1)), dtype=float)
 
 
-def aid_per_need(result: AllocationResult, data: pd.DataFrame) -> pd.Series:
-    """Regular-pool money per 困难群众 (元/人), indexed by region code."""
+def aid_per_need(result: AllocationResult, data: pd.DataFrame, regular_only: bool = True) -> pd.Series:
+    """Money per 困难群众 (元/人) from the regular pools (or from all pools), indexed by region code."""
     frame = data.set_index("code").loc[result.codes]
-    return pd.Series(regular_wan(result) * YUAN_PER_WAN / need_people(frame), index=result.codes)
+    money = regular_wan(result) if regular_only else np.asarray(result.to_wan(result.region_units), dtype=float)
+    return pd.Series(money * YUAN_PER_WAN / need_people(frame), index=result.codes)
 
 
 def group_aid_per_need(result: AllocationResult, data: pd.DataFrame, codes) -> float:
@@ -64,11 +65,12 @@ def effort_share(result: AllocationResult, code: str, factor: str = "effort") ->
     return float(result.trace[f"part_{factor}"][i] / result.trace["formula"][i])
 
 
-def need_rate_correlation(result: AllocationResult, data: pd.DataFrame) -> float:
-    """Pearson correlation, across regions, of regular aid per 困难群众 with the 困难群众 rate (per 户籍人口)."""
+def need_rate_correlation(result: AllocationResult, data: pd.DataFrame, regular_only: bool = True) -> float:
+    """Pearson correlation, across regions, of aid per 困难群众 (regular pools, or all pools) with the
+    困难群众 rate (困难群众 per 户籍人口)."""
     frame = data.set_index("code").loc[result.codes]
     rate = need_people(frame) / frame["hukou_population"].to_numpy(dtype=float)
-    return float(np.corrcoef(aid_per_need(result, data).to_numpy(), rate)[0, 1])
+    return float(np.corrcoef(aid_per_need(result, data, regular_only).to_numpy(), rate)[0, 1])
 
 
 def tekun_share(data: pd.DataFrame) -> float:
@@ -105,6 +107,8 @@ def realism_table(result: AllocationResult, data: pd.DataFrame) -> list[Figure]:
                "努力程度权重20%：按强度计，应接近0.20"),
         Figure("每名困难群众常规资金与困难群众比例的相关系数", need_rate_correlation(result, data), "相关系数",
                "应明显为正（需求越大，人均越多）"),
+        Figure("每名困难群众全部资金（含深度贫困定向）与困难群众比例的相关系数",
+               need_rate_correlation(result, data, regular_only=False), "相关系数", "应明显为正"),
         Figure("特困人员占低保与特困之和的比例", tekun_share(data), "比例",
                "约4.1%（民政事业统计月报表2020年1月：特困122,933人，低保2,909,554人）"),
         Figure("城市低保占低保对象比例", urban_dibao_share(data), "比例",
