@@ -102,8 +102,8 @@ GROUP_PROFILE = pd.DataFrame.from_dict({
 
 # Share of the cumulative 建档立卡 still poor at the end of 2018 / 2019, by the county's exit year
 # (假设: counties that left poverty late kept more poor people; 0 = never a poverty county).
-REMAINING_BY_EXIT = {2018: {0: 0.08, 2017: 0.05, 2018: 0.07, 2019: 0.16, 2020: 0.32},
-                     2019: {0: 0.02, 2017: 0.01, 2018: 0.015, 2019: 0.03, 2020: 0.20}}
+REMAINING_BY_EXIT = {2018: {0: 0.08, 2016: 0.04, 2017: 0.05, 2018: 0.07, 2019: 0.16, 2020: 0.32},
+                     2019: {0: 0.02, 2016: 0.01, 2017: 0.01, 2018: 0.015, 2019: 0.03, 2020: 0.20}}
 
 
 def integer_split(total: int, weights: np.ndarray, codes) -> np.ndarray:
@@ -166,7 +166,7 @@ def remaining_poor(regions: pd.DataFrame, registered: np.ndarray, year_end: int,
     poverty-exit year (REMAINING_BY_EXIT), adding up to the year's anchor (end 2018 72 万 假设, end 2019
     20.3 万), never above the cumulative count."""
     exit_year = regions["poverty_exit_year"].fillna(0).astype(int).to_numpy()
-    share = np.array([REMAINING_BY_EXIT[year_end].get(y, 0.05) for y in exit_year])
+    share = np.array([REMAINING_BY_EXIT[year_end][y] for y in exit_year])
     total = ANCHORS[f"poverty_remaining_{year_end}"].value
     out = integer_split(int(total), registered * share * rng.lognormal(0, 0.15, len(regions)), regions["code"])
     return np.minimum(out, registered)

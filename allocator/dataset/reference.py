@@ -130,12 +130,19 @@ def to_current_codes(frame: pd.DataFrame) -> pd.DataFrame:
 def region_name(code: str, year: int) -> tuple[str, str]:
     """The (code, name) a table of `year` shows for a current county code: a unit renamed or recoded
     after `year` (e.g. 会理市 513402, 会理县 513425 until 2020) takes its old code and name."""
-    cross = load_crosswalk()
-    later = cross[(cross["code"] == code) & (cross["year"] > year)].sort_values("year")
-    if later.empty:
-        return code, _regions().set_index("code").loc[code, "name"]
-    first = later.iloc[0]
-    return str(first["old_code"]), str(first["old_name"])
+    codes, names = names_in_year([code], [_regions().set_index("code").loc[code, "name"]], year)
+    return codes[0], names[0]
+
+
+def names_in_year(codes, names, year: int) -> tuple[list[str], list[str]]:
+    """Codes and names as a table of `year` shows them, from current codes and names: a unit changed
+    after `year` (crosswalk year > `year`) takes the code and name it had before its first later
+    change; every other row passes through unchanged."""
+    cross = load_crosswalk().sort_values("year")
+    later = cross[cross["year"] > year].drop_duplicates("code")
+    old = dict(zip(later["code"], zip(later["old_code"].astype(str), later["old_name"].astype(str))))
+    pairs = [old.get(str(c), (str(c), str(n))) for c, n in zip(codes, names)]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
 
 
 @lru_cache(maxsize=1)

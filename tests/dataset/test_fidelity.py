@@ -6,7 +6,13 @@ import pytest
 
 from allocator.analysis.realism import CHENGDU_CENTRAL, group_aid_per_need, need_rate_correlation, realism_table
 from allocator.dataset.generate import ANCHORS
-from allocator.dataset.reference import CENSUS_ZONE_HOSTS, load_county_census, load_figures, region_name
+from allocator.dataset.reference import (
+    CENSUS_ZONE_HOSTS,
+    load_county_census,
+    load_figures,
+    names_in_year,
+    region_name,
+)
 from allocator.engine import allocate
 from allocator.funds.sources import source_table, source_totals
 from allocator.policy import load_policy
@@ -117,3 +123,16 @@ def test_effort_is_intensity_and_few_hardship_coefficients_sit_on_a_bound(figure
     assert table["财政困难程度系数位于上下限的地区数"] <= 18  # at most 10 % of 183
     coef = results[2019].trace["coef_hardship"]
     assert np.unique(np.round(coef, 3)).size > 150  # a continuous spread, not a few clipped values
+
+
+def test_a_table_of_a_year_shows_the_names_of_that_year(results):
+    result = results[2019]
+    codes, names = names_in_year(result.codes, result.names, result.policy.year)
+    row = list(result.codes).index("513402")
+    assert (codes[row], names[row]) == ("513425", "会理县")
+    changed = {o: (c, n) for c, n, o in zip(codes, names, result.codes) if c != o}
+    assert changed == {"513402": ("513425", "会理县"), "510118": ("510132", "新津县")}  # changed in 2021, 2020
+    codes_2020, names_2020 = names_in_year(results[2020].codes, results[2020].names, 2020)
+    assert sum(c != o for c, o in zip(codes_2020, results[2020].codes)) == 1  # only 会理 changed after 2020
+    assert names_in_year(["513402"], ["会理市"], 2021) == (["513402"], ["会理市"])
+    assert names_in_year(["510117"], ["郫都区"], 2015) == (["510124"], ["郫县"])
