@@ -36,7 +36,11 @@ class Figure:
 
 def need_people(data: pd.DataFrame) -> np.ndarray:
     """困难群众 per region (人): 低保 + 特困 + 建档立卡贫困人口 (+ 防止返贫监测对象 where the data have it)."""
-    return sum(data[c].to_numpy(dtype=float) for c in NEED_COLUMNS if c in data.columns)
+    total = np.zeros(len(data))
+    for column in NEED_COLUMNS:
+        if column in data.columns:
+            total = total + data[column].to_numpy(dtype=float)
+    return total
 
 
 def regular_wan(result: AllocationResult) -> np.ndarray:
@@ -97,7 +101,8 @@ def coefficients_on_bounds(result: AllocationResult, correction: str = "hardship
 
 def realism_table(result: AllocationResult, data: pd.DataFrame) -> list[Figure]:
     """The realism figures of one allocation on county data, each with its anchor."""
-    deep = data.loc[data["deep_poverty_county"] == 1, "code"] if "deep_poverty_county" in data else []
+    deep: list[str] = (data.loc[data["deep_poverty_county"] == 1, "code"].tolist()
+                       if "deep_poverty_county" in data else [])
     return [
         Figure("成都中心城区11区·每名困难群众常规资金", group_aid_per_need(result, data, CHENGDU_CENTRAL), "元/人",
                "应低于深度贫困县（原则：向负担重、困难大的地区倾斜）"),

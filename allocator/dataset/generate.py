@@ -166,7 +166,7 @@ def remaining_poor(regions: pd.DataFrame, registered: np.ndarray, year_end: int,
     poverty-exit year (REMAINING_BY_EXIT), adding up to the year's anchor (end 2018 72 万 假设, end 2019
     20.3 万), never above the cumulative count."""
     exit_year = regions["poverty_exit_year"].fillna(0).astype(int).to_numpy()
-    share = np.array([REMAINING_BY_EXIT[year_end][y] for y in exit_year])
+    share = np.array([REMAINING_BY_EXIT[year_end][int(y)] for y in exit_year])
     total = ANCHORS[f"poverty_remaining_{year_end}"].value
     out = integer_split(int(total), registered * share * rng.lognormal(0, 0.15, len(regions)), regions["code"])
     return np.minimum(out, registered)
