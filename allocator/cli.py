@@ -32,6 +32,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 PolicyOption = Annotated[str, typer.Option("--policy", "-p", help="政策：内置预设名（如 sichuan-2020）或政策文件（TOML）")]
 DataOption = Annotated[str | None, typer.Option(
     "--data", "-d", help="地区数据：内置数据集名、.csv/.xlsx 文件，或本地数据库中的 db:名称[@版本]；默认用政策指定的数据")]
+ForceOption = Annotated[bool, typer.Option("--force", help="输出文件已存在且不是本程序写出的结果时，仍然替换它")]
 StoreOption = Annotated[Path | None, typer.Option("--store", help="数据库文件（默认见 ALLOCATOR_STORE）")]
 
 
@@ -57,10 +58,12 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(code=1)
 
 
-def _out(out: Path | None, suffixes: tuple[str, ...]) -> Path | None:
-    if out is not None and out.suffix.lower() not in suffixes:
+def _out(out: Path | None, suffixes: tuple[str, ...], inputs: tuple = (), force: bool = False) -> Path | None:
+    if out is None:
+        return None
+    if out.suffix.lower() not in suffixes:
         raise InputError([Problem(f"输出文件 {out.name} 应为 {' 或 '.join(suffixes)}", key="--out", value=str(out))])
-    return out
+    return usecases.guard_output(out, inputs, force)
 
 
 def _echo_note(note: str | None) -> None:
@@ -81,9 +84,10 @@ def run(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="输出文件 .csv 或 .xlsx")] = None,
     objective: Annotated[str | None, typer.Option(help=f"目标函数：{' / '.join(OBJECTIVES)}")] = None,
     method: Annotated[str, typer.Option(help="fast（精确快速算法）或 lp（PuLP/HiGHS 模型）")] = "fast",
+    force: ForceOption = False,
 ) -> None:
     """按政策分配资金，打印汇总表，并可写出 .csv/.xlsx。"""
-    out = _out(out, (".csv", ".xlsx"))
+    out = _out(out, (".csv", ".xlsx"), (policy, data), force)
     inputs = usecases.load_inputs(policy, data, objective)
     result = usecases.run(inputs, method)
     _echo_note(inputs.note)
@@ -132,9 +136,10 @@ def settle(
     data: DataOption = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="输出 .xlsx")] = None,
     rule: Annotated[str | None, typer.Option(help="提前下达超过全年数时：claw_back（收回）或 raise_to_advance（提高到提前下达数）；默认按政策文件")] = None,
+    force: ForceOption = False,
 ) -> None:
     """正式分配与清算：全年数、提前下达数、此次下达数。"""
-    out = _out(out, (".xlsx",))
+    out = _out(out, (".xlsx",), (policy, data), force)
     inputs = usecases.load_inputs(policy, data)
     settlement = usecases.settle(inputs, rule)
     _echo_note(inputs.note)
@@ -158,9 +163,10 @@ def tiers(
     city_share: Annotated[float, typer.Option("--city-share", help="市本级留用比例（%），按资金池向下取整")] = 0.0,
     direct: Annotated[str | None, typer.Option(help="省直管县代码，逗号分隔（作为市州级分配对象）")] = None,
     relax: Annotated[bool, typer.Option(help="市州内保底/封顶无法满足时不设约束分配并注明（否则报错）")] = False,
+    force: ForceOption = False,
 ) -> None:
     """两级分配：省→市州（按所辖县数据汇总）→县，并与直接分配到县比较每个县的差额。"""
-    out = _out(out, (".xlsx",))
+    out = _out(out, (".xlsx",), (policy, data), force)
     report = usecases.two_tiers(policy, data, city_share, direct or "", relax)
     top = report.two_tier.top
     _echo_note(report.note)
@@ -182,9 +188,10 @@ def targets(
     policy: PolicyOption,
     data: DataOption = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="输出 .xlsx")] = None,
+    force: ForceOption = False,
 ) -> None:
     """区域绩效目标表：每个地区的资金情况、年度总体目标与绩效指标（随文下达）。"""
-    out = _out(out, (".xlsx",))
+    out = _out(out, (".xlsx",), (policy, data), force)
     report = usecases.targets(usecases.load_inputs(policy, data))
     _echo_note(report.note)
     first = report.tables[0]
@@ -206,8 +213,10 @@ def template(
     out: Annotated[Path, typer.Option("--out", "-o", help="模板文件 .xlsx 或 .csv")],
     level: LevelOption = "county",
     policy: Annotated[str | None, typer.Option("--policy", "-p", help="按此政策所需的列与资金池生成（可选）")] = None,
+    force: ForceOption = False,
 ) -> None:
     """生成空白填报模板：中文表头与单位，每个地区一行（代码、名称已填）。"""
+    usecases.guard_output(out, (policy,), force)
     report = usecases.make_template(out, level, policy)
     typer.echo(f"已写出填报模板：{report.path}（{report.n_regions} 个地区）")
 

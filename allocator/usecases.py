@@ -7,11 +7,14 @@ or a table already in memory. The same bad input gives the same Chinese message 
 """
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pandas as pd
+from openpyxl.utils.exceptions import InvalidFileException
 
 from allocator.dataset.importer import ImportResult, check_values, import_table, read_region_table
 from allocator.dataset.reference import (
@@ -40,6 +43,8 @@ from allocator.policy import Policy, apply_overrides, diff, load_policy, policy_
 from allocator.policy.model import Objective, Parameter
 
 METHODS = ("fast", "lp")
+CREATOR = "allocator"  # the author recorded in every workbook we write
+DEFAULT_PRESET = "sichuan-2020"  # the columns an import is checked for when no policy is named
 LEVELS = ("county", "prefecture")
 
 PolicyRef = str | Path | Policy
@@ -61,7 +66,7 @@ class DataSource:
 def parse_db_ref(text: str) -> tuple[str, int | None]:
     """`db:name` or `db:name@version` → (name, version or None)."""
     name, _, version = text.removeprefix("db:").partition("@")
-    if version and not version.isdigit():
+    if version and (not version.isdigit() or len(version) > 9):
         raise InputError([Problem(f"数据「{text}」的版本号「{version}」应为正整数，写法为 db:名称@版本",
                                   key="data", value=text)])
     if not name:
@@ -204,11 +209,20 @@ def settle(inputs: Inputs, rule: str | None = None) -> SettlementResult:
 
 
 def region_parents(frame: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
-    """County → prefecture links: the table's parent_code column if it has one, else the Sichuan list."""
-    if "parent_code" not in frame.columns:
-        return parent_map()
-    parent_of = dict(zip(frame["code"].astype(str), frame["parent_code"].astype(str)))
+    """County → prefecture links: the table's parent_code column if it has one, else the Sichuan list.
+    Every county must have one; those without are named."""
     _, names = parent_map()
+    if "parent_code" in frame.columns:
+        parents = frame["parent_code"].map(lambda v: "" if pd.isna(v) else str(v).strip())
+        parent_of = {c: p for c, p in zip(frame["code"].astype(str), parents) if p}
+    else:
+        parent_of, _ = parent_map()
+    orphans = [(c, n) for c, n in zip(frame["code"].astype(str), frame.get("name", frame["code"]).astype(str))
+               if c not in parent_of]
+    if orphans:
+        shown = "、".join(f"{c} {n}" for c, n in orphans[:10]) + (f" 等 {len(orphans)} 个" if len(orphans) > 10 else "")
+        raise DataError([Problem(f"无法确定所属市州的地区：{shown}（不在四川区划名单中）；请在数据中给出 parent_code（上级代码）列",
+                                 key="parent_code")])
     return parent_of, {p: names.get(p, p) for p in set(parent_of.values())}
 
 
@@ -264,6 +278,39 @@ def targets(inputs: Inputs) -> TargetsReport:
     return TargetsReport(tables, targets_title(inputs.policy), inputs.note)
 
 
+# ---------------------------------------------------------------- writing files
+
+def guard_output(out: str | Path, inputs: tuple[str | Path | None, ...] = (), force: bool = False) -> Path:
+    """Refuse to write results over an input file, or over an existing file that is not our own output
+    (a filled template, a user's table) unless `force`."""
+    out = Path(out)
+    for given in inputs:
+        if given is not None and Path(str(given)).exists() and out.exists() and out.samefile(str(given)):
+            raise InputError([Problem(f"输出文件 {out} 就是输入文件：结果不能写在输入文件上，请换一个文件名",
+                                      key="out", value=str(out))])
+    if out.exists() and not force and not is_our_output(out):
+        raise InputError([Problem(f"文件 {out} 已存在，且不是本程序写出的结果（可能是填好的表格）；"
+                                  "如确要替换，请加 --force", key="out", value=str(out))])
+    return out
+
+
+def is_our_output(path: Path) -> bool:
+    """A workbook we wrote and nobody has saved since, or one of our result CSVs."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True)
+            props = wb.properties
+            wb.close()
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile, InvalidFileException):
+            return False  # unreadable: certainly not something we can vouch for
+        return props.creator == CREATOR and props.lastModifiedBy in (None, "", CREATOR)
+    if path.suffix.lower() == ".csv":
+        with path.open("rb") as handle:
+            head = handle.read(4096).decode("utf-8-sig", errors="replace").splitlines()[:1]
+        return bool(head) and head[0].startswith("地区代码,地区名称,") and "取整后金额(万元)" in head[0]
+    return False
+
+
 # ---------------------------------------------------------------- data entry
 
 def regions_for(level: str) -> pd.DataFrame:
@@ -309,8 +356,13 @@ def import_dataset(file: str | Path, name: str, level: str = "county", policy: P
                    store: str | Path | None = None) -> ImportReport:
     """Check a filled file and store it as a new version; on any problem nothing is written."""
     check_dataset_name(name)
-    required, pools, usable = None, None, None
-    if policy is not None:
+    notes = []
+    if policy is None:  # a file lacking most figures must not become the latest version unnoticed
+        policy = DEFAULT_PRESET
+        notes.append(f"未指定政策，按预设 {DEFAULT_PRESET} 所需的因素列检查（上年分配列可缺）")
+        pol = resolve_policy(policy)
+        required, pools, usable = [c for c in pol.data_columns if not c.startswith("base_")], pol.pools, None
+    else:
         pol = resolve_policy(policy)
         required, pools = list(pol.data_columns), pol.pools
 
@@ -318,7 +370,7 @@ def import_dataset(file: str | Path, name: str, level: str = "county", policy: P
             check_for_policy(pol, RegionData.from_frame(frame))
     db = DatasetStore(store)
     version, result = db.import_file(name, file, regions_for(level), load_crosswalk(), required, pools, usable)
-    return ImportReport(version, list(result.notes), db.path)
+    return ImportReport(version, notes + list(result.notes), db.path)
 
 
 def check_table(file: str | Path | pd.DataFrame, level: str = "county",

@@ -81,8 +81,12 @@ def read_raw(path: str | Path) -> pd.DataFrame:
     N/A or NULL, and formulas saved without a computed value stay as they are, so the checks refuse them.
     """
     path = Path(path)
-    if not path.is_file():
-        raise DataError([Problem(f"找不到数据文件：{path}")])
+    try:
+        found = path.is_file()
+    except OSError:  # e.g. a name too long for the file system
+        found = False
+    if not found:
+        raise DataError([Problem(f"找不到数据文件：{str(path)[:200]}")])
     if path.stat().st_size > MAX_FILE_BYTES:
         raise DataError([Problem(f"数据文件 {path.name} 超过 {MAX_FILE_BYTES // 2**20} MB，不像是地区数据表")])
     suffix = path.suffix.lower()
@@ -262,7 +266,7 @@ def read_region_table(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
     problems = []
     for j in keep:
         if headers[j] in seen:
-            problems.append(Problem(f"第 {seen[headers[j]] + 1} 列与第 {j + 1} 列都对应「{_label(str(headers[j]))}」，"
+            problems.append(Problem(f"第 {seen[str(headers[j])] + 1} 列与第 {j + 1} 列都对应「{_label(str(headers[j]))}」，"
                                     "请删去重复的列", key=str(headers[j])))
         seen.setdefault(str(headers[j]), j)
     if "code" not in seen:

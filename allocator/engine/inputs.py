@@ -133,9 +133,16 @@ def check_for_policy(policy: Policy, data: RegionData, partial: bool = False) ->
         problems += _block_problems(block, data if mask.all() else data.subset(mask))
     known = set(data.codes)
     for block in policy.blocks:
+        own = block.constraints is not policy.constraints  # a pool's own floors and caps
+        eligible = set(data.codes[eligibility(block, data)]) if own else known
         for o in block.constraints.overrides:
             if o.region not in known:
-                problems.append(Problem(f"约束中指定的地区 {o.region} 不在数据中", key="constraints.overrides",
+                if not partial:
+                    problems.append(Problem(f"约束中指定的地区 {o.region} 不在数据中", key="constraints.overrides",
+                                            region=o.region))
+            elif o.region not in eligible:
+                problems.append(Problem(f"资金池「{block.pools[0].label}」为地区 {o.region} 设了保底或封顶，但该地区不在"
+                                        "这项资金的分配范围内", key=f"pools.{block.id}.constraints.overrides",
                                         region=o.region))
     if not partial:
         problems += unknown_listed_regions(policy, data)

@@ -28,6 +28,7 @@ def write_settlement_xlsx(settlement: SettlementResult, path: str | Path, note: 
     result = settlement.full_year
     policy = result.policy
     wb = Workbook()
+    wb.properties.creator = "allocator"  # lets a later run recognise its own output
     ws = wb.active
     ws.title = "分配表"
     groups = [p.label for p in policy.pools] + ["合计"]
@@ -81,6 +82,7 @@ def write_two_tier_xlsx(two_tier: TwoTierResult, path: str | Path, comparison: p
     top = two_tier.top
     pools = top.policy.pools
     wb = Workbook()
+    wb.properties.creator = "allocator"  # lets a later run recognise its own output
     _amount_sheet(wb.active, "市州分配表", f"{top.policy.title}（市州）", top.table(), pools, top.policy, note)
     counties = two_tier.county_table()
     _amount_sheet(wb.create_sheet(), "县级分配表", f"{top.policy.title}（县级）", counties, pools, top.policy, note,
@@ -99,6 +101,7 @@ def write_targets_xlsx(tables: list[RegionTargets], path: str | Path, title: str
     """区域绩效目标表: one boxed block per region (资金情况, 年度总体目标, the indicator grid), then
     all regions in one long table for review."""
     wb = Workbook()
+    wb.properties.creator = "allocator"  # lets a later run recognise its own output
     ws = wb.active
     ws.title = "区域绩效目标表"
     title_rows(ws, title, 4, note)

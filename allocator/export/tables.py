@@ -42,6 +42,7 @@ def write_xlsx(result: AllocationResult, path: str | Path, note: str | None = No
     """Workbook: 分配表 (official layout, 合计 first), 测算过程 (trace), 政策参数, 运行信息.
     A `note` (e.g. 示例数据) is written under the title."""
     wb = Workbook()
+    wb.properties.creator = "allocator"  # lets a later run recognise its own output
     _allocation_sheet(wb.active, result, note)
     frame_sheet(wb.create_sheet("测算过程"), result_frame(result))
     frame_sheet(wb.create_sheet("政策参数"), parameters_frame(result))

@@ -63,9 +63,11 @@ def prefecture_ratio_advance(policy: Policy, data: RegionData) -> np.ndarray:
 
     One ratio (`central_ratio`) applies to each 市州's last-year central + provincial base, pool by
     pool, for the regular pools (earmarked pools such as deep poverty are allocated when they arrive,
-    not in advance). Each pool's advance total is ratio × its base total, split over the 市州 by their
-    bases and then, inside each 市州, over its counties by theirs — counties receive from their 市州,
-    and every prefecture and pool total is exact.
+    not in advance). A central pool forwards exactly its own notice (the money arrives per budget
+    account: 一般公共预算 and 彩票公益金 cannot be swapped), so with several central pools each uses its
+    own notice ÷ its base; the provincial pools follow the one central ratio. Each pool's advance is
+    split over the 市州 by their bases and then, inside each 市州, over its counties by theirs —
+    counties receive from their 市州, and every prefecture and pool total is exact.
     """
     ratio = central_ratio(policy, data)
     unit = policy.rounding.unit
@@ -78,7 +80,8 @@ def prefecture_ratio_advance(policy: Policy, data: RegionData) -> np.ndarray:
             continue
         base = data.columns[pool.base_column] / unit
         by_prefecture = np.array([base[parents == p].sum() for p in prefectures])
-        total = int(round(ratio * base.sum()))
+        notice = pool.advance_total if pool.level == Level.CENTRAL else None
+        total = int(round(notice / unit)) if notice is not None else int(round(ratio * base.sum()))
         top = largest_remainder(by_prefecture * total / by_prefecture.sum(), total, tie_keys=prefectures)
         for p, amount in zip(prefectures, top):
             inside = parents == p
