@@ -178,6 +178,8 @@ def test_the_2019_preset_uses_the_seed_rule_with_a_central_advance_near_publishe
     central = [j for j, p in enumerate(inputs.policy.pools) if p.level == "中央" and p.advance_total]
     notice = sum(inputs.policy.pools[j].advance_total for j in central)
     assert advance[:, central].sum() == notice == 92_700
+    for j in central:  # each budget account forwards exactly its own notice
+        assert advance[:, j].sum() == inputs.policy.pools[j].advance_total
     full_year = sum(inputs.policy.pools[j].total for j in central)
     assert 0.40 < notice / full_year < 0.65  # 2018: 107.9 of 235 亿元 (46 %) was advanced
     s = settle(inputs.policy, inputs.data)
