@@ -53,7 +53,8 @@ def capped_score(value: np.ndarray, lower: float | None, upper: float | None) ->
 def intensity_index(columns: dict[str, np.ndarray], factor: Factor, scale_value: np.ndarray) -> np.ndarray:
     """An effort index per region: Σ sub-weight × (component / its `per`) ÷ the regions' mean, clipped
     to [lower, upper]; `per` is a column or the scale factor (then divided by `scale_value`, e.g.
-    本级投入 per 困难群众). 1 = average effort. Unit: ratio.
+    本级投入 per 困难群众; a region with no 困难群众 has no intensity on that component, 0, and gets
+    nothing from the term anyway). 1 = average effort. Unit: ratio.
 
     Source: the 2019 provincial report lists 市县财政努力程度、资金使用绩效和管理工作水平 as effort
     factors; measured as intensity (e.g. 本级投入 relative to own revenue, a score), not as size.
@@ -62,7 +63,8 @@ def intensity_index(columns: dict[str, np.ndarray], factor: Factor, scale_value:
     for comp in factor.components:
         value = columns[comp.column].astype(float)
         if comp.per:
-            value = value / (scale_value if comp.per == factor.scale else columns[comp.per])
+            divisor = scale_value if comp.per == factor.scale else columns[comp.per]
+            value = np.divide(value, divisor, out=np.zeros_like(value), where=divisor != 0)
         index = index + comp.weight * ratio_to_mean(value)
     index = index / sum(c.weight for c in factor.components)
     return np.clip(index, factor.lower if factor.lower is not None else -np.inf,

@@ -120,3 +120,25 @@ def test_an_intensity_factor_must_name_another_factor_as_its_scale(tmp_path):
     assert policy.factors[1].scale == "need"
     assert "need" not in policy.data_columns  # per = the scale factor, not a column
     assert {"local_input", "performance_score", "dibao_rural"} <= set(policy.data_columns)
+
+
+def test_a_region_with_no_need_gets_nothing_from_the_effort_term_and_breaks_nothing():
+    cols = dict(COLUMNS, dibao=np.array([900.0, 1800.0, 0.0]), tekun=np.array([100.0, 200.0, 0.0]))
+    value = factor_value(cols, effort(), (NEED,))
+    assert np.isfinite(value).all() and value[2] == 0
+
+
+def test_a_zero_in_a_per_column_is_named_before_anything_runs(tmp_path):
+    import pandas as pd
+
+    from allocator.engine import RegionData
+    from allocator.engine.inputs import check_for_policy
+    from allocator.errors import DataError
+
+    path = tmp_path / "per_column.toml"
+    path.write_text(POLICY.replace("SCALE", 'scale = "need"').replace('per = "need"', 'per = "expenditure"'),
+                    encoding="utf-8")
+    frame = pd.DataFrame({"code": ["990001", "990002"], "name": ["甲", "乙"], "dibao_rural": [10, 20],
+                          "local_input": [1.0, 2.0], "performance_score": [80, 90], "expenditure": [100.0, 0.0]})
+    with pytest.raises(DataError, match="990002 乙 的「一般公共预算支出"):
+        check_for_policy(load_policy(path), RegionData.from_frame(frame))
