@@ -13,8 +13,9 @@ generated — reproducibly (one seed) and calibrated so that a Sichuan official 
   people whose premiums were paid in 2019, 特困 about 5 % of them (public anchor about 4 %);
 - poverty: 建档立卡 (cumulative, 625 万) and the people still poor at year end (end 2018 about 72 万, 假设;
   end 2019 20.3 万), more of them where the county left poverty late; 因病致贫 falls 55.32 % in 2019 (seed);
-- finances: self-sufficiency rises with the urban share and falls with remoteness; effort (local input
-  relative to own spending), performance and management scores vary around the province's mean;
+- finances: self-sufficiency rises with the urban share and is lowest in deep-poverty counties;
+  effort (local input per 困难群众), performance and management scores vary around the province's
+  mean, independent of wealth;
 - last year's allocation per pool comes from running the allocation rule itself (see `write_dataset`).
 
 Every anchor is listed in `ANCHORS` and in data/sichuan/SOURCES.md with its source or "假设".
