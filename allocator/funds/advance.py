@@ -82,12 +82,25 @@ def prefecture_ratio_advance(policy: Policy, data: RegionData) -> np.ndarray:
         by_prefecture = np.array([base[parents == p].sum() for p in prefectures])
         notice = pool.advance_total if pool.level == Level.CENTRAL else None
         total = int(round(notice / unit)) if notice is not None else int(round(ratio * base.sum()))
+        if total == 0:
+            continue
+        if base.sum() <= 0:
+            raise PolicyError([Problem(f"资金池「{pool.label}」有提前通知数 {pool.advance_total:g} 万元，但上年基数合计为零，"
+                                       "无法按基数分配", key=f"pools.{pool.id}.advance_total", value=pool.advance_total)])
         top = largest_remainder(by_prefecture * total / by_prefecture.sum(), total, tie_keys=prefectures)
         for p, amount in zip(prefectures, top):
             inside = parents == p
             if amount > 0:
                 out[inside, j] = advance_amounts(base[inside], int(amount), codes[inside])
     return out
+
+
+def advance_by_prefecture(advance: np.ndarray, codes) -> tuple[np.ndarray, np.ndarray]:
+    """The 市州 rows of a county advance (prefecture codes, prefectures × pools, integer units): what
+    the province notifies each 市州, which its counties' amounts add up to exactly."""
+    parents = np.array([prefecture_of(c) for c in codes])
+    prefectures = np.unique(parents)
+    return prefectures, np.vstack([advance[parents == p].sum(axis=0) for p in prefectures])
 
 
 def advance_from_policy(policy: Policy, data: RegionData) -> np.ndarray:

@@ -1,14 +1,17 @@
 from datetime import date
 
 import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from allocator.engine import allocate
 from allocator.errors import PolicyError
 from allocator.funds import advance_amounts, advance_from_policy, deadlines, next_year_advance, settle
 from allocator.funds.advance import central_ratio
 from allocator.policy import load_policy
-from allocator.policy.model import AdvanceRule
+from allocator.policy.model import AdvanceRule, Level, Policy
 
 
 def test_the_advance_is_last_years_allocation_scaled_to_the_advance_total_with_an_exact_total(policy, data):
@@ -184,3 +187,35 @@ def test_the_2019_preset_uses_the_seed_rule_with_a_central_advance_near_publishe
     assert 0.40 < notice / full_year < 0.65  # 2018: 107.9 of 235 亿元 (46 %) was advanced
     s = settle(inputs.policy, inputs.data)
     assert (s.to_issue.sum(axis=1) + s.advance.sum(axis=1) == s.full_year.region_units).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["510100", "510300", "513300"]), st.integers(0, 5_000), st.integers(0, 2_000)),
+                min_size=1, max_size=15),
+       st.floats(0.05, 1.0))
+def test_the_seed_rule_keeps_pool_and_prefecture_totals_exact_on_random_bases(rows, share):
+    """Property: whatever the bases, each pool's advance adds up to its total, every county is within two
+    units of ratio × base, nobody gets a negative advance, and counties add up to their 市州's notice."""
+    from allocator.engine import RegionData
+    from allocator.funds.advance import advance_by_prefecture, prefecture_ratio_advance
+    from allocator.policy.model import Constraints, Pool, Rounding, SettlementRules
+
+    assume(sum(r[1] for r in rows) > 0)
+    codes = [f"{p[:4]}{i + 1:02d}" for i, (p, _, _) in enumerate(rows)]
+    frame = pd.DataFrame({"code": codes, "name": codes, "base_c": [float(r[1]) for r in rows],
+                          "base_p": [float(r[2]) for r in rows]}).sort_values("code", ignore_index=True)
+    codes = frame["code"].tolist()  # RegionData keeps regions in code order
+    notice = float(round(share * frame["base_c"].sum()))
+    pools = (Pool("c", "中央", 1e6, Level.CENTRAL, "一般公共预算", "s", base_column="base_c", advance_total=notice),
+             Pool("p", "省级", 1e6, Level.PROVINCIAL, "一般公共预算", "s", base_column="base_p"))
+    policy = Policy("t", "t", 2019, "s", pools, (), (), Constraints("s"), Rounding(1.0, "s"),
+                    settlement=SettlementRules("s", advance_rule=AdvanceRule.PREFECTURE_RATIO))
+    advance = prefecture_ratio_advance(policy, RegionData.from_frame(frame))
+    ratio = notice / frame["base_c"].sum()
+    assert advance[:, 0].sum() == notice and advance[:, 1].sum() == round(ratio * frame["base_p"].sum())
+    assert (advance >= 0).all()
+    assert (np.abs(advance - ratio * frame[["base_c", "base_p"]].to_numpy()) < 2).all()
+    prefectures, by_prefecture = advance_by_prefecture(advance, codes)
+    for p, row in zip(prefectures, by_prefecture):
+        inside = frame["code"].str.startswith(p[:4]).to_numpy()
+        assert (np.abs(row - ratio * frame.loc[inside, ["base_c", "base_p"]].sum().to_numpy()) < 1).all()
