@@ -91,7 +91,7 @@ def run(
     inputs = usecases.load_inputs(policy, data, objective)
     result = usecases.run(inputs, method)
     _echo_note(inputs.note)
-    _echo_note(usecases.method_note(inputs.policy, method))
+    _echo_note(usecases.method_hint(inputs.policy, method))
     typer.echo(result.summary())
     table = result.table().rename(columns=result.column_labels())
     table["约束情况"] = result.binding_labels
@@ -267,3 +267,41 @@ def presets() -> None:
 
 if __name__ == "__main__":
     app()
+
+
+def _split(text: str | None) -> tuple[str, ...]:
+    return tuple(t.strip() for t in (text or "").replace("，", ",").split(",") if t.strip())
+
+
+@app.command("export")
+@_for_people
+def export(
+    policy: PolicyOption,
+    data: DataOption = None,
+    out_dir: Annotated[Path, typer.Option("--out-dir", "-o", help="输出目录（不存在时创建）")] = Path("文件附件"),
+    what: Annotated[str, typer.Option(help="输出哪些，逗号分隔：table（分配表）, targets（区域绩效目标表）, "
+                                           "note（测算说明）, csv（系统导入）；默认全部（政策无绩效目标时不含 targets）")] = "",
+    fmt: Annotated[str, typer.Option("--format", help="分配表与绩效目标表的格式，逗号分隔：xlsx, docx")] = "xlsx,docx",
+    timing: Annotated[bool | None, typer.Option("--timing/--no-timing", help="按全年 | 已提前下达 | 此次下达 | 收回列示；默认有提前下达时列示")] = None,
+    number: Annotated[int, typer.Option("--number", help="第一个附件的编号（分配表为附件N，绩效目标表为附件N+1）")] = 1,
+    doc_number: Annotated[str | None, typer.Option("--doc-number", help="文号（默认留空位：〔年度〕  号）")] = None,
+    subject: Annotated[str | None, typer.Option("--subject", help="科目（默认医疗救助政策为 2101301 城乡医疗救助）")] = None,
+    direct: Annotated[str | None, typer.Option(help="省直管县代码，逗号分隔：在分配表中单列一组（默认随所属市州）")] = None,
+    local_departments: Annotated[str | None, typer.Option(
+        "--local-departments", help="绩效目标表的地方主管部门（默认：省财政厅、省医疗保障局）")] = None,
+    user: Annotated[str | None, typer.Option(
+        "--user", help="绩效目标表的资金使用单位，{name} 为地区名称（默认：{name}医疗保障局）")] = None,
+    store: StoreOption = None,
+    force: ForceOption = False,
+) -> None:
+    """输出可直接随文印发的附件：分配表、区域绩效目标表（.xlsx/.docx）、测算说明（.docx/.txt）、系统导入 CSV。"""
+    inputs = usecases.load_inputs(policy, data, store=store)
+    options = usecases.DocumentOptions(force=force, kinds=_split(what) or None, formats=_split(fmt), timing=timing, first_number=number,
+                                       doc_number=doc_number, subject=subject, direct=_split(direct),
+                                       local_departments=local_departments, user=user)
+    report = usecases.export_documents(inputs, out_dir, options, store)
+    _echo_note(report.note)
+    layout = "全年 | 已提前下达 | 此次下达 | 收回" if report.timing else "按资金来源与用途"
+    typer.echo(f"{inputs.policy.title}：{report.n_regions} 个地区，分配表{layout}列示")
+    for path in report.files:
+        typer.echo(f"已写出：{path}")

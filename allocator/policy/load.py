@@ -674,7 +674,7 @@ def _performance(t: dict[str, Any] | None, r: _Reader, source: str) -> Performan
             unit=r.text(it, "unit", iw, required=False, default="") or "",
             source=it.get("source", src), columns=columns,
             multiplier=float(it.get("multiplier", 1.0)), value=value, text=it.get("text"),
-            decimals=int(it.get("decimals", 0)),
+            decimals=int(it.get("decimals", 0)), pools=tuple(str(x) for x in it.get("pools", ())),
         ))
     goal = r.text(t, "goal", where) or ""
     try:

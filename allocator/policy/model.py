@@ -368,6 +368,7 @@ class Indicator:
     value: float | None = None  # a fixed value (e.g. 70 %)
     text: str | None = None  # a qualitative value (e.g. 全覆盖)
     decimals: int = 0
+    pools: tuple[str, ...] = ()  # applies only to regions that receive money from one of these pools
 
 
 @dataclass(frozen=True)

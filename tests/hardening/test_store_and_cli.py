@@ -72,3 +72,19 @@ def test_a_long_list_of_problems_is_cut_with_the_count_of_the_rest():
 def test_tiers_on_data_without_prefectures_names_no_nan(tmp_path):
     result = CliRunner().invoke(app, ["tiers", "-p", "example"])
     assert "nan" not in result.output
+
+
+def test_export_replaces_its_own_attachments_but_not_edited_ones(tmp_path):
+    import openpyxl
+
+    runner = CliRunner()
+    args = ["export", "-p", "example", "-o", str(tmp_path), "--what", "table", "--format", "xlsx"]
+    assert runner.invoke(app, args).exit_code == 0
+    assert runner.invoke(app, args).exit_code == 0  # our own untouched output: replaced
+    (path,) = tmp_path.glob("附件*.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb.properties.lastModifiedBy = "起草人"
+    wb.save(path)
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 1 and "--force" in refused.output
+    assert runner.invoke(app, [*args, "--force"]).exit_code == 0
