@@ -205,6 +205,12 @@ def targets(
 
 
 LevelOption = Annotated[str, typer.Option("--level", help="county（183 个县）或 prefecture（21 个市州）")]
+KindOption = Annotated[str, typer.Option("--kind", help="factors（因素数据，默认）或 selfeval（绩效自评数据）")]
+
+
+def _check_kind(kind: str) -> None:
+    if kind != "factors":
+        raise InputError([Problem(f"--kind 应为 factors 或 selfeval，而不是「{kind}」", key="--kind", value=kind)])
 
 
 @app.command()
@@ -214,10 +220,15 @@ def template(
     level: LevelOption = "county",
     policy: Annotated[str | None, typer.Option("--policy", "-p", help="按此政策所需的列与资金池生成（可选）")] = None,
     force: ForceOption = False,
+    kind: KindOption = "factors",
 ) -> None:
     """生成空白填报模板：中文表头与单位，每个地区一行（代码、名称已填）。"""
     usecases.guard_output(out, (policy,), force)
-    report = usecases.make_template(out, level, policy)
+    if kind == "selfeval":
+        report = usecases.make_selfeval_template(out, policy or "sichuan-selfeval", level)
+    else:
+        _check_kind(kind)
+        report = usecases.make_template(out, level, policy)
     typer.echo(f"已写出填报模板：{report.path}（{report.n_regions} 个地区）")
 
 
@@ -229,9 +240,14 @@ def import_(
     level: LevelOption = "county",
     policy: Annotated[str | None, typer.Option("--policy", "-p", help="检查此政策所需的列是否齐全（可选）")] = None,
     store: StoreOption = None,
+    kind: KindOption = "factors",
 ) -> None:
     """校验数据文件并存为数据库中的新版本；有任何问题时全部列出，不写入任何内容。"""
-    report = usecases.import_dataset(file, name, level, policy, store)
+    if kind == "selfeval":
+        report = usecases.import_selfeval(file, name, policy or "sichuan-selfeval", level, store)
+    else:
+        _check_kind(kind)
+        report = usecases.import_dataset(file, name, level, policy, store)
     version = report.version
     for note in report.notes:
         typer.echo(f"提示：{note}")
@@ -263,6 +279,103 @@ def presets() -> None:
     """列出内置政策预设。"""
     for name, title in usecases.builtin_presets().items():
         typer.echo(f"{name}\t{title}")
+
+
+# ---- performance loop and matching
+
+@app.command("selfeval")
+@_for_people
+def selfeval_(
+    data: Annotated[str, typer.Option("--data", "-d", help="自评数据：db:名称[@版本] 或 .xlsx/.csv 文件")],
+    policy: Annotated[str, typer.Option("--policy", "-p", help="含 [selfeval] 指标体系的政策")] = "sichuan-selfeval",
+    region: Annotated[str | None, typer.Option("--region", help="打印此地区的自评表（地区代码）")] = None,
+    save_as: Annotated[str | None, typer.Option("--save-as", help="把得分存为数据库中的数据集（供下一年分配读取）")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="得分表 .csv")] = None,
+    store: StoreOption = None,
+    force: ForceOption = False,
+) -> None:
+    """绩效自评计分：按政策的评价指标体系为每个地区的自评表打分。"""
+    target = _out(out, (".csv",), (data,), force)
+    report = usecases.selfeval(policy, data, store=store)
+    _echo_note(report.note)
+    _echo_frame(report.summary)
+    if region is not None:
+        found = [e for e in report.evals if e.code == region]
+        if not found:
+            raise InputError([Problem(f"自评数据中没有地区 {region}", key="--region", value=region)])
+        e = found[0]
+        typer.echo(f"\n{e.code} {e.name} 绩效自评表（{report.policy.year}年度）")
+        _echo_frame(e.budget)
+        typer.echo(f"年度总体目标：{e.goal}\n全年实际完成情况：{e.achieved}")
+        _echo_frame(e.indicators)
+    if target is not None:
+        report.summary.to_csv(target, index=False, encoding="utf-8-sig")
+        typer.echo(f"已写出：{target}")
+    if save_as:
+        v = usecases.store_selfeval_results(report, save_as, store)
+        typer.echo(f"得分已存为 db:{v.name}@{v.version}；并入下一年因素数据：allocator loop-data --data <下一年数据> "
+                   f"--scores db:{v.name}@{v.version} --out <文件>")
+
+
+
+@app.command("loop-data")
+@_for_people
+def loop_data(
+    data: Annotated[str, typer.Option("--data", "-d", help="下一年的地区因素数据（内置数据集名、文件或 db:名称[@版本]）")],
+    scores: Annotated[str, typer.Option("--scores", help="上年绩效自评得分（allocator selfeval --save-as 存入的 db:名称[@版本]）")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="合并后的数据 .csv")],
+    store: StoreOption = None,
+    force: ForceOption = False,
+) -> None:
+    """把上年绩效自评得分（selfeval_score、execution_rate、balance_share）并入下一年因素数据，注明来源。"""
+    target = _out(out, (".csv",), (data,), force)
+    joined = usecases.with_selfeval_results(data, scores, store)
+    assert target is not None
+    joined.frame.to_csv(target, index=False, encoding="utf-8-sig")
+    for column, source in joined.provenance.items():
+        typer.echo(f"「{column}」取自{source}")
+    typer.echo(f"已写出：{target}；分配：allocator run --policy sichuan-2020-loop --data {target}")
+
+
+def _percents(text: str | None, what: str) -> tuple[float, ...]:
+    """"30,60" → (0.3, 0.6); a word that is not a number is named."""
+    if not text:
+        return ()
+    try:
+        return tuple(float(x) / 100 for x in text.replace("，", ",").split(",") if x.strip())
+    except ValueError:
+        raise InputError([Problem(f"{what}「{text}」应为以逗号分隔的百分数，如 30,60", key=what, value=text)]) from None
+
+
+@app.command("matching")
+@_for_people
+def matching_(
+    policy: PolicyOption,
+    data: DataOption = None,
+    share: Annotated[float, typer.Option("--share", help="统一配套比例：占上级补助的百分比")] = 20.0,
+    classes: Annotated[str | None, typer.Option("--classes", help="按财力分档：财政自给率分档界限（%），如 30,60")] = None,
+    class_shares: Annotated[str | None, typer.Option("--class-shares", help="各档配套比例（%），比界限多一个，如 10,20,30")] = None,
+    threshold: Annotated[float, typer.Option("--threshold", help="警戒线：应配套资金占本级一般公共预算收入的百分比")] = 1.0,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="配套负担表 .csv 或 .xlsx")] = None,
+    show_all: Annotated[bool, typer.Option("--all", help="打印全部地区（默认只打印超过警戒线的地区）")] = False,
+    force: ForceOption = False,
+) -> None:
+    """县级配套负担：按配套规则测算各地应配套资金、占本级收入比重，并标出超过警戒线的地区。"""
+    target = _out(out, (".csv", ".xlsx"), (policy, data), force)
+    rule = usecases.MatchingRule(share=share / 100, class_edges=_percents(classes, "--classes"),
+                                 class_shares=_percents(class_shares, "--class-shares"), threshold=threshold / 100)
+    report = usecases.matching(usecases.load_inputs(policy, data), rule)
+    _echo_note(report.note)
+    how = (f"按财力分档（界限 {classes}%，比例 {class_shares}%）" if rule.class_shares else f"统一 {share:g}%")
+    typer.echo(f"配套规则：{how}，警戒线：应配套资金超过本级一般公共预算收入的 {threshold:g}%")
+    typer.echo(f"超过警戒线的地区：{len(report.flagged)} 个（共 {len(report.table)} 个）")
+    _echo_frame(report.table if show_all else report.flagged)
+    if target is not None:
+        if target.suffix.lower() == ".csv":
+            report.table.to_csv(target, index=False, encoding="utf-8-sig")
+        else:
+            report.table.to_excel(target, index=False, sheet_name="配套负担")
+        typer.echo(f"已写出：{target}")
 
 
 if __name__ == "__main__":

@@ -59,7 +59,37 @@ FLAGS = (
     Column("hardship_area_class", "艰苦边远地区类别", "类", "class", ("艰苦边远类别",)),
 )
 
-BY_ID: dict[str, Column] = {c.id: c for c in IDENTITY + FIGURES + FLAGS}
+# Year-end 绩效自评 entries per region (layout of seeds/004's 绩效目标自评表): budget (A) and execution (B)
+# by source, and the actual values of the indicators a policy's [selfeval] section scores. A province's
+# own indicators may use other column ids; these are the ones the Sichuan 医疗救助 system names.
+SELFEVAL = (
+    Column("budget_central", "全年预算数·中央补助", "万元", "money", description="全年预算数(A)：中央补助"),
+    Column("budget_local", "全年预算数·地方资金", "万元", "money", description="全年预算数(A)：地方资金"),
+    Column("budget_other", "全年预算数·其他资金", "万元", "money", description="全年预算数(A)：其他资金（含上年结余）"),
+    Column("spent_central", "全年执行数·中央补助", "万元", "money", description="全年执行数(B)：中央补助"),
+    Column("spent_local", "全年执行数·地方资金", "万元", "money", description="全年执行数(B)：地方资金"),
+    Column("spent_other", "全年执行数·其他资金", "万元", "money", description="全年执行数(B)：其他资金"),
+    Column("insured_assisted", "资助参保人数", "人", aliases=("资助参保人次",), description="全年资助困难群众参保人数"),
+    Column("insured_assisted_target", "资助参保人数·年度指标值", "人", description="资助参保人数的年度指标值"),
+    Column("inpatient_cases", "住院救助人次", "人次", aliases=("住院救助人数",), description="全年住院救助人次"),
+    Column("inpatient_cases_target", "住院救助人次·年度指标值", "人次", description="住院救助人次的年度指标值"),
+    Column("outpatient_cases", "门诊救助人次", "人次", aliases=("门诊救助人数",), description="全年门诊救助人次"),
+    Column("key_inpatient_ratio", "重点救助对象年度限额内住院救助比例", "%", "percent",
+           description="重点救助对象自付费用按规定年度限额内住院救助比例"),
+    Column("balance_share", "基金累计结余占筹集总额比重", "%", "percent",
+           aliases=("基金累计结余占筹集基金总额的比重",), description="医疗救助基金累计结余 ÷ 当年筹集总额"),
+    Column("pass_on_days", "资金分配下达天数", "天", "days", description="收到上级资金后分配下达所用天数"),
+    Column("satisfaction", "救助对象满意度", "%", "percent", aliases=("服务对象满意度",), description="救助对象满意度调查结果"),
+    Column("selfeval_score", "绩效自评得分", "分", "score", description="上年绩效自评得分（由自评表计分得出）"),
+    Column("execution_rate", "预算执行率", "%", "percent", description="上年全年执行数 ÷ 全年预算数"),
+    Column("assessment_rank", "综合考核排名", "名", "rank", aliases=("县区综合考核排名", "上年综合考核排名"),
+           description="上年县区综合考核排名（1 为最好）"),
+    Column("project_budget", "项目预算", "万元", "money", aliases=("项目金额",), description="按项目法分配的项目预算（如市本级项目）"),
+    Column("insured", "基本医疗保险参保人数", "人", aliases=("参保人数", "城乡居民医保参保人数"),
+           description="城乡居民基本医疗保险参保人数"),
+)
+
+BY_ID: dict[str, Column] = {c.id: c for c in IDENTITY + FIGURES + FLAGS + SELFEVAL}
 
 
 def column_label(column_id: str) -> str:

@@ -160,7 +160,7 @@ def packaged_datasets() -> dict[str, str]:
     """Names of the datasets that ship with the package → a short Chinese description."""
     names = {f"sichuan-{year}": f"四川 {year} 年县级因素数据（{DEMO_LABEL}）" for year in available_years()}
     names[EXAMPLE_DATASET] = "六个虚构地区的小例子（代码 99xxxx）"
-    return names
+    return names | {name: label for name, (_, label) in EXTRA_DATASETS.items()}
 
 
 def is_packaged(name: str) -> bool:
@@ -171,6 +171,10 @@ def load_packaged(name: str) -> pd.DataFrame:
     """A dataset that ships with the package, by name (`sichuan-2020`, `example`)."""
     if name == EXAMPLE_DATASET:
         return _csv(package_data() / "examples" / "regions.csv", dtype={"code": str})
+    if name == LOOP_DATASET:
+        return loop_figures()
+    if name in EXTRA_DATASETS:
+        return _csv(package_data().joinpath(*EXTRA_DATASETS[name][0].split("/")), dtype={"code": str})
     if not is_packaged(name):
         known = "、".join(packaged_datasets())
         raise DataError([Problem(f"没有名为「{name}」的内置数据集（可用：{known}）", key="dataset", value=name)])
@@ -179,6 +183,8 @@ def load_packaged(name: str) -> pd.DataFrame:
 
 def demo_note(name: str | None) -> str | None:
     """The label to print with a result when its data are the embedded demo figures, else None."""
+    if name in EXTRA_DATASETS and name != LOOP_DATASET and not name.startswith("sichuan-"):
+        return f"注：{EXTRA_DATASETS[name][1]}"
     return DEMO_NOTE if name and name.startswith("sichuan-") and is_packaged(name) else None
 
 
@@ -201,3 +207,27 @@ def load_figures(year: int, level: str = "county", flags: bool = True) -> pd.Dat
         raise DataError([Problem(f"地区层级应为 county 或 prefecture，而不是「{level}」", key="level")])
     parent_of, parent_names = parent_map()
     return aggregate(frame, parent_of, parent_names)
+
+
+# Datasets of the performance loop and of other programs (files under allocator/data/), all 示例数据.
+LOOP_DATASET = "sichuan-2020-loop"
+SELFEVAL_DATASET = "sichuan-selfeval-2019"
+EXTRA_DATASETS = {
+    SELFEVAL_DATASET: ("sichuan/selfeval_2019.csv", f"四川 2019 年县级医疗救助绩效自评填报数据（{DEMO_LABEL}）"),
+    LOOP_DATASET: ("", f"四川 2020 年县级因素数据并入 2019 年绩效自评得分（{DEMO_LABEL}）"),
+    "guangyuan-2023": ("guangyuan/figures_2023.csv",
+                       f"广元市 7 个县区与市本级 2023 年因素数据（{DEMO_LABEL}，按 seeds/004 的全市合计校准）"),
+}
+
+
+def loop_figures() -> pd.DataFrame:
+    """The 2020 demo figures with each county's 2019 绩效自评 results joined (selfeval_score, execution_rate,
+    balance_share), scored from the shipped 2019 entries under the sichuan-selfeval system."""
+    from allocator.funds.selfeval import results_frame, score_selfeval
+    from allocator.policy import load_policy
+
+    entries = load_packaged(SELFEVAL_DATASET)
+    results = results_frame(score_selfeval(load_policy("sichuan-selfeval"), entries)).drop(columns="name")
+    figures = load_figures(2020)
+    return figures.drop(columns=[c for c in results.columns if c != "code" and c in figures]).merge(
+        results, on="code", how="left", validate="one_to_one")

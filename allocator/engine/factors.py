@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from allocator.policy.model import Factor
+from allocator.policy.model import Factor, Standard
 
 
 def composite_value(columns: dict[str, np.ndarray], factor: Factor) -> np.ndarray:
@@ -78,6 +78,37 @@ def intensity_value(columns: dict[str, np.ndarray], factor: Factor, scale: Facto
     return scale_value * intensity_index(columns, factor, scale_value)
 
 
+def bonus_penalty(value: np.ndarray, slope: float, lower: float | None, upper: float | None) -> np.ndarray:
+    """A bonus above the mean and a penalty below it: 1 + slope × (x − mean) / mean, clipped to
+    [lower, upper] and never below 0; unit: ratio (1 = the mean region). Used on last year's 绩效自评得分
+    (资金分配与绩效评价结果挂钩, seeds/004): the mean region keeps an equal part, each point above or below
+    the mean moves the part by `slope` × its relative distance."""
+    relative = ratio_to_mean(value) - 1.0 if value.mean() != 0 else np.zeros_like(value, dtype=float)
+    out = 1.0 + slope * relative
+    return np.clip(out, max(lower if lower is not None else 0.0, 0.0), upper if upper is not None else np.inf)
+
+
+def balance_penalty(value: np.ndarray, balance: np.ndarray, threshold: float, penalty: float) -> np.ndarray:
+    """The value reduced by `penalty` (share of 1) where the balance exceeds `threshold`: the 2019
+    indicator 基金累计结余占筹集总额比重 ≤ 15 % (DOMAIN; seeds/004) as a penalty on last year's score.
+    Unit: the value's unit (分); balance and threshold in %."""
+    return np.where(balance > threshold, value * (1.0 - penalty), value)
+
+
+def rank_linear(rank: np.ndarray) -> np.ndarray:
+    """Rank → points, linear: with n regions, rank 1 (best) gets n points and rank n gets 1 (ranks
+    beyond n get 0). Unit: points. 广元 allocates by 上年县区综合考核排名 (seeds/004)."""
+    n = len(rank)
+    return np.clip(n + 1.0 - rank, 0.0, None)
+
+
+def bands(value: np.ndarray, thresholds: tuple[float, ...], values: tuple[float, ...]) -> np.ndarray:
+    """A value per band: x ≤ thresholds[0] → values[0], … , x above the last threshold → values[-1]
+    (e.g. ranks 1–2 → 1.2, 3–5 → 1.0, 6+ → 0.8). Unit: as the values are written."""
+    index = np.searchsorted(np.asarray(thresholds, dtype=float), value, side="left")
+    return np.asarray(values, dtype=float)[index]
+
+
 def factor_value(columns: dict[str, np.ndarray], factor: Factor, others: tuple[Factor, ...] = ()) -> np.ndarray:
     """The transformed factor value per region, before any correction and normalisation.
 
@@ -86,6 +117,15 @@ def factor_value(columns: dict[str, np.ndarray], factor: Factor, others: tuple[F
         scale = next(f for f in others if f.id == factor.scale)
         return intensity_value(columns, factor, scale)
     value = composite_value(columns, factor)
+    if factor.transform == "bonus_penalty":
+        return bonus_penalty(value, factor.slope, factor.lower, factor.upper)
+    if factor.transform == "balance_penalty":
+        assert factor.penalty_column is not None and factor.threshold is not None, "checked by the loader"
+        return balance_penalty(value, columns[factor.penalty_column], factor.threshold, factor.penalty)
+    if factor.transform == "rank_linear":
+        return rank_linear(value)
+    if factor.transform == "bands":
+        return bands(value, factor.thresholds, factor.values)
     if factor.transform == "per_capita":
         assert factor.denominator is not None, "the policy loader requires a denominator for per_capita"
         return per_capita(value, columns[factor.denominator])
@@ -100,3 +140,13 @@ def shares(value: np.ndarray, coefficient: np.ndarray | None = None) -> np.ndarr
     """Each region's share of the factor: (x_i·c_i) / Σ_j (x_j·c_j) — MOF's pattern when a
     correction applies inside the term; with no coefficient, x_i / Σ x_j. Unit: share of 1."""
     return _share_of_total(value if coefficient is None else value * coefficient)
+
+
+def standard_amounts(standard: Standard, columns: dict[str, np.ndarray]) -> np.ndarray:
+    """The per-person part in 万元: people × rate (a rate written in 元/人, held in 万元/人, or each region's
+    rate column in 元/人). E.g. 城乡居民医保 各级财政实际补助标准 640 元/人 (seeds/004)."""
+    people = columns[standard.column]
+    if standard.rate_column is not None:
+        return people * columns[standard.rate_column] * 1e-4
+    assert standard.rate is not None, "the loader requires a rate or a rate column"
+    return people * standard.rate

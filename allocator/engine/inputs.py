@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.columns import column_label
+from allocator.engine.factors import standard_amounts
 from allocator.errors import DataError, Problem, raise_if
 from allocator.policy.model import Block, Policy
 
@@ -174,7 +175,7 @@ def unknown_listed_regions(policy: Policy, data: RegionData) -> list[Problem]:
 
 
 def _block_problems(block, data: RegionData) -> list[Problem]:
-    problems: list[Problem] = []
+    problems: list[Problem] = _standard_problems(block, data)
     for factor in block.factors:
         for comp in factor.components:
             if factor.weight > 0 and comp.weight > 0 and not data.columns[comp.column].any():
@@ -199,3 +200,14 @@ def _zero_divisors(data: RegionData, col: str, role: str) -> list[Problem]:
     values = data.columns[col]
     return [Problem(f"地区 {data.codes[i]} {data.names[i]} 的「{column_label(col)}」为 0，不能作为{role}",
                     key=col, region=data.codes[i], value=0) for i in np.flatnonzero(values <= 0)]
+
+
+def _standard_problems(block: Block, data: RegionData) -> list[Problem]:
+    """A per-person part (人数 × 补助标准) larger than the pool: the data and the total disagree."""
+    if block.standard is None:
+        return []
+    part = float(standard_amounts(block.standard, data.columns).sum())
+    if part <= block.budget + 1e-6:
+        return []
+    return [Problem(f"资金池「{block.pools[0].label}」按标准测算的部分（{column_label(block.standard.column)} × 补助标准）"
+                    f"合计 {part:,.2f} 万元，超过资金总额 {block.budget:,.2f} 万元", key=block.standard.column, value=part)]

@@ -12,7 +12,7 @@ import pandas as pd
 
 from allocator import __version__
 from allocator.engine.corrections import correction_coefficient
-from allocator.engine.factors import factor_value, shares
+from allocator.engine.factors import factor_value, shares, standard_amounts
 from allocator.engine.inputs import RegionData, check_for_policy, eligibility
 from allocator.engine.result import AllocationResult
 from allocator.errors import InfeasibleError
@@ -41,6 +41,10 @@ def formula_amounts(block: Block, data: RegionData, budget: float) -> dict[str, 
     cols = data.columns
     coefs = {c.id: correction_coefficient(cols, c) for c in block.corrections}
     stages: dict[str, np.ndarray] = {f"coef_{cid}": v for cid, v in coefs.items()}
+    if block.standard is not None:  # the per-person part first; the factors share what is left
+        standard = standard_amounts(block.standard, cols)
+        stages["part_standard"] = standard
+        budget = max(budget - float(standard.sum()), 0.0)  # more than the budget is refused by check_for_policy
     formula = np.zeros(len(data))
     for factor in block.factors:
         value = factor_value(cols, factor, block.factors)
@@ -52,8 +56,10 @@ def formula_amounts(block: Block, data: RegionData, budget: float) -> dict[str, 
         stages[f"value_{factor.id}"], stages[f"share_{factor.id}"] = value, share
         stages[f"part_{factor.id}"] = part
         formula = formula + part
-    stages["formula"] = formula
-    stages["corrected"] = corrected_amounts(block, coefs, formula, budget)
+    per_person = stages.get("part_standard")
+    stages["formula"] = formula if per_person is None else formula + per_person
+    corrected = corrected_amounts(block, coefs, formula, budget)
+    stages["corrected"] = corrected if per_person is None else corrected + per_person
     return stages
 
 

@@ -100,6 +100,8 @@ class AllocationResult:
                 stage_labels[f"part_{f.id}"] = f"{f.label}·测算额(万元)"
             for c in block.corrections:
                 stage_labels[f"coef_{c.id}"] = f"{c.label}系数"
+            if block.standard is not None:
+                stage_labels["part_standard"] = f"{block.standard.label}(万元)"
             labels.update({prefix + k: title + v for k, v in stage_labels.items()})
         return labels
 

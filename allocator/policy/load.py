@@ -25,6 +25,8 @@ from allocator.policy.model import (
     Correction,
     CorrectionApply,
     CorrectionMethod,
+    Direction,
+    EvalIndicator,
     Factor,
     Indicator,
     Level,
@@ -35,8 +37,11 @@ from allocator.policy.model import (
     Pool,
     RegionOverride,
     Rounding,
+    ScoreRule,
+    SelfEvaluation,
     SettlementRule,
     SettlementRules,
+    Standard,
     Transform,
     file_keys,
     fill_goal,
@@ -60,6 +65,7 @@ KEYED_LISTS = {
     ("pools", "*", "corrections"): "id",
     ("pools", "*", "constraints", "overrides"): "region",
     ("performance", "indicators"): "name",
+    ("selfeval", "indicators"): "name",
 }
 
 # What each table of a policy file may hold, derived from the model's dataclasses (one declaration).
@@ -76,6 +82,9 @@ ALLOWED_KEYS = {
     "constraints": file_keys(Constraints),
     "override": file_keys(RegionOverride),
     "rounding": file_keys(Rounding),
+    "selfeval": file_keys(SelfEvaluation),
+    "standard": file_keys(Standard),
+    "eval_indicator": file_keys(EvalIndicator),
     "quantity": frozenset({"value", "unit", "source", "description"}),  # a `{ value, unit }` number
 }
 
@@ -332,6 +341,7 @@ def _build(keyed: dict[str, Any], base_dir: Path | None) -> Policy:
     constraints = _constraints(_table(keyed, "constraints", r, required=False), r, source)
     settlement = _settlement(keyed.get("settlement"), r, source)
     performance = _performance(keyed.get("performance"), r, source)
+    selfeval = _selfeval(keyed.get("selfeval"), r, source)
 
     dataset_ref = dataset_reference(head.get("dataset"), base_dir)
     if r.problems:
@@ -341,6 +351,7 @@ def _build(keyed: dict[str, Any], base_dir: Path | None) -> Policy:
         year=year if isinstance(year, int) else 0, source=source, description=head.get("description", ""), base=head.get("base"),
         pools=pools, factors=factors, corrections=corrections, constraints=constraints,
         rounding=rounding, dataset=dataset_ref, settlement=settlement, performance=performance,
+        selfeval=selfeval,
         raw=keyed, parameters=tuple(r.parameters),
     )
 
@@ -445,6 +456,8 @@ def _pool_formula(t: dict[str, Any], r: _Reader, where: str, source: str) -> dic
         own["ineligible_note"] = str(t["ineligible_note"])
     own["advance_total"] = r.quantity(t, "advance_total", where, MONEY_UNITS, source,
                                       description="提前下达数")
+    if "standard" in t:
+        own["standard"] = _standard(t["standard"], r, f"{where}.standard", source)
     return own
 
 
@@ -490,7 +503,7 @@ def _factors(factors: dict[str, Any], r: _Reader, source: str, prefix: str = "fa
             source=src, combine=Combine(r.text(t, "combine", where, required=False, choices=_values(Combine),
                                                default="sum") or "sum"),
             transform=Transform(transform or "raw"), denominator=denominator, lower=lower, upper=upper,
-            description=t.get("description", ""), scale=scale,
+            description=t.get("description", ""), scale=scale, **_transform_options(t, r, where, src, transform),
         ))
     total = sum(f.weight for f in out)
     if out and abs(total - 1.0) > WEIGHT_TOLERANCE:
@@ -682,3 +695,143 @@ def _performance(t: dict[str, Any] | None, r: _Reader, source: str) -> Performan
     except ValueError:
         r.fail(f"{where}.goal = {goal[:80]!r}：只能使用占位符 {{name}}、{{total}}、{{year}}（不带格式）", f"{where}.goal", goal)
     return Performance(source=src, goal=goal, indicators=tuple(indicators))
+
+
+MARK_UNITS = {"分": 1.0}
+SELFEVAL_TOTAL_MARKS = 100.0
+
+
+def _selfeval(t: dict[str, Any] | None, r: _Reader, source: str) -> SelfEvaluation | None:
+    """The 绩效评价指标体系: 预算执行 marks and the scored indicators (seeds/003: 10 + 90 = 100 分)."""
+    if t is None:
+        return None
+    where = "selfeval"
+    if not isinstance(t, dict):
+        r.fail("[selfeval] 应为表（table）", where)
+        return None
+    r.check_keys(t, "selfeval", where)
+    src = t.get("source", source)
+    budget_marks = r.quantity(t, "budget_marks", where, MARK_UNITS, src, description="预算执行情况分值")
+    indicators = tuple(_eval_indicator(name, it, r, f"{where}.indicators.{name}", src)
+                       for name, it in (t.get("indicators") or {}).items())
+    if not indicators:
+        r.fail(f"{where}.indicators：至少需要一个评价指标", f"{where}.indicators")
+    goal = r.text(t, "goal", where) or ""
+    try:
+        fill_goal(goal)
+    except ValueError:
+        r.fail(f"{where}.goal = {goal[:80]!r}：只能使用占位符 {{name}}、{{total}}、{{year}}（不带格式）", f"{where}.goal", goal)
+    out = SelfEvaluation(source=src, goal=goal, indicators=indicators,
+                         budget_marks=10.0 if budget_marks is None else budget_marks)
+    if not math.isclose(out.total_marks, SELFEVAL_TOTAL_MARKS):
+        r.fail(f"{where}：预算执行分值与各指标分值之和为 {out.total_marks:g} 分，应为 100 分", f"{where}.indicators",
+               out.total_marks)
+    return out
+
+
+def _eval_indicator(name: str, it: Any, r: _Reader, where: str, source: str) -> EvalIndicator:
+    """One scored indicator: its column, target (fixed or per region), direction, rule and marks."""
+    if not isinstance(it, dict):
+        r.fail(f"{where}：应为表（table）", where)
+        it = {}
+    r.check_keys(it, "eval_indicator", where)
+    src = it.get("source", source)
+    unit = r.text(it, "unit", where, required=False, default="") or ""
+    marks = r.quantity(it, "marks", where, MARK_UNITS, src, required=True, description="分值")
+    if marks is not None and marks < 0:
+        r.fail(f"{where}.marks = {marks:g}：分值不能为负", f"{where}.marks", marks)
+    target = r.quantity(it, "target", where, {unit: 1.0}, src, description="年度指标值") if "target" in it else None
+    target_column = r.text(it, "target_column", where, required=False)
+    if (target is None) == (target_column is None):
+        r.fail(f"{where}：需要 target（各地相同的年度指标值）或 target_column（各地的年度指标值列）之一", where)
+    rule = r.text(it, "rule", where, required=False, choices=_values(ScoreRule), default="met") or "met"
+    bands, band_marks = _bands(it, r, where, rule)
+    decimals = it.get("decimals", 0)
+    if not isinstance(decimals, int) or isinstance(decimals, bool) or not 0 <= decimals <= 4:
+        r.fail(f"{where}.decimals = {decimals!r}：应为 0 到 4 的整数", f"{where}.decimals", decimals)
+        decimals = 0
+    return EvalIndicator(
+        name=name, level1=r.text(it, "level1", where, choices=INDICATOR_LEVELS) or "",
+        level2=r.text(it, "level2", where) or "", column=r.text(it, "column", where) or "",
+        marks=marks or 0.0, source=src,
+        direction=Direction(r.text(it, "direction", where, required=False, choices=_values(Direction),
+                                   default="≥") or "≥"),
+        rule=ScoreRule(rule), unit=unit, target=target, target_column=target_column,
+        bands=bands, band_marks=band_marks, decimals=decimals)
+
+
+def _bands(it: dict[str, Any], r: _Reader, where: str, rule: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """banded: completion thresholds, descending, and the share of the marks each band earns (both in %)."""
+    if rule != "banded":
+        return (), ()
+    out = []
+    for key in ("bands", "band_marks"):
+        q = it.get(key)
+        q = q if isinstance(q, dict) else {}
+        values = q.get("value")
+        if not isinstance(values, list) or not values or q.get("unit") not in SHARE_UNITS \
+                or not all(isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1000 for v in values):
+            r.fail(f"{where}.{key}：rule = \"banded\" 需要写成 {{ value = [100, 90, 80], unit = \"%\" }}", f"{where}.{key}")
+            return (), ()
+        out.append(tuple(round(float(v) * SHARE_UNITS[q["unit"]], 12) for v in values))
+    bands, band_marks = out
+    if len(bands) != len(band_marks) or list(bands) != sorted(bands, reverse=True):
+        r.fail(f"{where}：bands 须从高到低排列，且与 band_marks 个数相同", f"{where}.bands")
+    return bands, band_marks
+
+
+def _transform_options(t: dict[str, Any], r: _Reader, where: str, source: str, transform: str | None) -> dict[str, Any]:
+    """The settings of the performance and rank transforms (bonus_penalty, balance_penalty, bands)."""
+    out: dict[str, Any] = {}
+    slope = r.quantity(t, "slope", where, RATIO_UNITS, source, description="奖惩斜率")
+    if slope is not None:
+        out["slope"] = slope
+    if transform == "balance_penalty":
+        out["penalty_column"] = r.text(t, "penalty_column", where)
+        out["threshold"] = r.quantity(t, "threshold", where, SHARE_UNITS | {"ratio": 1.0}, source, required=True,
+                                      description="结余率阈值")
+        if out["threshold"] is not None and t["threshold"].get("unit") == "%":
+            out["threshold"] = round(out["threshold"] * 100, 12)  # compared with a column in %
+        penalty = r.quantity(t, "penalty", where, SHARE_UNITS, source, required=True, description="扣减比例")
+        if penalty is not None and not 0 <= penalty <= 1:
+            r.fail(f"{where}.penalty = {penalty * 100:g}%：扣减比例应在 0% 到 100% 之间", f"{where}.penalty", penalty)
+        out["penalty"] = penalty or 0.0
+    if transform == "bands":
+        edges: list[Any] = _list_value(t.get("thresholds"))
+        values: list[Any] = _list_value(t.get("values"))
+        ok = bool(values) and all(
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in edges + values)
+        if not ok or edges != sorted(edges) or len(values) != len(edges) + 1 or any(v < 0 for v in values):
+            r.fail(f"{where}：transform = \"bands\" 需要升序的 thresholds 与比它多一个的非负 values，"
+                   "写成 { value = [...], unit = \"ratio\" }", where)
+        else:
+            out["thresholds"], out["values"] = tuple(map(float, edges)), tuple(map(float, values))
+    elif transform is not None and ("thresholds" in t or "values" in t):
+        r.fail(f"{where}：thresholds / values 只用于 transform = \"bands\"", where)
+    return out
+
+
+PER_PERSON_UNITS = {"元/人": 1e-4, "万元/人": 1.0}
+
+
+def _standard(t: Any, r: _Reader, where: str, source: str) -> Standard | None:
+    """A pool's per-person part: `column` (人) × `rate` (元/人), or × each region's `rate_column` (元/人)."""
+    if not isinstance(t, dict):
+        r.fail(f"{where}：应为表，如 {{ column = \"insured\", rate = {{ value = 640, unit = \"元/人\" }} }}", where)
+        return None
+    r.check_keys(t, "standard", where)
+    src = t.get("source", source)
+    rate = r.quantity(t, "rate", where, PER_PERSON_UNITS, src, description="补助标准")
+    rate_column = r.text(t, "rate_column", where, required=False)
+    if (rate is None) == (rate_column is None):
+        r.fail(f"{where}：需要 rate（统一补助标准，元/人）或 rate_column（各地补助标准列，元/人）之一", where)
+    if rate is not None and rate < 0:
+        r.fail(f"{where}.rate：补助标准不能为负", f"{where}.rate", rate)
+    return Standard(column=r.text(t, "column", where) or "", source=src, rate=rate, rate_column=rate_column,
+                    label=r.text(t, "label", where, required=False, default="按标准补助") or "按标准补助")
+
+
+def _list_value(q: Any) -> list[Any]:
+    """The list in a `{ value = [...], unit }` entry, or [] when it is not one."""
+    value = q.get("value") if isinstance(q, dict) else None
+    return list(value) if isinstance(value, list) else []

@@ -47,6 +47,10 @@ class Transform(StrEnum):
     PER_CAPITA = "per_capita"
     RATIO_TO_MEAN = "ratio_to_mean"
     CAPPED_SCORE = "capped_score"
+    BONUS_PENALTY = "bonus_penalty"  # 1 + slope × (x − mean) / mean: a bonus above the mean, a penalty below
+    BALANCE_PENALTY = "balance_penalty"  # x × (1 − penalty) where the balance column exceeds the threshold
+    RANK_LINEAR = "rank_linear"  # rank 1 (best) of n → n points, rank n → 1 point
+    BANDS = "bands"  # a value per band of x (e.g. ranks 1–2, 3–5, 6+)
     # Σ sub-weight × (component / its `per` column) relative to the mean, clipped to [lower, upper],
     # times the `scale` factor's value: effort measured as intensity, money following need
     INTENSITY = "intensity"
@@ -154,6 +158,24 @@ class Parameter:
 
 
 @dataclass(frozen=True)
+class Standard:
+    """A per-person part of a pool (补助标准 × 人数, e.g. 城乡居民医保财政补助 per insured person): each
+    region first gets people × rate; the rest of the pool follows the factors."""
+
+    FILE_EXTRAS: ClassVar[tuple[str, ...]] = ("description",)
+
+    column: str  # the head-count, 人 (e.g. insured)
+    source: str
+    rate: float | None = None  # 万元 per person (written in 元/人), the same everywhere
+    rate_column: str | None = None  # or a per-region rate column, 元/人
+    label: str = "按标准补助"
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(c for c in (self.column, self.rate_column) if c)
+
+
+@dataclass(frozen=True)
 class Pool:
     """A budget pool: one source of money (e.g. 中央 一般公共预算), total in 万元."""
 
@@ -174,6 +196,7 @@ class Pool:
     eligible_regions: tuple[str, ...] | None = None  # …or only the regions listed
     ineligible_note: str = "不属于此项资金的分配范围"
     advance_total: float | None = None  # 提前下达 total of this pool for the year, 万元
+    standard: Standard | None = None  # a per-person part paid before the factor shares
     purpose_label: str = ""  # e.g. 常规分配 | 深度贫困定向 (published tables: 常规分配 | 贫困县定向分配)
 
     @property
@@ -198,7 +221,8 @@ class Pool:
     def separate(self) -> bool:
         """Allocated as a block of its own: own factors, own constraints, or an eligibility rule."""
         return (self.factors is not None or self.constraints is not None
-                or self.eligible_column is not None or self.eligible_regions is not None)
+                or self.eligible_column is not None or self.eligible_regions is not None
+                or self.standard is not None)
 
 
 @dataclass(frozen=True)
@@ -229,6 +253,12 @@ class Factor:
     lower: float | None = None  # capped_score, ratio to the mean
     upper: float | None = None
     description: str = ""
+    slope: float = 1.0  # bonus_penalty: share of the relative distance from the mean, ratio
+    penalty_column: str | None = None  # balance_penalty: e.g. balance_share (%)
+    threshold: float | None = None  # balance_penalty: in the penalty column's unit; bands: not used
+    penalty: float = 0.0  # balance_penalty: share of the value taken away, share of 1
+    thresholds: tuple[float, ...] = ()  # bands: upper edges, ascending (x ≤ edge falls in that band)
+    values: tuple[float, ...] = ()  # bands: one more than thresholds
     scale: str | None = None  # transform=intensity: the factor whose value the index multiplies
 
     @property
@@ -236,7 +266,7 @@ class Factor:
         # a component may be divided by the scale factor's value (per = the scale's id), not a column
         cols = tuple(c.column for c in self.components) + tuple(
             c.per for c in self.components if c.per and c.per != self.scale)
-        return cols + ((self.denominator,) if self.denominator else ())
+        return cols + tuple(c for c in (self.denominator, self.penalty_column) if c)
 
 
 @dataclass(frozen=True)
@@ -316,6 +346,7 @@ class Block:
     eligible_column: str | None = None
     eligible_regions: tuple[str, ...] | None = None
     ineligible_note: str = ""
+    standard: Standard | None = None
 
     @property
     def budget(self) -> float:
@@ -337,6 +368,8 @@ class Block:
         cols += self.base_columns
         if self.eligible_column:
             cols.append(self.eligible_column)
+        if self.standard:
+            cols += self.standard.columns
         return tuple(cols)
 
 
@@ -402,6 +435,7 @@ class Policy:
     dataset: str | None = None  # the data the policy names: dataset name, db:name@version, or absolute path
     settlement: SettlementRules | None = field(default=None, metadata={TOP_LEVEL: True})
     performance: Performance | None = field(default=None, metadata={TOP_LEVEL: True})
+    selfeval: SelfEvaluation | None = field(default=None, metadata={TOP_LEVEL: True})
     # keyed form of the file, and every number with its unit and source (both derived, not read as keys)
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False, metadata={IN_FILE: False})
     parameters: tuple[Parameter, ...] = field(default=(), compare=False, repr=False, metadata={IN_FILE: False})
@@ -430,7 +464,7 @@ class Policy:
                     p.id, (p,), p.factors if p.factors is not None else self.factors,
                     p.corrections if own else self.corrections,
                     p.constraints or (Constraints(p.source) if own else self.constraints),
-                    p.eligible_column, p.eligible_regions, p.ineligible_note))
+                    p.eligible_column, p.eligible_regions, p.ineligible_note, p.standard))
         return tuple(blocks)
 
     @property
@@ -446,3 +480,69 @@ class Policy:
             for ind in self.performance.indicators:
                 cols += ind.columns
         return tuple(dict.fromkeys(cols))
+
+
+# ---------------------------------------------------------------- 绩效自评 (year-end self-evaluation)
+
+class ScoreRule(StrEnum):
+    """How an indicator's 得分 follows from its 实际完成值 (a province's 评价指标体系 names one per row)."""
+
+    MET = "met"  # full marks when the target is met, else 0
+    PROPORTIONAL = "proportional"  # marks × degree of completion (capped at 1)
+    BANDED = "banded"  # marks × the share of the band the degree of completion falls in
+
+
+class Direction(StrEnum):
+    """Which side of the 年度指标值 counts as met."""
+
+    AT_LEAST = "≥"
+    AT_MOST = "≤"
+    EQUAL = "="
+
+
+@dataclass(frozen=True)
+class EvalIndicator:
+    """One scored row of the 绩效自评表: 一级/二级/三级指标, 年度指标值, 分值 and the scoring rule.
+
+    The 实际完成值 is the region's value in the self-evaluation data column `column`; the 年度指标值 is
+    `target` (the same for every region) or the region's value in `target_column`.
+    """
+
+    name: str  # 三级指标
+    level1: str
+    level2: str
+    column: str  # data column with the 实际完成值
+    marks: float  # 分值
+    source: str
+    direction: Direction = Direction.AT_LEAST
+    rule: ScoreRule = ScoreRule.MET
+    unit: str = ""
+    target: float | None = None
+    target_column: str | None = None
+    # banded: completion thresholds (descending, share of 1) and the share of the marks each earns;
+    # a completion below the last threshold earns 0
+    bands: tuple[float, ...] = ()
+    band_marks: tuple[float, ...] = ()
+    decimals: int = 0
+
+
+@dataclass(frozen=True)
+class SelfEvaluation:
+    """The province's 绩效评价指标体系 for a fund (seeds/003: 预算执行情况 10 分, 绩效指标 90 分)."""
+
+    FILE_EXTRAS: ClassVar[tuple[str, ...]] = ("description",)
+
+    source: str
+    goal: str  # 年度总体目标, may use {name}, {total}, {year}
+    budget_marks: float = 10.0  # 预算执行情况 分值, earned in proportion to the execution rate
+    indicators: tuple[EvalIndicator, ...] = ()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The self-evaluation data columns the indicators read, in order."""
+        cols = [c for ind in self.indicators for c in (ind.column, ind.target_column) if c]
+        return tuple(dict.fromkeys(cols))
+
+    @property
+    def total_marks(self) -> float:
+        return self.budget_marks + sum(ind.marks for ind in self.indicators)
