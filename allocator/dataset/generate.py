@@ -3,15 +3,19 @@
 County head-counts, finances, scores and past allocations are not public, so the demo dataset is
 generated — reproducibly (one seed) and calibrated so that a Sichuan official finds it plausible:
 
-- 常住人口 adds up, per prefecture, exactly to the 2020 census (data/sichuan/prefecture_census2020.csv);
-- 户籍人口 adds up to the province's 9,081.59 万 (end 2020), with 成都 below its resident count (in-migration)
-  and the labour-exporting prefectures above it;
-- 低保 + 特困 add up to about the 402 万 people whose premiums were paid in 2019 (2019 provincial report),
-  split urban/rural in the proportion of the province's 低保 spending (155,811.8 : 663,088.8 万元);
-- deep-poverty and former poverty counties have markedly higher 低保, 特困 and poverty rates and weaker
-  finances; 成都's districts the strongest finances;
-- local input adds up to the local share of 2019 funds raised (25.91 % of 383,770 万元) and the weighted
-  fund balance ratio to the province's 2019 balance (105,543 / 383,770);
+- 常住人口 is the real 2020 census figure of every county (data/sichuan/county_census2020.csv, NBS
+  《中国人口普查分县资料-2020》; the three census-only development zones folded into their host districts);
+- 户籍人口 is an estimate: 常住 × the prefecture's 户籍/常住 ratio, scaled so the province adds up exactly
+  to 9,081.59 万 (end 2020);
+- 低保, 特困 and poverty follow real structure rather than noise: rural 低保 and 特困 scale with the rural
+  population (特困 also with the share aged 65+), urban 低保 with the urban population, and rates rise
+  from 成都's core districts to former poverty and deep-poverty counties; 低保 + 特困 add up to the 402 万
+  people whose premiums were paid in 2019, 特困 about 5 % of them (public anchor about 4 %);
+- poverty: 建档立卡 (cumulative, 625 万) and the people still poor at year end (end 2018 about 72 万, 假设;
+  end 2019 20.3 万), more of them where the county left poverty late; 因病致贫 falls 55.32 % in 2019 (seed);
+- finances: self-sufficiency rises with the urban share and is lowest in deep-poverty counties;
+  effort (local input per 困难群众), performance and management scores vary around the province's
+  mean, independent of wealth;
 - last year's allocation per pool comes from running the allocation rule itself (see `write_dataset`).
 
 Every anchor is listed in `ANCHORS` and in data/sichuan/SOURCES.md with its source or "假设".
@@ -24,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from allocator.dataset.reference import load_census, load_regions
+from allocator.dataset.reference import load_county_census, load_regions
 from allocator.engine import allocate
 from allocator.funds.tiers import with_pool_totals
 from allocator.policy import load_policy
@@ -50,15 +54,19 @@ ANCHORS = {
     "funds_raised_2019": Anchor(383_770, "万元", "2019年全省筹集城乡医疗救助资金383,770万元（自评报告）"),
     "local_share_2019": Anchor(0.2591, "share", "其中地方资金占25.91%（自评报告）"),
     "balance_2019": Anchor(105_543, "万元", "2019年末结余105,543万元（自评报告）"),
+    "poverty_registered": Anchor(6_250_000, "人", "四川省2020年政府工作报告：贫困人口由2013年底的625万人减少到2019年底的20.3万人"),
+    "poverty_remaining_2019": Anchor(203_000, "人", "四川省2020年政府工作报告：2019年底剩余贫困人口20.3万人"),
+    "illness_fall_2019": Anchor(0.5532, "share", "四川省医疗保障局2019年度部门决算附件2：2019年农村因病致贫人数较上年减少55.32%"),
     # Assumptions (假设), documented as such:
-    "tekun_share_of_assisted": Anchor(0.12, "share", "假设：特困人员约占资助参保人数的12%"),
+    "tekun_share_of_assisted": Anchor(0.05, "share", "假设：特困人员约占低保与特困之和的5%（对照：民政事业统计月报表2020年1月，"
+                                      "城市特困9,358人、农村特困113,575人、低保2,909,554人，约4.1%）"),
     "county_share_of_expenditure": Anchor(0.78, "share", "假设：县级支出约占全省一般公共预算支出的78%"),
-    "poverty_registered": Anchor(6_250_000, "人", "假设：建档立卡贫困人口（含已脱贫）约625万人"),
-    "illness_share_of_poverty": Anchor(0.30, "share", "假设：因病致贫约占建档立卡贫困人口三成"),
+    "poverty_remaining_2018": Anchor(720_000, "人", "假设：2018年底未脱贫贫困人口约72万人（介于625万与2019年底20.3万之间）"),
+    "illness_share_of_remaining": Anchor(0.35, "share", "假设：2018年底因病致贫人口约为当年未脱贫贫困人口的35%"),
     "monitored_2020": Anchor(150_000, "人", "假设：2020年新建防止返贫监测对象约15万人；2019年尚无此机制，记为0"),
 }
 
-# 户籍人口 / 常住人口 by prefecture (2020, approximate public yearbook ratios; scaled to the anchor).
+# 户籍人口 / 常住人口 by prefecture (2020, approximate public yearbook ratios; an estimate, scaled to the anchor).
 HUKOU_RATIO = {
     "510100": 0.72, "510300": 1.18, "510400": 0.93, "510500": 1.20, "510600": 1.12, "510700": 1.11,
     "510800": 1.31, "510900": 1.17, "511000": 1.18, "511100": 1.09, "511300": 1.28, "511400": 1.13,
@@ -80,20 +88,24 @@ def county_groups(regions: pd.DataFrame) -> pd.Series:
     return pd.Series(group, index=regions.index)
 
 
-# Per group: rural/urban 低保 and 特困 rate multipliers, poverty rate multiplier, fiscal
-# self-sufficiency (revenue / expenditure) median, expenditure per head multiplier.
+# Per group: rate multipliers of rural 低保 (per rural resident), urban 低保 (per urban resident),
+# 特困 (per rural resident aged 65+), 建档立卡 poverty (per rural resident); fiscal self-sufficiency
+# (revenue / expenditure) at the province's mean urban share; expenditure per resident multiplier.
 GROUP_PROFILE = pd.DataFrame.from_dict({
     #          rural urban tekun poor  self  spend
-    "core":    (0.02, 0.55, 0.30, 0.00, 0.80, 0.75),
-    "chengdu": (0.30, 0.60, 0.45, 0.05, 0.58, 0.80),
-    "urban":   (0.55, 1.30, 0.80, 0.50, 0.30, 0.90),
-    "rural":   (1.00, 0.90, 1.00, 0.90, 0.21, 1.00),
-    "poor":    (1.55, 1.00, 1.30, 2.30, 0.12, 1.25),
-    "deep":    (2.30, 1.10, 1.60, 3.60, 0.06, 2.60),
+    "core":    (0.30, 0.45, 0.40, 0.02, 0.75, 0.80),
+    "chengdu": (0.40, 0.60, 0.55, 0.10, 0.50, 0.85),
+    "urban":   (0.70, 1.15, 0.85, 0.50, 0.30, 0.90),
+    "rural":   (0.90, 1.00, 1.00, 0.70, 0.22, 1.00),
+    "poor":    (1.35, 1.05, 1.15, 1.60, 0.14, 1.20),
+    "deep":    (2.10, 1.15, 1.40, 2.80, 0.08, 2.40),
 }, orient="index", columns=["rural", "urban", "tekun", "poverty", "self_sufficiency", "spend"])
 
-# Relative population size within a prefecture by kind of unit (districts and cities are larger).
-KIND_SIZE = {"district": 1.5, "county_level_city": 1.3, "county": 1.0, "autonomous_county": 0.8}
+# Share of the cumulative 建档立卡 still poor at the end of 2018 / 2019, by the county's exit year
+# (假设: counties that left poverty late kept more poor people; 0 = never a poverty county).
+REMAINING_BY_EXIT = {2018: {0: 0.08, 2016: 0.04, 2017: 0.05, 2018: 0.07, 2019: 0.16, 2020: 0.32},
+                     2019: {0: 0.02, 2016: 0.01, 2017: 0.01, 2018: 0.015, 2019: 0.03, 2020: 0.20}}
+
 
 def integer_split(total: int, weights: np.ndarray, codes) -> np.ndarray:
     """Split a whole number in proportion to weights, exactly (largest remainder, ties by code)."""
@@ -101,99 +113,113 @@ def integer_split(total: int, weights: np.ndarray, codes) -> np.ndarray:
     return largest_remainder(quota, int(total), tie_keys=np.asarray(codes))
 
 
-def resident_population(regions: pd.DataFrame, census: pd.DataFrame, rng) -> np.ndarray:
-    """常住人口 2020 (人): each prefecture's census total split among its counties by a seeded size.
+def census_frame(regions: pd.DataFrame) -> pd.DataFrame:
+    """The 2020 census row of every county, in the order of `regions` (current codes, zones folded)."""
+    return load_county_census().set_index("code").loc[regions["code"]].reset_index()
 
-    Source: 四川省第七次全国人口普查公报 (prefecture totals, exact); the split is 示例数据.
+
+def hukou_population(regions: pd.DataFrame, resident: np.ndarray) -> np.ndarray:
+    """户籍人口 2020 (人), an estimate: resident × the prefecture's 户籍/常住 ratio, scaled so the
+    province adds up exactly to 9,081.59 万 (2020 statistical communiqué). No county-level 户籍 table
+    was found in a usable form, so the county split inside a prefecture follows the census."""
+    ratio = regions["parent_code"].map(HUKOU_RATIO).to_numpy()
+    return integer_split(int(ANCHORS["hukou_population_2020"].value), resident * ratio, regions["code"])
+
+
+def assistance_counts(regions: pd.DataFrame, census: pd.DataFrame, hukou: np.ndarray, rng) -> dict[str, np.ndarray]:
+    """低保 (城市/农村), 特困, 建档立卡 (cumulative), end-2018 poor and 因病致贫 head-counts for 2019 (人).
+
+    Weights follow the census structure (rural and urban residents, share aged 65+) times group rates,
+    scaled by the registered/resident ratio; totals: 低保 + 特困 = 402 万 (people assisted with premiums
+    in 2019), 特困 5 % of them; urban:rural 低保 in the proportion of 低保 spending with urban benefits per
+    head assumed 1.6× rural.
     """
-    size = regions["kind"].map(KIND_SIZE).to_numpy() * rng.lognormal(0.0, 0.3, len(regions))
-    out = np.zeros(len(regions), dtype=np.int64)
-    totals = dict(zip(census["code"], census["resident_population_census2020"]))
-    for parent, idx in regions.groupby("parent_code").indices.items():
-        out[idx] = integer_split(int(totals[parent]), size[idx], regions["code"].to_numpy()[idx])
-    return out
-
-
-def hukou_population(regions: pd.DataFrame, resident: np.ndarray, rng) -> np.ndarray:
-    """户籍人口 2020 (人): resident × the prefecture's 户籍/常住 ratio × county noise, scaled so the
-    province adds up exactly to 9,081.59 万 (2020 statistical communiqué)."""
-    ratio = regions["parent_code"].map(HUKOU_RATIO).to_numpy() * rng.lognormal(0.0, 0.05, len(regions))
-    raw = resident * ratio
-    return integer_split(int(ANCHORS["hukou_population_2020"].value), raw, regions["code"])
-
-
-def assistance_counts(regions: pd.DataFrame, hukou: np.ndarray, rng) -> dict[str, np.ndarray]:
-    """低保 (城市/农村), 特困, 建档立卡 and 因病致贫 head-counts for 2019 (人), by group rates.
-
-    Totals: 低保 + 特困 ≈ 402 万 (people assisted with premiums in 2019); urban:rural 低保 split in the
-    proportion of 低保 spending, with urban benefits per head assumed 1.6× rural.
-    """
-    group = county_groups(regions)
-    profile = GROUP_PROFILE.loc[group]
+    profile = GROUP_PROFILE.loc[county_groups(regions)]
     n = len(regions)
+    registered = hukou / census["pop_resident_2020"].to_numpy()
+    rural = census["pop_rural_2020"].to_numpy() * registered
+    urban = census["pop_urban_2020"].to_numpy() * registered
+    elderly = census["share_age_65plus_pct"].to_numpy() / 100
     assisted = ANCHORS["assisted_2019"].value
     tekun_total = assisted * ANCHORS["tekun_share_of_assisted"].value
-    dibao_total = assisted - tekun_total
     urban_spend, rural_spend = ANCHORS["dibao_spending_urban"].value, ANCHORS["dibao_spending_rural"].value
     urban_share = (urban_spend / 1.6) / (urban_spend / 1.6 + rural_spend)
     weights = {
-        "dibao_urban": profile["urban"].to_numpy() * rng.lognormal(0, 0.25, n),
-        "dibao_rural": profile["rural"].to_numpy() * rng.lognormal(0, 0.25, n),
-        "tekun": profile["tekun"].to_numpy() * rng.lognormal(0, 0.20, n),
-        "poverty_population": profile["poverty"].to_numpy() * rng.lognormal(0, 0.30, n),
+        "dibao_urban": urban * profile["urban"].to_numpy() * rng.lognormal(0, 0.15, n),
+        "dibao_rural": rural * profile["rural"].to_numpy() * rng.lognormal(0, 0.15, n),
+        "tekun": (rural + 0.15 * urban) * elderly * profile["tekun"].to_numpy() * rng.lognormal(0, 0.12, n),
+        "poverty_population": rural * profile["poverty"].to_numpy() * rng.lognormal(0, 0.15, n),
     }
-    totals = {
-        "dibao_urban": dibao_total * urban_share,
-        "dibao_rural": dibao_total * (1 - urban_share),
-        "tekun": tekun_total,
-        "poverty_population": ANCHORS["poverty_registered"].value,
-    }
-    counts = {col: integer_split(int(round(totals[col])), hukou * w, regions["code"])
-              for col, w in weights.items()}
-    illness = counts["poverty_population"] * ANCHORS["illness_share_of_poverty"].value * rng.lognormal(0, 0.15, n)
-    counts["illness_poverty"] = np.minimum(np.round(illness), counts["poverty_population"]).astype(np.int64)
+    totals = {"dibao_urban": (assisted - tekun_total) * urban_share,
+              "dibao_rural": (assisted - tekun_total) * (1 - urban_share),
+              "tekun": tekun_total, "poverty_population": ANCHORS["poverty_registered"].value}
+    counts = {col: integer_split(int(round(totals[col])), w, regions["code"]) for col, w in weights.items()}
+    counts["poverty_remaining"] = remaining_poor(regions, counts["poverty_population"], 2018, rng)
+    illness = counts["poverty_remaining"] * rng.lognormal(0, 0.15, n)
+    counts["illness_poverty"] = np.minimum(integer_split(
+        int(ANCHORS["poverty_remaining_2018"].value * ANCHORS["illness_share_of_remaining"].value), illness,
+        regions["code"]), counts["poverty_population"])
     return counts
 
 
-def finances(regions: pd.DataFrame, resident: np.ndarray, rng) -> dict[str, np.ndarray]:
+def remaining_poor(regions: pd.DataFrame, registered: np.ndarray, year_end: int, rng) -> np.ndarray:
+    """People still poor at the end of `year_end` (人): the cumulative 建档立卡 × a share by the county's
+    poverty-exit year (REMAINING_BY_EXIT), adding up to the year's anchor (end 2018 72 万 假设, end 2019
+    20.3 万), never above the cumulative count."""
+    exit_year = regions["poverty_exit_year"].fillna(0).astype(int).to_numpy()
+    share = np.array([REMAINING_BY_EXIT[year_end][int(y)] for y in exit_year])
+    total = ANCHORS[f"poverty_remaining_{year_end}"].value
+    out = integer_split(int(total), registered * share * rng.lognormal(0, 0.15, len(regions)), regions["code"])
+    return np.minimum(out, registered)
+
+
+def finances(regions: pd.DataFrame, census: pd.DataFrame, rng) -> dict[str, np.ndarray]:
     """一般公共预算支出 and 收入 (万元, 2020): expenditure per resident rises with remoteness
-    (艰苦边远地区类别) and poverty; self-sufficiency (收入/支出) is highest in 成都's core districts and
-    lowest in deep-poverty counties. County expenditure adds up to 78 % (假设) of the province's 11,200.7 亿元."""
-    group = county_groups(regions)
-    profile = GROUP_PROFILE.loc[group]
+    (艰苦边远地区类别) and poverty; self-sufficiency (收入/支出) rises with the urban share, highest in 成都's
+    core districts and lowest in deep-poverty counties. County expenditure adds up to 78 % (假设) of the
+    province's 11,200.7 亿元."""
+    profile = GROUP_PROFILE.loc[county_groups(regions)]
     n = len(regions)
+    resident = census["pop_resident_2020"].to_numpy(dtype=float)
     remote = regions["hardship_area_class"].to_numpy(dtype=float)
-    per_head = profile["spend"].to_numpy() * (1 + 0.35 * remote) * rng.lognormal(0, 0.15, n)
+    per_head = profile["spend"].to_numpy() * (1 + 0.35 * remote) * rng.lognormal(0, 0.12, n)
     spend_total = ANCHORS["expenditure_2020"].value * ANCHORS["county_share_of_expenditure"].value
     expenditure = spend_total * resident * per_head / (resident * per_head).sum()
-    self_sufficiency = np.clip(profile["self_sufficiency"].to_numpy() * rng.lognormal(0, 0.2, n), 0.02, 0.95)
+    urban_share = census["pop_urban_2020"].to_numpy() / resident
+    self_sufficiency = np.clip(profile["self_sufficiency"].to_numpy() * (0.6 + 0.8 * urban_share)
+                               * rng.lognormal(0, 0.15, n), 0.03, 0.95)
     return {"expenditure": np.round(expenditure).astype(np.int64),
             "revenue": np.round(expenditure * self_sufficiency).astype(np.int64)}
 
 
 def effort_and_management(regions: pd.DataFrame, need: np.ndarray, revenue: np.ndarray,
                           expenditure: np.ndarray, rng) -> dict[str, np.ndarray]:
-    """本级财政医疗救助投入 (万元), 绩效评价得分 (分) and 基金结余率 (%), 2019.
+    """本级财政医疗救助投入 (万元), 绩效评价得分 and 管理工作水平得分 (分), 基金结余率 (%), 2019.
 
-    Local input grows with need and fiscal capacity and adds up to the local share of 2019 funds
-    raised (25.91 % × 383,770 万元); the balance ratio's need-weighted mean is the province's 2019
-    balance (105,543 / 383,770 ≈ 27.5 %); scores centre on 85 within 60–99.
+    Local input grows with need and a little with fiscal capacity and adds up to the local share of
+    2019 funds raised (25.91 % × 383,770 万元); its intensity (input per 困难群众) varies by about
+    ±25 %, independent of fiscal capacity (effort is what a region chooses). The balance ratio's need-weighted mean is the province's 2019 balance
+    (105,543 / 383,770 ≈ 27.5 %); performance scores centre on 85 within 60–99; management scores fall
+    with the balance ratio (large balances are the known management problem).
     """
     n = len(regions)
     capacity = revenue / expenditure
-    weight = need ** 0.9 * np.sqrt(capacity) * rng.lognormal(0, 0.3, n)
+    weight = need * rng.lognormal(0, 0.25, n)
     local_total = ANCHORS["funds_raised_2019"].value * ANCHORS["local_share_2019"].value
     local_input = np.round(local_total * weight / weight.sum(), 2)
     score = np.round(np.clip(rng.normal(85, 5.5, n) + 3 * (capacity - capacity.mean()), 60, 99), 1)
     target = ANCHORS["balance_2019"].value / ANCHORS["funds_raised_2019"].value * 100
     raw = rng.lognormal(0, 0.55, n)
     balance = np.clip(raw * target / np.average(raw, weights=need), 1.0, 85.0)
-    return {"local_input": local_input, "performance_score": score, "balance_ratio": np.round(balance, 2)}
+    management = np.round(np.clip(96 - 0.35 * balance + rng.normal(0, 4.0, n), 60, 99), 1)
+    return {"local_input": local_input, "performance_score": score, "management_score": management,
+            "balance_ratio": np.round(balance, 2)}
 
 
 def next_year(figures: pd.DataFrame, regions: pd.DataFrame, rng) -> pd.DataFrame:
     """The following year's figures: small population drift, 低保 widened by about 3 % (2020 epidemic
-    relief), the first 防止返贫监测对象 (a mechanism set up in 2020), inputs, scores and balances moved."""
+    relief), the poor left at the end of 2019 (20.3 万), 因病致贫 down 55.32 % (seed), the first
+    防止返贫监测对象 (a mechanism set up in 2020), inputs, scores and balances moved."""
     out = figures.copy()
     n = len(out)
     group = county_groups(regions)
@@ -201,42 +227,46 @@ def next_year(figures: pd.DataFrame, regions: pd.DataFrame, rng) -> pd.DataFrame
     out["resident_population"] = np.round(out["resident_population"] * (1 + drift)).astype(np.int64)
     out["hukou_population"] = np.round(out["hukou_population"] * (1 + rng.normal(0.001, 0.002, n))).astype(np.int64)
     for col in ("dibao_urban", "dibao_rural", "tekun"):
-        out[col] = np.round(out[col] * (1 + rng.normal(0.03, 0.07, n))).astype(np.int64)
+        out[col] = np.round(out[col] * (1 + rng.normal(0.03, 0.05, n))).astype(np.int64)
+    out["poverty_remaining"] = remaining_poor(regions, out["poverty_population"].to_numpy(), 2019, rng)
     poverty_weight = GROUP_PROFILE.loc[group, "poverty"].to_numpy() + 0.1
     out["monitored"] = integer_split(int(ANCHORS["monitored_2020"].value),
                                      out["poverty_population"] * poverty_weight * rng.lognormal(0, 0.3, n),
                                      out["code"])
-    out["illness_poverty"] = np.minimum(np.round(out["illness_poverty"] * rng.lognormal(-0.08, 0.1, n)),
-                                        out["poverty_population"]).astype(np.int64)
-    out["local_input"] = np.round(out["local_input"] * rng.lognormal(0.05, 0.35, n), 2)
+    fallen = int(round(figures["illness_poverty"].sum() * (1 - ANCHORS["illness_fall_2019"].value)))
+    out["illness_poverty"] = np.minimum(integer_split(fallen, out["illness_poverty"] * rng.lognormal(0, 0.1, n),
+                                                      out["code"]), out["poverty_population"])
+    out["local_input"] = np.round(out["local_input"] * rng.lognormal(0.05, 0.2, n), 2)
     out["revenue"] = np.round(out["revenue"] * rng.lognormal(0.03, 0.06, n)).astype(np.int64)
     out["expenditure"] = np.round(out["expenditure"] * rng.lognormal(0.05, 0.04, n)).astype(np.int64)
     out["performance_score"] = np.round(np.clip(out["performance_score"] + rng.normal(0.5, 4.0, n), 60, 99), 1)
     out["balance_ratio"] = np.round(np.clip(out["balance_ratio"] * rng.lognormal(-0.1, 0.2, n), 1, 85), 2)
+    out["management_score"] = np.round(np.clip(out["management_score"] + rng.normal(0.5, 3.0, n), 60, 99), 1)
     return out
 
 
-def county_figures(regions: pd.DataFrame, census: pd.DataFrame, seed: int = SEED) -> dict[int, pd.DataFrame]:
+def county_figures(regions: pd.DataFrame, seed: int = SEED) -> dict[int, pd.DataFrame]:
     """Demo figures for 2019 and 2020, one row per county (no allocation columns yet).
 
-    Population and finances are generated for 2020 (where the anchors are) and carried back one year
-    with the opposite drift; head-counts, inputs, scores and balances for 2019 (where those anchors
-    are) and moved forward by `next_year`.
+    Population and finances are 2020 figures (the census and the 2020 anchors) and carried back one
+    year with the opposite drift; head-counts, inputs, scores and balances are 2019 figures (where
+    those anchors are) and moved forward by `next_year`.
     """
     rng = np.random.default_rng(seed)
     counties = regions[regions["level"] == "county"].sort_values("code").reset_index(drop=True)
-    resident = resident_population(counties, census, rng)
-    hukou = hukou_population(counties, resident, rng)
-    money = finances(counties, resident, rng)
-    counts = assistance_counts(counties, hukou, rng)
-    need = counts["dibao_urban"] + counts["dibao_rural"] + counts["tekun"]
+    census = census_frame(counties)
+    resident = census["pop_resident_2020"].to_numpy(dtype=np.int64)
+    hukou = hukou_population(counties, resident)
+    money = finances(counties, census, rng)
+    counts = assistance_counts(counties, census, hukou, rng)
+    need = counts["dibao_urban"] + counts["dibao_rural"] + counts["tekun"] + counts["poverty_population"]
     effort = effort_and_management(counties, need.astype(float), money["revenue"], money["expenditure"], rng)
     y2019 = pd.DataFrame({
         "code": counties["code"], "name": counties["name"],
         "hukou_population": hukou, "resident_population": resident,
         "dibao_urban": counts["dibao_urban"], "dibao_rural": counts["dibao_rural"], "tekun": counts["tekun"],
-        "poverty_population": counts["poverty_population"], "monitored": np.zeros(len(counties), dtype=np.int64),
-        "illness_poverty": counts["illness_poverty"],
+        "poverty_population": counts["poverty_population"], "poverty_remaining": counts["poverty_remaining"],
+        "monitored": np.zeros(len(counties), dtype=np.int64), "illness_poverty": counts["illness_poverty"],
         **effort,
         "revenue": money["revenue"], "expenditure": money["expenditure"],
     })
@@ -266,7 +296,8 @@ def past_allocations(policy, figures: pd.DataFrame, totals: dict[str, float], rn
     """
     frame = figures.copy()
     if rng is not None:
-        for col in ("dibao_urban", "dibao_rural", "tekun", "poverty_population", "illness_poverty", "local_input"):
+        for col in ("dibao_urban", "dibao_rural", "tekun", "poverty_population", "poverty_remaining",
+                    "illness_poverty", "local_input"):
             frame[col] = frame[col] * rng.lognormal(0, 0.06, len(frame))
     for pool in policy.pools:
         frame[pool.base_column] = frame.get(pool.base_column, 0.0)
@@ -283,7 +314,7 @@ def build_dataset(seed: int = SEED) -> dict[int, pd.DataFrame]:
     2018 totals assumed at 94 % of 2019); 2020's base columns are exactly the sichuan-2019 preset's
     result on the 2019 figures, so the 2020 floors and caps and the 2020 advance rest on it.
     """
-    figures = county_figures(load_regions(), load_census(), seed)
+    figures = county_figures(load_regions(), seed)
     policy_2019 = load_policy("sichuan-2019")
     rng = np.random.default_rng(seed + 2018)
     totals_2018 = {p.id: float(round(p.total * SHARE_OF_2019_IN_2018)) for p in policy_2019.pools}

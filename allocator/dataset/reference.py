@@ -83,6 +83,68 @@ def load_census() -> pd.DataFrame:
     return _csv(sichuan_dir() / "prefecture_census2020.csv", dtype={"adcode": str}).rename(columns={"adcode": "code"})
 
 
+# Census-only statistical zones (not county-level units) and the district that hosts each of them:
+# their residents are added to the host district (see data/sichuan/SOURCES.md).
+CENSUS_ZONE_HOSTS = {"511071": "511002",  # 内江经济开发区 → 市中区
+                     "511771": "511703",  # 达州经济开发区 → 达川区
+                     "511971": "511902"}  # 巴中经济开发区 → 巴州区
+
+
+def load_county_census(fold_zones: bool = True) -> pd.DataFrame:
+    """2020 census (七普, 常住 at 2020-11-01) per county-level unit, people (人) and shares (%).
+
+    Columns: code, prefecture_code, prefecture, name, is_standard_unit, pop_resident_2020, pop_male_2020,
+    pop_female_2020, pop_urban_2020, pop_rural_2020, family_households_2020, family_household_pop_2020,
+    share_age_0_14_pct, share_age_65plus_pct, minority_share_pct. Source: NBS《中国人口普查分县资料-2020》
+    (see SOURCES.md). With `fold_zones`, the three census-only zones' counts are added to their host
+    districts (shares re-weighted by population) and the 183 units remain; codes are 2020 codes.
+    """
+    frame = _csv(sichuan_dir() / "county_census2020.csv",
+                 dtype={"code": str, "prefecture_code": str}).drop(columns=["source", "crosscheck_tudigong_POPU"])
+    if not fold_zones:
+        return frame
+    counts = [c for c in frame.columns if c.startswith(("pop_", "family_"))]
+    shares = [c for c in frame.columns if c.endswith("_pct")]
+    frame = frame.copy()
+    frame[shares] = frame[shares].mul(frame["pop_resident_2020"], axis=0)
+    for zone, host in CENSUS_ZONE_HOSTS.items():
+        zone_row = frame.index[frame["code"] == zone][0]
+        host_row = frame.index[frame["code"] == host][0]
+        frame.loc[host_row, counts + shares] += frame.loc[zone_row, counts + shares]
+    frame = frame[~frame["code"].isin(CENSUS_ZONE_HOSTS)].reset_index(drop=True)
+    frame[shares] = frame[shares].div(frame["pop_resident_2020"], axis=0).round(2)
+    return to_current_codes(frame)
+
+
+def to_current_codes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows keyed by an older code (e.g. 会理县 513425 in the 2020 census) take the current code and
+    name (会理市 513402) through the crosswalk; other rows are unchanged."""
+    cross = load_crosswalk().set_index("old_code")
+    out = frame.copy()
+    old = out["code"].isin(cross.index)
+    out.loc[old, "name"] = out.loc[old, "code"].map(cross["name"])
+    out.loc[old, "code"] = out.loc[old, "code"].map(cross["code"])
+    return out
+
+
+def region_name(code: str, year: int) -> tuple[str, str]:
+    """The (code, name) a table of `year` shows for a current county code: a unit renamed or recoded
+    after `year` (e.g. 会理市 513402, 会理县 513425 until 2020) takes its old code and name."""
+    codes, names = names_in_year([code], [_regions().set_index("code").loc[code, "name"]], year)
+    return codes[0], names[0]
+
+
+def names_in_year(codes, names, year: int) -> tuple[list[str], list[str]]:
+    """Codes and names as a table of `year` shows them, from current codes and names: a unit changed
+    after `year` (crosswalk year > `year`) takes the code and name it had before its first later
+    change; every other row passes through unchanged."""
+    cross = load_crosswalk().sort_values("year")
+    later = cross[cross["year"] > year].drop_duplicates("code")
+    old = dict(zip(later["code"], zip(later["old_code"].astype(str), later["old_name"].astype(str))))
+    pairs = [old.get(str(c), (str(c), str(n))) for c, n in zip(codes, names)]
+    return [p[0] for p in pairs], [p[1] for p in pairs]
+
+
 @lru_cache(maxsize=1)
 def load_topology() -> dict[str, Any]:
     """County boundaries as TopoJSON (object `data`; properties adcode, name, prefecture_adcode …)."""

@@ -50,6 +50,34 @@ def capped_score(value: np.ndarray, lower: float | None, upper: float | None) ->
                    upper if upper is not None else np.inf)
 
 
+def intensity_index(columns: dict[str, np.ndarray], factor: Factor, scale_value: np.ndarray) -> np.ndarray:
+    """An effort index per region: Σ sub-weight × (component / its `per`) ÷ the regions' mean, clipped
+    to [lower, upper]; `per` is a column or the scale factor (then divided by `scale_value`, e.g.
+    本级投入 per 困难群众; a region with no 困难群众 has no intensity on that component, 0, and gets
+    nothing from the term anyway). 1 = average effort. Unit: ratio.
+
+    Source: the 2019 provincial report lists 市县财政努力程度、资金使用绩效和管理工作水平 as effort
+    factors; measured as intensity (e.g. 本级投入 relative to own revenue, a score), not as size.
+    """
+    index = np.zeros(len(next(iter(columns.values()))))
+    for comp in factor.components:
+        value = columns[comp.column].astype(float)
+        if comp.per:
+            divisor = scale_value if comp.per == factor.scale else columns[comp.per]
+            value = np.divide(value, divisor, out=np.zeros_like(value), where=divisor != 0)
+        index = index + comp.weight * ratio_to_mean(value)
+    index = index / sum(c.weight for c in factor.components)
+    return np.clip(index, factor.lower if factor.lower is not None else -np.inf,
+                   factor.upper if factor.upper is not None else np.inf)
+
+
+def intensity_value(columns: dict[str, np.ndarray], factor: Factor, scale: Factor) -> np.ndarray:
+    """The intensity factor's value: the scale factor's value (e.g. 困难群众, 人) × the effort index,
+    so the term's money follows need and tilts towards regions of greater effort per head."""
+    scale_value = composite_value(columns, scale)
+    return scale_value * intensity_index(columns, factor, scale_value)
+
+
 def bonus_penalty(value: np.ndarray, slope: float, lower: float | None, upper: float | None) -> np.ndarray:
     """A bonus above the mean and a penalty below it: 1 + slope × (x − mean) / mean, clipped to
     [lower, upper] and never below 0; unit: ratio (1 = the mean region). Used on last year's 绩效自评得分
@@ -81,8 +109,13 @@ def bands(value: np.ndarray, thresholds: tuple[float, ...], values: tuple[float,
     return np.asarray(values, dtype=float)[index]
 
 
-def factor_value(columns: dict[str, np.ndarray], factor: Factor) -> np.ndarray:
-    """The transformed factor value per region, before any correction and normalisation."""
+def factor_value(columns: dict[str, np.ndarray], factor: Factor, others: tuple[Factor, ...] = ()) -> np.ndarray:
+    """The transformed factor value per region, before any correction and normalisation.
+
+    `others`: the factors of the same formula, where an intensity factor finds its scale factor."""
+    if factor.transform == "intensity":
+        scale = next(f for f in others if f.id == factor.scale)
+        return intensity_value(columns, factor, scale)
     value = composite_value(columns, factor)
     if factor.transform == "bonus_penalty":
         return bonus_penalty(value, factor.slope, factor.lower, factor.upper)

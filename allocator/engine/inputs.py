@@ -183,6 +183,9 @@ def _block_problems(block, data: RegionData) -> list[Problem]:
                                         key=comp.column))
         if factor.denominator:
             problems += _zero_divisors(data, factor.denominator, f"因素「{factor.label}」的分母")
+        for comp in factor.components:
+            if comp.per and comp.per != factor.scale:
+                problems += _zero_divisors(data, comp.per, f"因素「{factor.label}」中「{column_label(comp.column)}」的分母")
     for corr in block.corrections:
         if corr.method == "column":
             problems += _zero_divisors(data, corr.column, f"修正系数「{corr.label}」")

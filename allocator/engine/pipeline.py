@@ -47,7 +47,7 @@ def formula_amounts(block: Block, data: RegionData, budget: float) -> dict[str, 
         budget = max(budget - float(standard.sum()), 0.0)  # more than the budget is refused by check_for_policy
     formula = np.zeros(len(data))
     for factor in block.factors:
-        value = factor_value(cols, factor)
+        value = factor_value(cols, factor, block.factors)
         inside = [coefs[c.id] for c in block.corrections
                   if c.apply == "inside" and (c.factors is None or factor.id in c.factors)]
         coefficient = np.prod(inside, axis=0) if inside else None

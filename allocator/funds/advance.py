@@ -17,7 +17,7 @@ import pandas as pd
 
 from allocator.engine import AllocationResult, RegionData, allocate
 from allocator.errors import PolicyError, Problem
-from allocator.policy.model import Policy, SettlementRule
+from allocator.policy.model import AdvanceRule, Level, Policy, Purpose, SettlementRule
 from allocator.rounding import largest_remainder
 
 CLAW_BACK = SettlementRule.CLAW_BACK
@@ -35,8 +35,79 @@ def advance_amounts(base_units: np.ndarray, advance_units: int, codes) -> np.nda
     return largest_remainder(base * advance_units / base.sum(), advance_units, tie_keys=codes)
 
 
+def prefecture_of(code: str) -> str:
+    """The prefecture of a county by the structure of administrative codes (GB/T 2260): 510104 → 510100."""
+    return str(code)[:4] + "00"
+
+
+def central_ratio(policy: Policy, data: RegionData) -> float:
+    """The seed's one ratio: the central advance notice (Σ advance_total of the central pools) ÷ last
+    year's central money (Σ those pools' base columns). Unit: share of 1.
+
+    Source: 四川省医疗保障局2019年度部门决算 附件2 — "根据提前通知数占2018年中央补助资金的比例".
+    """
+    central = [p for p in policy.pools if p.level == Level.CENTRAL and p.advance_total is not None]
+    problems = [Problem(f"资金池「{p.label}」有提前下达数但没有上年基数列（base_column）", key=f"pools.{p.id}.base_column")
+                for p in central if not p.base_column]
+    if not central or problems:
+        raise PolicyError(problems or [Problem("按市州比例提前下达需要中央资金池的提前通知数（advance_total）",
+                                               key="settlement.advance_rule")])
+    last_year = sum(float(data.columns[p.base_column].sum()) for p in central if p.base_column)
+    if last_year <= 0:
+        raise PolicyError([Problem("上年中央补助资金合计为零，无法计算提前通知数占上年中央补助资金的比例")])
+    return sum(p.advance_total or 0.0 for p in central) / last_year
+
+
+def prefecture_ratio_advance(policy: Policy, data: RegionData) -> np.ndarray:
+    """The seed's 2019 advance per county × pool (integer units).
+
+    One ratio (`central_ratio`) applies to each 市州's last-year central + provincial base, pool by
+    pool, for the regular pools (earmarked pools such as deep poverty are allocated when they arrive,
+    not in advance). A central pool forwards exactly its own notice (the money arrives per budget
+    account: 一般公共预算 and 彩票公益金 cannot be swapped), so with several central pools each uses its
+    own notice ÷ its base; the provincial pools follow the one central ratio. Each pool's advance is
+    split over the 市州 by their bases and then, inside each 市州, over its counties by theirs —
+    counties receive from their 市州, and every prefecture and pool total is exact.
+    """
+    ratio = central_ratio(policy, data)
+    unit = policy.rounding.unit
+    codes = np.asarray(data.codes)
+    parents = np.array([prefecture_of(c) for c in codes])
+    prefectures = np.unique(parents)
+    out = np.zeros((len(data), len(policy.pools)), dtype=np.int64)
+    for j, pool in enumerate(policy.pools):
+        if pool.purpose != Purpose.REGULAR or not pool.base_column:
+            continue
+        base = data.columns[pool.base_column] / unit
+        by_prefecture = np.array([base[parents == p].sum() for p in prefectures])
+        notice = pool.advance_total if pool.level == Level.CENTRAL else None
+        total = int(round(notice / unit)) if notice is not None else int(round(ratio * base.sum()))
+        if total == 0:
+            continue
+        if base.sum() <= 0:
+            raise PolicyError([Problem(f"资金池「{pool.label}」有提前通知数 {pool.advance_total:g} 万元，但上年基数合计为零，"
+                                       "无法按基数分配", key=f"pools.{pool.id}.advance_total", value=pool.advance_total)])
+        top = largest_remainder(by_prefecture * total / by_prefecture.sum(), total, tie_keys=prefectures)
+        for p, amount in zip(prefectures, top):
+            inside = parents == p
+            if amount > 0:
+                out[inside, j] = advance_amounts(base[inside], int(amount), codes[inside])
+    return out
+
+
+def advance_by_prefecture(advance: np.ndarray, codes) -> tuple[np.ndarray, np.ndarray]:
+    """The 市州 rows of a county advance (prefecture codes, prefectures × pools, integer units): what
+    the province notifies each 市州, which its counties' amounts add up to exactly."""
+    parents = np.array([prefecture_of(c) for c in codes])
+    prefectures = np.unique(parents)
+    return prefectures, np.vstack([advance[parents == p].sum(axis=0) for p in prefectures])
+
+
 def advance_from_policy(policy: Policy, data: RegionData) -> np.ndarray:
-    """This year's advance per region × pool (integer units) from each pool's base column and advance total."""
+    """This year's advance per region × pool (integer units), by the policy's advance rule: per pool
+    (each pool's base × its advance total / base total) or the seed's prefecture ratio."""
+    if policy.settlement and policy.settlement.advance_rule == AdvanceRule.PREFECTURE_RATIO:
+        return prefecture_ratio_advance(policy, data)
     unit = policy.rounding.unit
     out = np.zeros((len(data), len(policy.pools)), dtype=np.int64)
     problems = []

@@ -18,6 +18,7 @@ from typing import Any
 
 from allocator.errors import PolicyError, Problem
 from allocator.policy.model import (
+    AdvanceRule,
     Combine,
     Component,
     Constraints,
@@ -428,7 +429,7 @@ def _pools(pools: dict[str, Any], r: _Reader, source: str, rounding: Rounding) -
             id=pid, label=r.text(t, "label", where) or pid, total=total or 0.0,
             level=Level(r.text(t, "level", where, choices=_values(Level)) or Level.CENTRAL), kind=r.text(t, "kind", where) or "",
             source=src, base_column=r.text(t, "base_column", where, required=False),
-            description=t.get("description", ""), **formula,
+            description=t.get("description", ""), purpose_label=str(t.get("purpose_label", "")), **formula,
         ))
     return tuple(out)
 
@@ -490,6 +491,8 @@ def _factors(factors: dict[str, Any], r: _Reader, source: str, prefix: str = "fa
             r.fail(f"{where}：transform = \"capped_score\" 需要 lower 或 upper", where)
         if lower is not None and upper is not None and lower > upper:
             r.fail(f"{where}：lower = {lower} 大于 upper = {upper}", f"{where}.lower", lower)
+        scale = r.text(t, "scale", where, required=transform == "intensity",
+                       choices=tuple(k for k in factors if k != fid) or None)
         components = _components(t.get("components", {}), r, where, src)
         if weight and components and not any(c.weight > 0 for c in components):
             r.fail(f"{where}：权重为 {weight * 100:g}%，但各数据列的子权重全部为 0，这一因素的资金将无处可分",
@@ -500,7 +503,7 @@ def _factors(factors: dict[str, Any], r: _Reader, source: str, prefix: str = "fa
             source=src, combine=Combine(r.text(t, "combine", where, required=False, choices=_values(Combine),
                                                default="sum") or "sum"),
             transform=Transform(transform or "raw"), denominator=denominator, lower=lower, upper=upper,
-            description=t.get("description", ""), **_transform_options(t, r, where, src, transform),
+            description=t.get("description", ""), scale=scale, **_transform_options(t, r, where, src, transform),
         ))
     total = sum(f.weight for f in out)
     if out and abs(total - 1.0) > WEIGHT_TOLERANCE:
@@ -519,7 +522,8 @@ def _components(components: dict[str, Any], r: _Reader, where: str, source: str)
         weight = r.quantity(t, "weight", cwhere, SHARE_UNITS, source, description="子权重")
         if weight is not None and weight < 0:
             r.fail(f"{cwhere}.weight = {weight}：子权重不能为负", f"{cwhere}.weight", weight)
-        out.append(Component(column=column, weight=1.0 if weight is None else weight))
+        out.append(Component(column=column, weight=1.0 if weight is None else weight,
+                             per=r.text(t, "per", cwhere, required=False)))
     return tuple(out)
 
 
@@ -632,6 +636,8 @@ def _settlement(t: dict[str, Any] | None, r: _Reader, source: str) -> Settlement
     src = t.get("source", source)
     rule = r.text(t, "advance_excess", where, required=False,
                   choices=_values(SettlementRule), default="claw_back")
+    advance_rule = r.text(t, "advance_rule", where, required=False,
+                          choices=_values(AdvanceRule), default="per_pool")
     received = t.get("received")
     if received is not None and not hasattr(received, "isoformat"):
         try:
@@ -644,6 +650,7 @@ def _settlement(t: dict[str, Any] | None, r: _Reader, source: str) -> Settlement
         r.fail(f"{where}.pass_on_days = {days:g} 天：应为 0 到 366 之间的整数天数", f"{where}.pass_on_days", days)
         days = None
     return SettlementRules(source=src, advance_excess=SettlementRule(rule or "claw_back"),
+                      advance_rule=AdvanceRule(advance_rule or "per_pool"),
                       received=received.isoformat() if received else None,
                       pass_on_days=int(days) if days is not None else 30)
 

@@ -51,6 +51,9 @@ class Transform(StrEnum):
     BALANCE_PENALTY = "balance_penalty"  # x × (1 − penalty) where the balance column exceeds the threshold
     RANK_LINEAR = "rank_linear"  # rank 1 (best) of n → n points, rank n → 1 point
     BANDS = "bands"  # a value per band of x (e.g. ranks 1–2, 3–5, 6+)
+    # Σ sub-weight × (component / its `per` column) relative to the mean, clipped to [lower, upper],
+    # times the `scale` factor's value: effort measured as intensity, money following need
+    INTENSITY = "intensity"
 
 
 class Combine(StrEnum):
@@ -85,6 +88,15 @@ class Purpose(StrEnum):
 
     REGULAR = "regular"
     EARMARKED = "earmarked"
+
+
+class AdvanceRule(StrEnum):
+    """How this year's advance (提前下达) is computed from last year's allocation."""
+
+    PER_POOL = "per_pool"  # each pool: base × (pool advance total / pool base total), per region
+    # the 2019 seed: one ratio = central advance notice ÷ last year's central money, applied to each
+    # 市州's last-year central + provincial base; counties receive from their 市州
+    PREFECTURE_RATIO = "prefecture_ratio"
 
 
 class SettlementRule(StrEnum):
@@ -185,6 +197,7 @@ class Pool:
     ineligible_note: str = "不属于此项资金的分配范围"
     advance_total: float | None = None  # 提前下达 total of this pool for the year, 万元
     standard: Standard | None = None  # a per-person part paid before the factor shares
+    purpose_label: str = ""  # e.g. 常规分配 | 深度贫困定向 (published tables: 常规分配 | 贫困县定向分配)
 
     @property
     def funding_source(self) -> tuple[Level, str]:
@@ -198,6 +211,11 @@ class Pool:
         regions an eligibility rule admits)."""
         earmarked = self.eligible_column is not None or self.eligible_regions is not None
         return Purpose.EARMARKED if earmarked else Purpose.REGULAR
+
+    @property
+    def purpose_name(self) -> str:
+        """The purpose as a table shows it: the file's purpose_label, else 常规分配 | 定向分配."""
+        return self.purpose_label or ("常规分配" if self.purpose == Purpose.REGULAR else "定向分配")
 
     @property
     def separate(self) -> bool:
@@ -215,6 +233,9 @@ class Component:
 
     column: str
     weight: float = 1.0
+    # transform=intensity: the column this one is divided by (e.g. expenditure), or the factor's scale
+    # (e.g. "need": 本级投入 per 困难群众)
+    per: str | None = None
 
 
 @dataclass(frozen=True)
@@ -238,10 +259,13 @@ class Factor:
     penalty: float = 0.0  # balance_penalty: share of the value taken away, share of 1
     thresholds: tuple[float, ...] = ()  # bands: upper edges, ascending (x ≤ edge falls in that band)
     values: tuple[float, ...] = ()  # bands: one more than thresholds
+    scale: str | None = None  # transform=intensity: the factor whose value the index multiplies
 
     @property
     def columns(self) -> tuple[str, ...]:
-        cols = tuple(c.column for c in self.components)
+        # a component may be divided by the scale factor's value (per = the scale's id), not a column
+        cols = tuple(c.column for c in self.components) + tuple(
+            c.per for c in self.components if c.per and c.per != self.scale)
         return cols + tuple(c for c in (self.denominator, self.penalty_column) if c)
 
 
@@ -357,6 +381,7 @@ class SettlementRules:
 
     source: str
     advance_excess: SettlementRule = SettlementRule.CLAW_BACK
+    advance_rule: AdvanceRule = AdvanceRule.PER_POOL
     received: str | None = None  # ISO date the (central) money was received
     pass_on_days: int = 30  # 预算法 art. 52: pass on within 30 days of receipt
 

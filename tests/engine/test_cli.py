@@ -81,8 +81,8 @@ def test_validate_lists_every_parameter_with_its_unit_and_source(example):
 def test_a_bad_policy_exits_non_zero_with_every_problem_in_chinese(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text(EXAMPLE.read_text(encoding="utf-8")
-                   .replace('weight = { value = 75, unit = "%" }', 'weight = { value = 70, unit = "%" }')
-                   .replace('total = { value = 1000, unit = "万元" }', 'total = { value = -5, unit = "万元" }'),
+                   .replace('weight = { value = 75, unit = "%"', 'weight = { value = 70, unit = "%"')
+                   .replace('total = { value = 1000, unit = "万元"', 'total = { value = -5, unit = "万元"'),
                    encoding="utf-8")
     for command in ("run", "validate"):
         result = invoke(command, "--policy", bad)
@@ -106,7 +106,7 @@ def test_bad_data_exits_non_zero_naming_the_region_column_and_value(tmp_path):
 def test_constraints_that_cannot_hold_exit_non_zero_with_the_reason(tmp_path):
     bad = tmp_path / "tight.toml"
     bad.write_text(EXAMPLE.read_text(encoding="utf-8").replace(
-        'floor_share_of_base = { value = 90, unit = "%" }', 'floor_share_of_base = { value = 130, unit = "%" }'),
+        'floor_share_of_base = { value = 90, unit = "%"', 'floor_share_of_base = { value = 130, unit = "%"'),
         encoding="utf-8")
     bad_data = tmp_path / "regions.csv"
     bad_data.write_bytes(REGIONS.read_bytes())

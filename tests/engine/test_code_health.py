@@ -37,3 +37,20 @@ def test_every_weight_and_budget_is_a_listed_parameter(path):
     for factor in policy.factors:
         assert f"factors.{factor.id}.weight" in paths
     assert "rounding.unit" in paths
+
+
+@pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.name)
+def test_every_number_has_its_own_description_and_no_default_source(path):
+    """A description supplied by the program ("资金总额", "因素权重" …) says nothing about this number:
+    every number in a shipped preset describes itself, and none takes its source from the program."""
+    policy = load_policy(path)
+    defaults = [(p.path, p.source_origin, p.description_origin) for p in policy.parameters
+                if "default" in (p.source_origin, p.description_origin)]
+    assert not defaults, f"{path.name}: parameters with a default description or source: {defaults}"
+
+
+@pytest.mark.parametrize("path", POLICIES, ids=lambda p: p.name)
+def test_every_pool_names_its_funding_source_and_purpose(path):
+    for pool in load_policy(path).pools:
+        assert pool.level and pool.kind, pool.id
+        assert pool.purpose_name, pool.id

@@ -9,7 +9,7 @@ from allocator.errors import InfeasibleError
 from allocator.policy import apply_overrides
 
 HUNDREDTHS_POLICY = (WORKED_POLICY
-                     .replace('unit = { value = 1, unit = "万元" }', 'unit = { value = 0.01, unit = "万元" }')
+                     .replace('unit = { value = 1, unit = "万元"', 'unit = { value = 0.01, unit = "万元"')
                      .replace("value = 700,", "value = 700.01,")
                      .replace("value = 200,", "value = 200.02,"))
 

@@ -59,7 +59,7 @@ def test_the_timing_table_can_be_turned_off_for_a_policy_with_an_advance(tmp_pat
     ws = openpyxl.load_workbook(report.files[0]).active
     assert [ws.cell(4, c).value for c in range(1, 4)] == ["地区", "合计", "中央"]
     assert ws["B5"].value is None and "B4:B6" in {str(r) for r in ws.merged_cells.ranges}  # 合计 merged down
-    assert ws["A7"].value == "合计" and ws["B7"].value == 315_500
+    assert ws["A7"].value == "合计" and ws["B7"].value == 287_500
 
 
 def test_the_data_source_names_a_stored_version_with_its_file_and_date(tmp_path):

@@ -18,8 +18,8 @@ def test_percentages_and_sources_read_as_in_a_notice():
 def test_the_note_gives_exact_totals_by_source_and_purpose(sichuan):
     inputs, settlement = sichuan
     text = method_note(settlement.full_year, "内置数据集", settlement, inputs.note).text()
-    assert "共315,500万元" in text
-    assert "中央一般公共预算252,000万元（常规分配224,000万元、提高深度贫困地区农村贫困人口医疗保障水平28,000万元）" in text
+    assert "共287,500万元" in text
+    assert "中央一般公共预算224,000万元（常规分配196,000万元、提高深度贫困地区农村贫困人口医疗保障水平28,000万元）" in text
     assert "省级彩票公益金10,200万元" in text
     assert "包含在上述总额之内" in text
 
@@ -28,7 +28,7 @@ def test_the_note_names_factors_weights_correction_and_data(sichuan):
     inputs, settlement = sichuan
     text = method_note(settlement.full_year, "内置数据集 sichuan-2020", settlement, inputs.note).text()
     for phrase in ("困难群众人数（权重75%）", "户籍人口数（权重5%）", "自身努力程度（权重20%）", "防止返贫监测对象",
-                   "财政困难程度", "限定在0.8至1.5之间", "内置数据集 sichuan-2020", "示例数据", "最大余额法"):
+                   "财政困难程度", "限定在0.6至1.8之间", "内置数据集 sichuan-2020", "示例数据", "最大余额法"):
         assert phrase in text, phrase
     assert "scenario" not in text
 
@@ -47,7 +47,7 @@ def test_the_note_states_the_advance_and_the_fingerprint(sichuan):
     inputs, settlement = sichuan
     result = settlement.full_year
     text = method_note(result, "x", settlement).text()
-    assert "已提前下达259,100万元" in text and result.fingerprint in text
+    assert "已提前下达119,460万元" in text and result.fingerprint in text
     n = int(settlement.advance_exceeds.sum())
     assert f"提前下达数超过因素法全年数的地区{n}个" in text
 

@@ -10,13 +10,19 @@ runner = CliRunner()
 
 def test_settle_prints_the_regions_whose_advance_exceeds_and_writes_the_workbook(tmp_path):
     out = tmp_path / "settle.xlsx"
-    result = runner.invoke(app, ["settle", "-p", "sichuan-2020", "--rule", "raise_to_advance",
+    # the presets advance about 46 % of the year (published practice), so nobody exceeds; a reform with
+    # an advance notice close to last year's money makes the counties whose amount fell exceed it
+    reform = tmp_path / "large_advance.toml"
+    reform.write_text('[policy]\nbase = "sichuan-2020"\nid = "large-advance"\n\n[[pools]]\nid = "central_general"\n'
+                      'advance_total = { value = 190000, unit = "万元", source = "scenario", description = "测试" }\n',
+                      encoding="utf-8")
+    result = runner.invoke(app, ["settle", "-p", str(reform), "--rule", "raise_to_advance",
                                  "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "示例数据" in result.output and "转下达截止日期：2020-07-18" in result.output
     assert "超过因素法全年数" in result.output
     ws = openpyxl.load_workbook(out)["分配表"]
-    assert ws["B5"].value == "合计" and ws["C5"].value == 224_000
+    assert ws["B5"].value == "合计" and ws["C5"].value == 196_000
 
 
 def test_tiers_allocates_to_21_prefectures_and_compares_with_direct(tmp_path):
@@ -31,7 +37,7 @@ def test_tiers_allocates_to_21_prefectures_and_compares_with_direct(tmp_path):
 
 
 def test_tiers_refuses_floors_a_prefecture_cannot_meet_unless_relaxed():
-    args = ["tiers", "-p", "sichuan-2020", "--city-share", "2"]
+    args = ["tiers", "-p", "sichuan-2020", "--city-share", "10"]  # 攀枝花 cannot keep 10 % and meet the floors
     refused = runner.invoke(app, args)
     assert refused.exit_code == 1 and "向所属县分配时" in refused.output
     relaxed = runner.invoke(app, args + ["--relax"])

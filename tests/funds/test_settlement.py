@@ -1,9 +1,17 @@
 from datetime import date
 
 import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from allocator.engine import allocate
+from allocator.errors import PolicyError
 from allocator.funds import advance_amounts, advance_from_policy, deadlines, next_year_advance, settle
+from allocator.funds.advance import central_ratio
+from allocator.policy import load_policy
+from allocator.policy.model import AdvanceRule, Level, Policy
 
 
 def test_the_advance_is_last_years_allocation_scaled_to_the_advance_total_with_an_exact_total(policy, data):
@@ -120,3 +128,94 @@ def test_an_advance_total_above_the_pool_total_or_off_the_unit_is_refused(tmp_pa
     path.write_text(policy_text.replace("value = 900, unit", "value = 900.5, unit"), encoding="utf-8")
     with pytest.raises(PolicyError, match="不是取整单位 1 万元的整数倍"):
         load_policy(path)
+
+
+def _prefecture_ratio_policy(tmp_path, policy_text, central_advance=475):
+    text = (policy_text.replace('advance_total = { value = 900, unit = "万元" }',
+                                f'advance_total = {{ value = {central_advance}, unit = "万元" }}')
+            .replace('advance_excess = "claw_back"', 'advance_excess = "claw_back"\nadvance_rule = "prefecture_ratio"'))
+    path = tmp_path / "seed_rule.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_policy(path)
+
+
+def test_the_seed_rule_applies_one_central_ratio_to_central_and_provincial_bases(tmp_path, policy_text, data):
+    """2019 seed: 提前通知数 ÷ 上年中央补助资金 = 475 / 950 = 0.5, applied to each 市州's central and
+    provincial base; counties then receive from their 市州 (甲市 central 540 → 270: 100, 95, 75)."""
+    policy = _prefecture_ratio_policy(tmp_path, policy_text)
+    assert policy.settlement.advance_rule == AdvanceRule.PREFECTURE_RATIO
+    assert central_ratio(policy, data) == 0.5
+    advance = advance_from_policy(policy, data)
+    assert advance[:, 0].tolist() == [100, 95, 75, 85, 70, 50]  # central: half of 200,190,150,170,140,100
+    assert advance[:, 1].tolist() == [20, 19, 15, 17, 14, 10]  # provincial by the same ratio
+    assert advance[:, 2].sum() == 0  # the earmarked pool is allocated when it arrives, not in advance
+
+
+def test_under_the_seed_rule_prefecture_and_pool_totals_are_exact_and_counties_add_up_to_their_prefecture(
+        tmp_path, policy_text, data):
+    policy = _prefecture_ratio_policy(tmp_path, policy_text, central_advance=613)
+    advance = advance_from_policy(policy, data)
+    ratio = 613 / 950
+    base = np.column_stack([data.columns["base_central"], data.columns["base_provincial"]])
+    assert advance[:, 0].sum() == 613 and advance[:, 1].sum() == round(ratio * base[:, 1].sum())
+    for rows in (slice(0, 3), slice(3, 6)):  # 甲市, 乙州
+        prefecture = ratio * base[rows].sum(axis=0)
+        assert (np.abs(advance[rows, :2].sum(axis=0) - prefecture) < 1).all()
+    assert (np.abs(advance[:, :2] - ratio * base) < 2).all()
+
+
+def test_the_seed_rule_needs_a_central_advance_notice(tmp_path, policy_text, data):
+    text = policy_text.replace('advance_total = { value = 900, unit = "万元" }\n', '').replace(
+        'advance_excess = "claw_back"', 'advance_excess = "claw_back"\nadvance_rule = "prefecture_ratio"')
+    path = tmp_path / "no_notice.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PolicyError, match="提前通知数"):
+        advance_from_policy(load_policy(path), data)
+
+
+def test_the_2019_preset_uses_the_seed_rule_with_a_central_advance_near_published_practice():
+    from allocator.usecases import load_inputs
+    inputs = load_inputs("sichuan-2019")
+    assert inputs.policy.settlement.advance_rule == AdvanceRule.PREFECTURE_RATIO
+    advance = advance_from_policy(inputs.policy, inputs.data)
+    central = [j for j, p in enumerate(inputs.policy.pools) if p.level == "中央" and p.advance_total]
+    notice = sum(inputs.policy.pools[j].advance_total for j in central)
+    assert advance[:, central].sum() == notice == 92_700
+    for j in central:  # each budget account forwards exactly its own notice
+        assert advance[:, j].sum() == inputs.policy.pools[j].advance_total
+    full_year = sum(inputs.policy.pools[j].total for j in central)
+    assert 0.40 < notice / full_year < 0.65  # 2018: 107.9 of 235 亿元 (46 %) was advanced
+    s = settle(inputs.policy, inputs.data)
+    assert (s.to_issue.sum(axis=1) + s.advance.sum(axis=1) == s.full_year.region_units).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["510100", "510300", "513300"]), st.integers(0, 5_000), st.integers(0, 2_000)),
+                min_size=1, max_size=15),
+       st.floats(0.05, 1.0))
+def test_the_seed_rule_keeps_pool_and_prefecture_totals_exact_on_random_bases(rows, share):
+    """Property: whatever the bases, each pool's advance adds up to its total, every county is within two
+    units of ratio × base, nobody gets a negative advance, and counties add up to their 市州's notice."""
+    from allocator.engine import RegionData
+    from allocator.funds.advance import advance_by_prefecture, prefecture_ratio_advance
+    from allocator.policy.model import Constraints, Pool, Rounding, SettlementRules
+
+    assume(sum(r[1] for r in rows) > 0)
+    codes = [f"{p[:4]}{i + 1:02d}" for i, (p, _, _) in enumerate(rows)]
+    frame = pd.DataFrame({"code": codes, "name": codes, "base_c": [float(r[1]) for r in rows],
+                          "base_p": [float(r[2]) for r in rows]}).sort_values("code", ignore_index=True)
+    codes = frame["code"].tolist()  # RegionData keeps regions in code order
+    notice = float(round(share * frame["base_c"].sum()))
+    pools = (Pool("c", "中央", 1e6, Level.CENTRAL, "一般公共预算", "s", base_column="base_c", advance_total=notice),
+             Pool("p", "省级", 1e6, Level.PROVINCIAL, "一般公共预算", "s", base_column="base_p"))
+    policy = Policy("t", "t", 2019, "s", pools, (), (), Constraints("s"), Rounding(1.0, "s"),
+                    settlement=SettlementRules("s", advance_rule=AdvanceRule.PREFECTURE_RATIO))
+    advance = prefecture_ratio_advance(policy, RegionData.from_frame(frame))
+    ratio = notice / frame["base_c"].sum()
+    assert advance[:, 0].sum() == notice and advance[:, 1].sum() == round(ratio * frame["base_p"].sum())
+    assert (advance >= 0).all()
+    assert (np.abs(advance - ratio * frame[["base_c", "base_p"]].to_numpy()) < 2).all()
+    prefectures, by_prefecture = advance_by_prefecture(advance, codes)
+    for p, row in zip(prefectures, by_prefecture):
+        inside = frame["code"].str.startswith(p[:4]).to_numpy()
+        assert (np.abs(row - ratio * frame.loc[inside, ["base_c", "base_p"]].sum().to_numpy()) < 1).all()

@@ -25,12 +25,13 @@ def reform(tmp_path, text: str, base: str = "sichuan-2019"):
 
 
 def test_a_correction_whose_lower_bound_exceeds_its_upper_bound_is_refused(sichuan):
-    with pytest.raises(PolicyError, match="系数下限 lower = 1.6 大于上限 upper = 1.5"):
-        apply_overrides(sichuan, {"corrections.hardship.lower": 1.6})
+    with pytest.raises(PolicyError, match="系数下限 lower = 1.9 大于上限 upper = 1.8"):
+        apply_overrides(sichuan, {"corrections.hardship.lower": 1.9})
 
 
 def test_a_weighted_factor_whose_sub_weights_are_all_zero_is_refused(sichuan):
-    zero = {"factors.effort.components.local_input.weight": 0, "factors.effort.components.performance_score.weight": 0}
+    zero = {f"factors.effort.components.{c}.weight": 0
+            for c in ("local_input", "performance_score", "management_score")}
     with pytest.raises(PolicyError, match="子权重全部为 0"):
         apply_overrides(sichuan, zero)
 

@@ -41,7 +41,7 @@ def test_the_loop_preset_pays_the_performance_part_by_penalised_score_shares_by_
     result = usecases.run(inputs)
     cols = inputs.data.columns
     score = np.where(cols["balance_share"] > 15, 0.8 * cols["selfeval_score"], cols["selfeval_score"])
-    budget = 224000 + 15600 + 37700 + 10200  # the shared pools, 万元
+    budget = 196000 + 15600 + 37700 + 10200  # the shared pools, 万元
     np.testing.assert_allclose(result.trace["part_performance"], budget * 0.10 * score / score.sum())
     assert result.amounts.sum() == (budget + 28000)  # every 万元 allocated, nothing more
 
@@ -96,7 +96,7 @@ def test_the_three_ways_of_linking_money_to_last_years_score_by_hand():
 
     inputs = usecases.load_inputs("sichuan-2020-loop")
     s = inputs.data.columns["selfeval_score"]
-    part = (224000 + 15600 + 37700 + 10200) * 0.10
+    part = (196000 + 15600 + 37700 + 10200) * 0.10
     normalised = apply_overrides(load_policy("sichuan-2020-loop"), {"factors.performance.transform": "raw"})
     bonus = apply_overrides(load_policy("sichuan-2020-loop"), {
         "factors.performance.transform": "bonus_penalty",
