@@ -1,0 +1,663 @@
+"""Batch engine: thousands of what-ifs over one (policy, data) pair as array operations.
+
+A `Prepared` pair is checked (`check_for_policy`) and hashed once. A batch of S scenarios — factor
+weights, correction parameters, floor/cap shares, pool totals, and optionally multipliers on data
+columns — is evaluated in chunks of about 1 MB of rows:
+
+1. targets for every scenario in one matrix product  B_s · Σ_k w_sk · share_k  (万元);
+2. the least-squares constrained step  x = clip(s·t, L, U), Σx = B  by Newton on the multiplier s
+   for all scenarios at once (the water-filling active-set iteration of `allocator.solver.fast`),
+   with an exact finish: once the active set stops changing, s is solved from that linear piece;
+3. largest-remainder rounding in whole rounding units, ties by administrative code, within
+   ⌈floor⌉ and ⌊cap⌋ (`allocator.engine.pipeline.to_unit_bounds`), exactly as
+   `allocator.rounding.largest_remainder`;
+4. optionally the split of each region's total across the block's pools (`split_by_pool`).
+
+Results equal the single-run path (`apply_overrides` + `allocate`) scenario by scenario. Floating
+point may differ in the last bits between the two paths; a scenario whose rounding could depend on
+those bits (a remainder at the cut within 1e-12 of the budget of another, a quota at the snap
+threshold), or whose objective is not least squares, or whose Newton iteration does not settle, is
+recomputed through the single-run path itself. `BatchResult.rerun` counts them.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from allocator import __version__
+from allocator.engine.inputs import RegionData, check_for_policy, eligibility
+from allocator.engine.pipeline import SHARED, Bounds, allocate, base_amounts, split_by_pool, to_unit_bounds
+from allocator.errors import InfeasibleError, InputError, PolicyError, Problem
+from allocator.policy import apply_overrides
+from allocator.policy.model import Binding, Block, Objective, Policy
+from allocator.rounding.hamilton import SNAP
+
+CHUNK_BYTES = 1 << 20  # about 1 MB of float64 rows per chunk
+NEWTON_STEPS = 30
+FRAGILE = 1e-12  # relative to the block budget in units: closer calls are recomputed on the single path
+NONE, FLOOR, CAP = 0, 1, 2  # binding codes as int8 (Binding.NONE / FLOOR / CAP)
+UNIT_SCALE = {"%": 0.01, "share": 1.0, "ratio": 1.0, "万元": 1.0}
+DEFAULT_UNIT = {"weight": "%", "floor_share_of_base": "%", "cap_share_of_base": "%", "floor_minimum": "万元",
+                "total": "万元", "elasticity": "ratio", "lower": "ratio", "upper": "ratio"}
+CORRECTION_KEYS = ("elasticity", "lower", "upper")
+CONSTRAINT_KEYS = ("floor_share_of_base", "cap_share_of_base", "floor_minimum")
+
+
+# ---------------------------------------------------------------- parameters a batch may vary
+
+@dataclass(frozen=True)
+class Parameter:
+    """One scenario parameter: an override path of the policy file, the block it acts on, its unit."""
+
+    path: str  # e.g. "factors.need.weight", "pools.deep_poverty.factors.poverty.weight"
+    block: str  # block id ("shared" or a pool id)
+    kind: str  # weight | correction | constraint | total
+    key: str  # factor id, correction id + attribute, constraint key, or pool id
+    unit: str  # as in the policy file: %, ratio, 万元
+    base: float  # the base policy's value, in that unit
+
+    @property
+    def scale(self) -> float:
+        return UNIT_SCALE.get(self.unit, 1.0)
+
+
+def _raw_node(raw: Mapping[str, Any], parts: list[str]) -> Any:
+    node: Any = raw
+    for part in parts:
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _block_of_pool(policy: Policy, pool_id: str) -> Block | None:
+    return next((b for b in policy.blocks if any(p.id == pool_id for p in b.pools)), None)
+
+
+def parameter(policy: Policy, path: str) -> Parameter:
+    """Resolve an override path to the block and quantity it changes; PolicyError if a batch cannot vary it."""
+    parts = path.split(".")
+    bad = PolicyError([Problem(f"批量情景参数 {path}：不支持（可用：factors.<因素>.weight、corrections.<修正>."
+                               f"elasticity/lower/upper、constraints.floor_share_of_base/cap_share_of_base/"
+                               f"floor_minimum、pools.<资金池>.total，以及 pools.<资金池>. 下的同类参数）",
+                               key=path)], title="情景参数有误")
+    block_id, rest = SHARED, parts
+    if parts[0] == "pools" and len(parts) == 3 and parts[2] == "total":
+        block = _block_of_pool(policy, parts[1])
+        if block is None:
+            raise bad
+        return Parameter(path, block.id, "total", parts[1], "万元",
+                         next(p.total for p in block.pools if p.id == parts[1]))
+    if parts[0] == "pools" and len(parts) > 3:
+        block_id, rest = parts[1], parts[2:]
+    block = next((b for b in policy.blocks if b.id == block_id), None)
+    if block is None:
+        raise bad
+    if rest[0] == "factors" and len(rest) == 3 and rest[2] == "weight" and any(f.id == rest[1] for f in block.factors):
+        kind, key = "weight", rest[1]
+    elif rest[0] == "corrections" and len(rest) == 3 and rest[2] in CORRECTION_KEYS \
+            and any(c.id == rest[1] for c in block.corrections):
+        kind, key = "correction", f"{rest[1]}.{rest[2]}"
+    elif rest[0] == "constraints" and len(rest) == 2 and rest[1] in CONSTRAINT_KEYS:
+        kind, key = "constraint", rest[1]
+    else:
+        raise bad
+    node = _raw_node(policy.raw, parts)
+    unit = node.get("unit", DEFAULT_UNIT[rest[-1]]) if isinstance(node, Mapping) else DEFAULT_UNIT[rest[-1]]
+    value = node.get("value") if isinstance(node, Mapping) else node
+    return Parameter(path, block.id, kind, key, unit, float("nan") if value is None else float(value))
+
+
+def overrides_for(params: list[Parameter], row: Mapping[str, float]) -> dict[str, Any]:
+    """One scenario row as `apply_overrides` takes it (a value with its unit where the base has none)."""
+    out: dict[str, Any] = {}
+    for p in params:
+        value = float(row[p.path])
+        out[p.path] = value if not np.isnan(p.base) else {"value": value, "unit": p.unit}
+    return out
+
+
+# ---------------------------------------------------------------- the prepared pair
+
+@dataclass(frozen=True)
+class PreparedBlock:
+    """One block over its eligible regions, with everything that does not depend on the scenario."""
+
+    block: Block
+    index: np.ndarray  # positions of the eligible regions in the data (ascending code)
+    columns: dict[str, np.ndarray]  # the block's data columns over its eligible regions
+    base: np.ndarray  # 基数, 万元
+    pool_totals: np.ndarray  # 万元 per pool of the block
+    shares: np.ndarray  # (K, m) factor shares with the base policy's correction parameters
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A (policy, data) pair validated and hashed once; the batch engine's starting point."""
+
+    policy: Policy
+    data: RegionData
+    blocks: tuple[PreparedBlock, ...]
+    digest: str
+
+    @property
+    def unit(self) -> float:
+        return self.policy.rounding.unit
+
+    @property
+    def n_regions(self) -> int:
+        return len(self.data)
+
+
+def prepare(policy: Policy, data: RegionData | pd.DataFrame) -> Prepared:
+    """Check the data for the policy once (same checks and messages as `allocate`) and hash the pair."""
+    if isinstance(data, pd.DataFrame):
+        data = RegionData.from_frame(data)
+    check_for_policy(policy, data)
+    blocks = []
+    for block in policy.blocks:
+        index = np.flatnonzero(eligibility(block, data))
+        sub = data.subset(eligibility(block, data)) if len(index) < len(data) else data
+        cols = {c: sub.columns[c] for c in block.data_columns}
+        totals = np.array([p.total for p in block.pools])
+        pb = PreparedBlock(block, index, cols, base_amounts(block, sub), totals, np.empty((0, len(index))))
+        bp = block_params(pb, [], {}, 1)
+        blocks.append(PreparedBlock(block, index, cols, pb.base, totals, factor_shares(pb, bp, cols)[:, 0, :]))
+    digest = hashlib.sha256(f"{policy.digest}|{data.digest}|{__version__}|batch".encode()).hexdigest()
+    return Prepared(policy, data, tuple(blocks), digest)
+
+
+# ---------------------------------------------------------------- scenarios → arrays per block
+
+@dataclass
+class BlockParams:
+    """Scenario values for one block and one chunk, in engine units (shares of 1, 万元)."""
+
+    weights: np.ndarray  # (c, K)
+    budget: np.ndarray  # (c,)
+    pool_totals: np.ndarray  # (c, P)
+    corrections: dict[str, dict[str, np.ndarray]]  # correction id → attribute → (c,)
+    floor_share: np.ndarray | None
+    cap_share: np.ndarray | None
+    floor_minimum: np.ndarray | None
+
+
+def block_params(pb: PreparedBlock, params: list[Parameter], values: dict[str, np.ndarray], c: int) -> BlockParams:
+    """Broadcast the base policy's values to c scenarios and put the varied ones in place."""
+    b = pb.block
+    weights = np.tile([f.weight for f in b.factors], (c, 1))
+    pool_totals = np.tile(pb.pool_totals, (c, 1))
+    corr = {x.id: {"elasticity": np.full(c, x.elasticity), "lower": np.full(c, np.nan if x.lower is None else x.lower),
+                   "upper": np.full(c, np.nan if x.upper is None else x.upper)} for x in b.corrections}
+    k = b.constraints
+    cons = {"floor_share_of_base": None if k.floor_share is None else np.full(c, k.floor_share),
+            "cap_share_of_base": None if k.cap_share is None else np.full(c, k.cap_share),
+            "floor_minimum": None if k.floor_minimum is None else np.full(c, k.floor_minimum)}
+    factor_ids = [f.id for f in b.factors]
+    pool_ids = [p.id for p in b.pools]
+    for p in params:
+        if p.block != b.id:
+            continue
+        v = values[p.path] * p.scale
+        if p.kind == "weight":
+            weights[:, factor_ids.index(p.key)] = v
+        elif p.kind == "total":
+            pool_totals[:, pool_ids.index(p.key)] = v
+        elif p.kind == "correction":
+            cid, attr = p.key.split(".")
+            corr[cid][attr] = v
+        else:
+            cons[p.key] = v
+    return BlockParams(weights, pool_totals.sum(axis=1), pool_totals, corr, cons["floor_share_of_base"],
+                       cons["cap_share_of_base"], cons["floor_minimum"])
+
+
+def check_weights(prepared: Prepared, params: list[Parameter], values: dict[str, np.ndarray], n: int) -> None:
+    """Every scenario's weights add up to 100 % in every block it changes (the loader's rule)."""
+    problems = []
+    for pb in prepared.blocks:
+        if not any(p.block == pb.block.id and p.kind == "weight" for p in params):
+            continue
+        w = block_params(pb, params, values, n).weights.sum(axis=1)
+        for s in np.flatnonzero(np.abs(w - 1.0) > 1e-9)[:10]:
+            problems.append(Problem(f"第 {s + 1} 个情景：资金块「{pb.block.pools[0].label}」的因素权重之和为 "
+                                    f"{w[s] * 100:.6g}%，应为 100%", key="weights", row=int(s) + 1))
+    if problems:
+        raise PolicyError(problems, title="情景参数有误")
+
+
+# ---------------------------------------------------------------- formula, batched (rows = scenarios)
+
+def _share_of_total(col: np.ndarray) -> np.ndarray:
+    """col / Σcol along the regions (last) axis; an all-zero row gives zeros (as `factors._share_of_total`)."""
+    total = col.sum(axis=-1, keepdims=True)
+    return np.divide(col, total, out=np.zeros(np.broadcast_shapes(col.shape, total.shape)), where=total != 0)
+
+
+def _ratio_to_mean(value: np.ndarray) -> np.ndarray:
+    mean = value.mean(axis=-1, keepdims=True)
+    return np.divide(value, mean, out=np.zeros(np.broadcast_shapes(value.shape, mean.shape)), where=mean != 0)
+
+
+def factor_values(factor, cols: dict[str, np.ndarray]) -> np.ndarray:
+    """`allocator.engine.factors.factor_value` along the last axis (1-D data or scenarios × regions)."""
+    total: np.ndarray | float = 0.0
+    for comp in factor.components:
+        col = cols[comp.column]
+        total = total + comp.weight * (_share_of_total(col) if factor.combine == "shares" else col)
+    value = np.asarray(total, dtype=float)
+    if factor.transform == "per_capita":
+        return value / cols[factor.denominator]
+    if factor.transform == "ratio_to_mean":
+        return _ratio_to_mean(value)
+    if factor.transform == "capped_score":
+        return np.clip(_ratio_to_mean(value), -np.inf if factor.lower is None else factor.lower,
+                       np.inf if factor.upper is None else factor.upper)
+    return value
+
+
+def correction_values(corr, cols: dict[str, np.ndarray], p: dict[str, np.ndarray]) -> np.ndarray:
+    """`allocator.engine.corrections.correction_coefficient` for c scenarios: (c, m)."""
+    if corr.method == "column":
+        coef = np.asarray(cols[corr.column], dtype=float)
+    else:
+        capacity = cols[corr.numerator] / cols[corr.denominator]
+        if corr.method == "classes":
+            coef = np.asarray(corr.coefficients, dtype=float)[np.searchsorted(corr.thresholds, capacity, side="right")]
+        else:
+            mean = capacity.mean(axis=-1, keepdims=True)
+            coef = (mean / capacity) ** p["elasticity"][:, None]
+    lower = np.where(np.isnan(p["lower"]), -np.inf, p["lower"])[:, None]
+    upper = np.where(np.isnan(p["upper"]), np.inf, p["upper"])[:, None]
+    return np.clip(coef, lower, upper)
+
+
+def factor_shares(pb: PreparedBlock, bp: BlockParams, cols: dict[str, np.ndarray]) -> np.ndarray:
+    """Each factor's share per region, corrections inside the terms applied: (K, c, m)."""
+    b = pb.block
+    c = len(bp.budget)
+    coefs = {x.id: correction_values(x, cols, bp.corrections[x.id]) for x in b.corrections}
+    shares = []
+    for f in b.factors:
+        inside = [coefs[x.id] for x in b.corrections if x.apply == "inside" and (x.factors is None or f.id in x.factors)]
+        value = factor_values(f, cols)
+        weighted = value * np.prod(inside, axis=0) if inside else value
+        shares.append(np.broadcast_to(_share_of_total(weighted), (c, len(pb.index))))
+    return np.asarray(shares)
+
+
+def targets(pb: PreparedBlock, bp: BlockParams, cols: dict[str, np.ndarray] | None = None,
+            varied: bool = False) -> np.ndarray:
+    """Corrected formula amounts (万元), scenarios × eligible regions: B·Σ w_k·share_k, corrections applied.
+
+    With the base policy's correction parameters and data (`varied` false, `cols` None) the factor
+    shares are those prepared once, and all targets are one matrix product.
+    """
+    b = pb.block
+    outside = [x for x in b.corrections if x.apply == "result"]
+    if cols is None and not varied:
+        formula = bp.budget[:, None] * (bp.weights @ pb.shares)
+        if not outside:
+            return formula
+    cols = pb.columns if cols is None else cols
+    if cols is not pb.columns or varied:
+        formula = bp.budget[:, None] * np.einsum("ck,kcm->cm", bp.weights, factor_shares(pb, bp, cols))
+    if not outside:
+        return formula
+    factor = np.prod([correction_values(x, cols, bp.corrections[x.id]) for x in outside], axis=0)
+    weighted = formula * factor
+    return bp.budget[:, None] * weighted / weighted.sum(axis=1, keepdims=True)
+
+
+def unit_bounds(pb: PreparedBlock, bp: BlockParams, unit: float) -> tuple[np.ndarray, np.ndarray]:
+    """⌈floor⌉ and ⌊cap⌋ in rounding units, scenarios × regions (`pipeline.bounds` + `to_unit_bounds`)."""
+    c, m = len(bp.budget), len(pb.index)
+    floor = np.zeros((c, m))
+    if bp.floor_share is not None:
+        floor = np.maximum(floor, bp.floor_share[:, None] * pb.base)
+    if bp.floor_minimum is not None:
+        floor = np.maximum(floor, bp.floor_minimum[:, None])
+    cap = np.full((c, m), np.inf)
+    if bp.cap_share is not None:
+        cap = np.where(pb.base > 0, bp.cap_share[:, None] * pb.base, np.inf)
+    return to_unit_bounds(Bounds(floor, cap), unit)
+
+
+def apply_region_overrides(pb: PreparedBlock, codes: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                           unit: float) -> None:
+    """Per-region floors and caps written in the policy replace the rule for their region (in place)."""
+    where = {code: i for i, code in enumerate(codes[pb.index])}
+    for o in pb.block.constraints.overrides:
+        if o.region in where:
+            i = where[o.region]
+            o_lo, o_hi = to_unit_bounds(Bounds(np.array([o.floor or 0.0]), np.array([o.cap if o.cap is not None
+                                                                                      else np.inf])), unit)
+            if o.floor is not None:
+                lo[:, i] = o_lo[0]
+            if o.cap is not None:
+                hi[:, i] = o_hi[0]
+
+
+# ---------------------------------------------------------------- constrained step and rounding, batched
+
+def feasible_rows(t, lo, hi, total) -> np.ndarray:
+    """Scenarios whose floors, caps and budget can all hold (`solver.check_feasible` row by row)."""
+    caps = np.where(t > 0, hi, np.minimum(lo, hi))
+    return (lo <= hi).all(axis=1) & (lo.sum(axis=1) <= total + 1e-9) & (caps.sum(axis=1) >= total - 1e-9)
+
+
+def water_fill(t, lo, hi, total) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """x = clip(s·t, lo, hi) with Σx = total, every row at once; zero targets pinned to their floor.
+
+    Newton on s from the proportional start: each step solves the linear piece the current s lies on
+    (the regions no bound holds take s·t, the rest their bound), so the active set settles in a few
+    steps; the last step is that piece solved exactly, s = (total − Σ held) / Σ t_free.
+    Returns x, s and a mask of rows that settled (the rest go to the single-run solver).
+    """
+    hi = np.where(t > 0, hi, lo)
+    moving = (t > 0) & (lo < hi)
+    tsum = t.sum(axis=1)
+    s = total / np.where(tsum > 0, tsum, 1.0)
+    free = np.zeros_like(moving)
+    done = np.zeros(len(t), dtype=bool)
+    for _ in range(NEWTON_STEPS):
+        line = s[:, None] * t
+        x = np.minimum(np.maximum(line, lo), hi)
+        new_free = moving & (x == line)
+        held = np.where(new_free, 0.0, x).sum(axis=1)
+        slope = np.where(new_free, t, 0.0).sum(axis=1)
+        step = np.where(slope > 0, (total - held) / np.where(slope > 0, slope, 1.0), s)
+        done |= (new_free == free).all(axis=1)
+        s = np.where(done, s, step)
+        free = new_free
+        if done.all():
+            break
+    x = np.minimum(np.maximum(s[:, None] * t, lo), hi)
+    ok = done & (np.abs(x.sum(axis=1) - total) <= 1e-9 * np.maximum(1.0, total))
+    return x, s, ok
+
+
+def snap(q: np.ndarray) -> np.ndarray:
+    """`allocator.rounding.hamilton.snap`, elementwise."""
+    nearest = np.round(q)
+    return np.where(np.abs(q - nearest) < SNAP * np.maximum(1.0, np.abs(q)), nearest, q)
+
+
+def round_rows(x, total, lo, hi) -> tuple[np.ndarray, np.ndarray]:
+    """Largest remainder in every row, ties by position (= ascending code), within lo..hi.
+
+    The units left after ⌊q⌋ go to the remainders above the row's cut value, then to the first
+    regions (by code) exactly at it — the order `largest_remainder` takes with its stable sort.
+    Returns int64 units and a mask of rows whose rounding is a close call (to be rerun exactly).
+    """
+    q = np.minimum(np.maximum(snap(x), lo), hi)
+    base = np.floor(q)
+    rem = q - base
+    n = x.shape[1]
+    short = (total - base.sum(axis=1)).round().astype(np.int64)
+    desc = -np.sort(-rem, axis=1)
+    k = np.clip(short, 1, n)
+    cut = np.where(short > 0, np.take_along_axis(desc, (k - 1)[:, None], axis=1)[:, 0], np.inf)[:, None]
+    above = rem > cut
+    at_cut = rem == cut
+    room = short[:, None] - above.sum(axis=1, keepdims=True)
+    up = above | (at_cut & (np.cumsum(at_cut, axis=1) <= room))
+    out = base.astype(np.int64) + up
+    size = np.maximum(1.0, np.abs(x))
+    on_bound = (x == lo) | (x == hi)  # held by a bound: the same number on both paths
+    near_snap = (np.abs(np.abs(x - np.round(x)) - SNAP * size) < FRAGILE * size) & ~on_bound
+    inner = (short > 0) & (short < n)
+    after = np.take_along_axis(desc, np.clip(short, 0, n - 1)[:, None], axis=1)[:, 0]
+    gap = cut[:, 0] - after
+    close = inner & (gap < 2 * FRAGILE * np.maximum(1.0, total)) & ~((cut[:, 0] == 0) & (after == 0))
+    bad = (short < 0) | (short > n)
+    return out, near_snap.any(axis=1) | close | bad
+
+
+def binding(x, t, s, lo, hi) -> np.ndarray:
+    """Binding codes as `pipeline.binding_labels` decides them: 1 floor, 2 cap, 0 none (int8)."""
+    line = s[:, None] * t
+    at_floor = (x <= lo + 1e-7) & (line < lo - 1e-7)
+    at_cap = (x >= hi - 1e-7) & (line > hi + 1e-7)
+    return np.where(at_floor, FLOOR, np.where(at_cap, CAP, NONE)).astype(np.int8)
+
+
+def split_rows(region_units: np.ndarray, pool_units: np.ndarray) -> np.ndarray:
+    """`split_by_pool` for every row: scenarios × regions × pools, every row and column exact."""
+    c, m = region_units.shape
+    if pool_units.shape[1] == 1:
+        return region_units[:, :, None]
+    return np.stack([split_by_pool(region_units[r], pool_units[r]) for r in range(c)])
+
+
+# ---------------------------------------------------------------- one chunk, all blocks
+
+@dataclass
+class ChunkResult:
+    totals: np.ndarray  # int64 units, (c, n) region totals over all blocks
+    at_floor: np.ndarray  # (c, n) a floor holds the region in some block
+    at_cap: np.ndarray  # (c, n) a cap holds the region in some block
+    feasible: np.ndarray  # (c,)
+    rerun: np.ndarray  # (c,) rows recomputed on the single-run path
+    amounts: np.ndarray | None  # (c, n, pools) when asked
+
+
+def scaled_columns(pb: PreparedBlock, scale: dict[str, np.ndarray] | None) -> dict[str, np.ndarray] | None:
+    """The block's columns multiplied by per-scenario data multipliers (c, n over all regions)."""
+    if not scale:
+        return None
+    return {k: (v * scale[k][:, pb.index] if k in scale else v) for k, v in pb.columns.items()}
+
+
+def run_chunk(prepared: Prepared, params: list[Parameter], values: dict[str, np.ndarray], c: int,
+              data_scale: dict[str, np.ndarray] | None = None, pools: bool = False) -> ChunkResult:
+    """Evaluate c scenarios (rows of `values`) on every block of the prepared pair."""
+    n, unit = prepared.n_regions, prepared.unit
+    totals = np.zeros((c, n), dtype=np.int64)
+    at_floor = np.zeros((c, n), dtype=bool)
+    at_cap = np.zeros((c, n), dtype=bool)
+    feasible = np.ones(c, dtype=bool)
+    rerun = np.zeros(c, dtype=bool)
+    per_block = []
+    for pb in prepared.blocks:
+        bp = block_params(pb, params, values, c)
+        varied = any(p.block == pb.block.id and p.kind == "correction" for p in params)
+        t = targets(pb, bp, scaled_columns(pb, data_scale), varied) / unit
+        if data_scale and any(k in data_scale for k in pb.block.base_columns):
+            pb = PreparedBlock(pb.block, pb.index, pb.columns, _scaled_base(pb, data_scale), pb.pool_totals)
+        lo, hi = unit_bounds(pb, bp, unit)
+        lo, hi = np.broadcast_to(lo, t.shape).copy(), np.broadcast_to(hi, t.shape).copy()
+        apply_region_overrides(pb, prepared.data.codes, lo, hi, unit)
+        total = np.round(bp.budget / unit)
+        ok = feasible_rows(t, lo, hi, total)
+        x, s, settled = water_fill(t, lo, hi, total)
+        units, close = round_rows(np.where(ok[:, None], x, lo), total, lo, hi)
+        if pb.block.constraints.objective != Objective.LEAST_SQUARES:
+            close[:] = True
+        rerun |= ok & (close | ~settled)
+        feasible &= ok
+        codes = binding(x, t, s, lo, hi)
+        totals[:, pb.index] += units
+        at_floor[:, pb.index] |= codes == FLOOR
+        at_cap[:, pb.index] |= codes == CAP
+        pool_units = np.round(bp.pool_totals / unit).astype(np.int64)
+        per_block.append((pb, units, pool_units))
+    totals[~feasible] = 0
+    at_floor[~feasible] = at_cap[~feasible] = False
+    amounts = _pool_table(prepared, per_block, c) if pools else None
+    result = ChunkResult(totals, at_floor, at_cap, feasible, rerun & feasible, amounts)
+    for r in np.flatnonzero(result.rerun):
+        _rerun_row(prepared, params, values, data_scale, r, result)
+    return result
+
+
+def _scaled_base(pb: PreparedBlock, scale: dict[str, np.ndarray]) -> np.ndarray:
+    raise InputError([Problem("数据误差不能作用于上年基数列（保底、封顶以基数为准）", key=",".join(pb.block.base_columns))])
+
+
+def _pool_table(prepared: Prepared, per_block, c: int) -> np.ndarray:
+    pool_index = {p.id: j for j, p in enumerate(prepared.policy.pools)}
+    out = np.zeros((c, prepared.n_regions, len(pool_index)), dtype=np.int64)
+    for pb, units, pool_units in per_block:
+        split = split_rows(units, pool_units)
+        cols = [pool_index[p.id] for p in pb.block.pools]
+        out[:, pb.index[:, None], cols] = split
+    return out
+
+
+def single_run(prepared: Prepared, overrides: dict[str, Any], data_scale_row: dict[str, np.ndarray] | None = None):
+    """The single-run path for one scenario: `apply_overrides` then `allocate` (the reference)."""
+    policy = apply_overrides(prepared.policy, overrides) if overrides else prepared.policy
+    data = prepared.data
+    if data_scale_row:
+        cols = {k: (v * data_scale_row[k] if k in data_scale_row else v) for k, v in data.columns.items()}
+        data = RegionData(data.codes, data.names, cols, data.digest + "|scaled")
+    return allocate(policy, data)
+
+
+def _rerun_row(prepared, params, values, data_scale, r: int, out: ChunkResult) -> None:
+    """Recompute row r exactly on the single-run path and write it into the chunk result."""
+    row = {p.path: values[p.path][r] for p in params}
+    scale_row = {k: v[r] for k, v in data_scale.items()} if data_scale else None
+    try:
+        result = single_run(prepared, overrides_for(params, row), scale_row)
+    except InfeasibleError:
+        out.feasible[r] = False
+        out.totals[r] = 0
+        return
+    out.totals[r] = result.amounts.sum(axis=1)
+    out.at_floor[r] = out.at_cap[r] = False
+    for pb in prepared.blocks:
+        prefix = "" if pb.block.id == SHARED else f"{pb.block.id}:"
+        codes = result.trace[prefix + "binding"][pb.index]
+        out.at_floor[r, pb.index] = codes == Binding.FLOOR.value
+        out.at_cap[r, pb.index] = codes == Binding.CAP.value
+    if out.amounts is not None:
+        out.amounts[r] = result.amounts
+
+
+# ---------------------------------------------------------------- the batch: chunks, executors, result
+
+@dataclass(frozen=True)
+class BatchResult:
+    """S scenarios on one prepared pair. Amounts in rounding units (int64); `to_wan` converts."""
+
+    prepared: Prepared
+    scenarios: pd.DataFrame  # one row per scenario, columns = override paths (file units)
+    totals: np.ndarray  # (S, n) region totals over all pools
+    at_floor: np.ndarray  # (S, n) bool: a floor holds the region (in some block)
+    at_cap: np.ndarray  # (S, n) bool: a cap holds the region (in some block)
+    feasible: np.ndarray  # (S,) False where floors, caps and budget cannot all hold (amounts then 0)
+    rerun: int  # scenarios recomputed on the single-run path (close rounding calls)
+    amounts: np.ndarray | None = None  # (S, n, pools) when asked for
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def codes(self) -> np.ndarray:
+        return self.prepared.data.codes
+
+    def to_wan(self, units: np.ndarray) -> np.ndarray:
+        return units * self.prepared.unit
+
+    def frame(self) -> pd.DataFrame:
+        """Long table: 情景, 地区代码, 地区, 分配额(万元), 保底, 封顶 — one row per scenario × region."""
+        s, n = self.totals.shape
+        return pd.DataFrame({
+            "情景": np.repeat(np.arange(1, s + 1), n),
+            "地区代码": np.tile(self.codes, s),
+            "地区": np.tile(self.prepared.data.names, s),
+            "分配额(万元)": self.to_wan(self.totals).ravel(),
+            "保底": self.at_floor.ravel(),
+            "封顶": self.at_cap.ravel(),
+            "可行": np.repeat(self.feasible, n),
+        })
+
+
+def chunk_rows(n_regions: int, chunk_bytes: int = CHUNK_BYTES) -> int:
+    """Scenarios per chunk so one float64 scenarios × regions array takes about `chunk_bytes`."""
+    return max(1, chunk_bytes // (8 * max(1, n_regions)))
+
+
+def _chunks(n: int, size: int) -> Iterator[slice]:
+    for start in range(0, n, size):
+        yield slice(start, min(n, start + size))
+
+
+def scenario_values(prepared: Prepared, scenarios: pd.DataFrame | Mapping[str, Any]) -> tuple[list[Parameter], dict[str, np.ndarray], int]:
+    """Parameters and float columns from a table of scenarios (columns = override paths)."""
+    frame = scenarios if isinstance(scenarios, pd.DataFrame) else pd.DataFrame(
+        {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in scenarios.items()})
+    params = [parameter(prepared.policy, str(col)) for col in frame.columns]
+    values = {p.path: frame[p.path].to_numpy(dtype=float) for p in params}
+    return params, values, len(frame)
+
+
+def _evaluate_slice(prepared, params, values, data_scale, pools, sl):
+    """Worker body (picklable arguments): one chunk of scenarios."""
+    v = {k: a[sl] for k, a in values.items()}
+    d = {k: a[sl] for k, a in data_scale.items()} if data_scale else None
+    return run_chunk(prepared, params, v, sl.stop - sl.start, d, pools)
+
+
+def evaluate(prepared: Prepared, scenarios: pd.DataFrame | Mapping[str, Any],
+             data_scale: Mapping[str, np.ndarray] | None = None, pools: bool = False,
+             executor: Executor | None = None, chunk_bytes: int = CHUNK_BYTES,
+             progress: Callable[[int, int], None] | None = None) -> BatchResult:
+    """Evaluate every scenario (row) on the prepared pair; see the module docstring.
+
+    `scenarios`: columns are override paths in the policy file's units (e.g. factors.need.weight = 70
+    for 70 %). `data_scale`: column → (S, n) multipliers on the data (data-error draws). `pools`: also
+    return the region × pool table. `executor`: anything with `submit` (concurrent.futures; a Dask
+    `Client.get_executor()`); in-process when None. `progress(done, total)` is called after each chunk.
+    """
+    params, values, s = scenario_values(prepared, scenarios)
+    if data_scale:
+        s = max(s, len(next(iter(data_scale.values()))))
+        values = {k: np.broadcast_to(v, (s,)) for k, v in values.items()}
+    check_weights(prepared, params, values, s)
+    slices = list(_chunks(s, chunk_rows(prepared.n_regions, chunk_bytes)))
+    scale = dict(data_scale) if data_scale else None
+    if executor is None:
+        parts = []
+        for sl in slices:
+            parts.append(_evaluate_slice(prepared, params, values, scale, pools, sl))
+            if progress:
+                progress(sl.stop, s)
+    else:
+        futures = [executor.submit(_evaluate_slice, prepared, params, values, scale, pools, sl) for sl in slices]
+        parts = []
+        for f in futures:
+            parts.append(f.result())
+            if progress:
+                progress(sum(len(p.feasible) for p in parts), s)
+    frame = scenarios if isinstance(scenarios, pd.DataFrame) else pd.DataFrame(values)
+    return _concat(prepared, frame.reset_index(drop=True), parts, pools)
+
+
+def _concat(prepared: Prepared, frame: pd.DataFrame, parts: list[ChunkResult], pools: bool) -> BatchResult:
+    return BatchResult(
+        prepared=prepared, scenarios=frame,
+        totals=np.concatenate([p.totals for p in parts]),
+        at_floor=np.concatenate([p.at_floor for p in parts]),
+        at_cap=np.concatenate([p.at_cap for p in parts]),
+        feasible=np.concatenate([p.feasible for p in parts]),
+        rerun=int(sum(p.rerun.sum() for p in parts)),
+        amounts=np.concatenate([p.amounts for p in parts]) if pools else None,  # type: ignore[misc]
+    )
+
+
+def what_if(prepared: Prepared, overrides: Mapping[str, float]) -> np.ndarray:
+    """One scenario through the prepared pair: region totals in rounding units (int64, length n)."""
+    params = [parameter(prepared.policy, k) for k in overrides]
+    values = {p.path: np.array([float(overrides[p.path])]) for p in params}
+    check_weights(prepared, params, values, 1)
+    chunk = run_chunk(prepared, params, values, 1)
+    if not chunk.feasible[0]:
+        single_run(prepared, overrides_for(params, {k: v[0] for k, v in values.items()}))  # raises, explained
+    return chunk.totals[0]
