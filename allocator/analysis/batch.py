@@ -430,10 +430,10 @@ def binding(x, t, s, lo, hi) -> np.ndarray:
 
 def split_rows(region_units: np.ndarray, pool_units: np.ndarray) -> np.ndarray:
     """`split_by_pool` for every row: scenarios × regions × pools, every row and column exact."""
-    c, m = region_units.shape
-    if pool_units.shape[1] == 1:
-        return region_units[:, :, None]
-    return np.stack([split_by_pool(region_units[r], pool_units[r]) for r in range(c)])
+    if pool_units.shape[1] == 1 or len(region_units) == 0:
+        return region_units[:, :, None] if pool_units.shape[1] == 1 else np.zeros((0, region_units.shape[1],
+                                                                                    pool_units.shape[1]), np.int64)
+    return np.stack([split_by_pool(region_units[r], pool_units[r]) for r in range(len(region_units))])
 
 
 # ---------------------------------------------------------------- one chunk, all blocks
@@ -490,7 +490,7 @@ def run_chunk(prepared: Prepared, params: list[Parameter], values: dict[str, np.
         per_block.append((pb, units, pool_units))
     totals[~feasible] = 0
     at_floor[~feasible] = at_cap[~feasible] = False
-    amounts = _pool_table(prepared, per_block, c) if pools else None
+    amounts = _pool_table(prepared, per_block, c, feasible & ~rerun) if pools else None
     result = ChunkResult(totals, at_floor, at_cap, feasible, rerun & feasible, amounts)
     for r in np.flatnonzero(result.rerun):
         _rerun_row(prepared, params, values, data_scale, r, result)
@@ -501,13 +501,15 @@ def _scaled_base(pb: PreparedBlock, scale: dict[str, np.ndarray]) -> np.ndarray:
     raise InputError([Problem("数据误差不能作用于上年基数列（保底、封顶以基数为准）", key=",".join(pb.block.base_columns))])
 
 
-def _pool_table(prepared: Prepared, per_block, c: int) -> np.ndarray:
+def _pool_table(prepared: Prepared, per_block, c: int, feasible: np.ndarray) -> np.ndarray:
+    """Regions × pools for the feasible rows (zeros elsewhere)."""
     pool_index = {p.id: j for j, p in enumerate(prepared.policy.pools)}
     out = np.zeros((c, prepared.n_regions, len(pool_index)), dtype=np.int64)
+    rows = np.flatnonzero(feasible)
     for pb, units, pool_units in per_block:
-        split = split_rows(units, pool_units)
+        split = split_rows(units[rows], pool_units[rows])
         cols = [pool_index[p.id] for p in pb.block.pools]
-        out[:, pb.index[:, None], cols] = split
+        out[rows[:, None, None], pb.index[None, :, None], np.array(cols)[None, None, :]] = split
     return out
 
 
