@@ -114,6 +114,13 @@ def parameter(policy: Policy, path: str) -> Parameter:
     return Parameter(path, block.id, kind, key, unit, float("nan") if value is None else float(value))
 
 
+def weight_path(block_id: str, factor_id: str) -> str:
+    """The override path of a factor weight: `factors.<id>.weight`, or under `pools.<pool>.` for a
+    pool with its own formula."""
+    prefix = "" if block_id == SHARED else f"pools.{block_id}."
+    return f"{prefix}factors.{factor_id}.weight"
+
+
 def overrides_for(params: list[Parameter], row: Mapping[str, float]) -> dict[str, Any]:
     """One scenario row as `apply_overrides` takes it (a value with its unit where the base has none)."""
     out: dict[str, Any] = {}
