@@ -22,6 +22,7 @@ recomputed through the single-run path itself. `BatchResult.rerun` counts them.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -670,3 +671,23 @@ def what_if(prepared: Prepared, overrides: Mapping[str, float]) -> np.ndarray:
     if not chunk.feasible[0]:
         single_run(prepared, overrides_for(params, {k: v[0] for k, v in values.items()}))  # raises, explained
     return chunk.totals[0]
+
+
+def grid_scenarios(prepared: Prepared, axes: Mapping[str, np.ndarray], balance: str | None = None) -> pd.DataFrame:
+    """Every combination of the axes' values (file units); `balance` (a weight path) takes 100 % minus
+    the other weights of its block, and combinations that would put it outside 0–100 % are dropped."""
+    for path in axes:
+        parameter(prepared.policy, path)
+    frame = pd.DataFrame(list(itertools.product(*axes.values())), columns=list(axes))
+    if balance is None:
+        return frame
+    p = parameter(prepared.policy, balance)
+    if p.kind != "weight" or balance in axes:
+        raise InputError([Problem(f"平衡参数 {balance} 应为未在网格中的因素权重", key="balance", value=balance)])
+    block = next(pb.block for pb in prepared.blocks if pb.block.id == p.block)
+    others = [weight_path(block.id, f.id) for f in block.factors if weight_path(block.id, f.id) != balance]
+    fixed = sum(f.weight * 100 for f in block.factors if weight_path(block.id, f.id) in others
+                and weight_path(block.id, f.id) not in axes)
+    value = 100 - fixed - frame[[c for c in others if c in axes]].sum(axis=1)
+    frame[balance] = np.round(value, 10)
+    return frame[(value >= -1e-9) & (value <= 100 + 1e-9)].reset_index(drop=True)
