@@ -5,8 +5,10 @@ pool by pool, as its 基数 (so the floor and cap shares apply to them), with th
 pool totals grown by `growth` % a year. The formula target of a year is the corrected formula amount
 before floors and caps (trace stage `corrected`, summed over the blocks); the distance from target is
 (amount − target) / target, as NHS England reports its allocations' "distance from target". A region is
-held back in a year when a floor or a cap decides its amount; the allocation has converged in the first
-year when nothing holds any region (every amount is its target up to rounding).
+held back in a year when a floor or a cap decides its amount (it may then sit on either side of its
+formula target: the bounds of the others move the multiplier the free regions share); the allocation
+has converged in the first year when nothing holds any region (every amount is its target up to
+rounding). A floor of 100 % of last year (hold harmless) can keep a region above its target for ever.
 Every year is a full single run (`allocate`), so the amounts are exact.
 """
 from __future__ import annotations
