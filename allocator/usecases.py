@@ -440,7 +440,7 @@ def prepare_inputs(inputs: Inputs) -> Prepared:
 class SweepReport:
     batch: BatchResult
     scenarios: pd.DataFrame  # 情景, parameters…, 可行, 保底地区数, 封顶地区数
-    amounts: pd.DataFrame  # 地区代码, 地区, 基准(万元), then one column per scenario (万元)
+    amounts: pd.DataFrame  # 地区代码, 地区名称, 基准(万元), then one column per scenario (万元)
 
 
 def sweep(inputs: Inputs, scenarios: pd.DataFrame | str | Path | None = None, grid: dict | None = None,
@@ -460,7 +460,7 @@ def sweep(inputs: Inputs, scenarios: pd.DataFrame | str | Path | None = None, gr
     table["可行"] = batch.feasible
     table["保底地区数"] = batch.at_floor.sum(axis=1)
     table["封顶地区数"] = batch.at_cap.sum(axis=1)
-    amounts = pd.DataFrame({"地区代码": prepared.data.codes, "地区": prepared.data.names, "基准(万元)": base})
+    amounts = pd.DataFrame({"地区代码": prepared.data.codes, "地区名称": prepared.data.names, "基准(万元)": base})
     wide = pd.DataFrame(batch.to_wan(batch.totals).T, columns=[f"情景{i}" for i in range(1, len(table) + 1)])
     return SweepReport(batch, table, pd.concat([amounts, wide], axis=1))
 

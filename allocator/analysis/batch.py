@@ -576,12 +576,12 @@ class BatchResult:
         return units * self.prepared.unit
 
     def frame(self) -> pd.DataFrame:
-        """Long table: 情景, 地区代码, 地区, 分配额(万元), 保底, 封顶 — one row per scenario × region."""
+        """Long table: 情景, 地区代码, 地区名称, 分配额(万元), 保底, 封顶 — one row per scenario × region."""
         s, n = self.totals.shape
         return pd.DataFrame({
             "情景": np.repeat(np.arange(1, s + 1), n),
             "地区代码": np.tile(self.codes, s),
-            "地区": np.tile(self.prepared.data.names, s),
+            "地区名称": np.tile(self.prepared.data.names, s),
             "分配额(万元)": self.to_wan(self.totals).ravel(),
             "保底": self.at_floor.ravel(),
             "封顶": self.at_cap.ravel(),

@@ -292,7 +292,7 @@ def _allocation(prepared: Prepared, batch: BatchResult) -> pd.DataFrame:
     base = last_year(prepared)
     amount = batch.totals[0] * prepared.unit
     return pd.DataFrame({
-        "地区代码": prepared.data.codes, "地区": prepared.data.names, "上年(万元)": base, "分配额(万元)": amount,
+        "地区代码": prepared.data.codes, "地区名称": prepared.data.names, "上年(万元)": base, "分配额(万元)": amount,
         "变化率": np.where(base > 0, amount / np.where(base > 0, base, 1) - 1, np.nan),
         "约束": np.where(batch.at_cap[0], "封顶", np.where(batch.at_floor[0], "保底", "")),
     })

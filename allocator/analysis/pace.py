@@ -72,7 +72,7 @@ def grown(policy: Policy, growth: float, year: int) -> Policy:
 class Pace:
     """Year by year: amounts, targets, distance from target and who is held back."""
 
-    years: pd.DataFrame  # 年度, 地区代码, 地区, 分配额(万元), 目标额(万元), 距目标(万元), 距目标比例, 约束
+    years: pd.DataFrame  # 年度, 地区代码, 地区名称, 分配额(万元), 目标额(万元), 距目标(万元), 距目标比例, 约束
     summary: pd.DataFrame  # 年度, 保底地区数, 封顶地区数, 距目标合计(万元), 最大距目标比例
     converged_year: int | None  # first year nothing is held, None within the horizon
 
@@ -104,7 +104,7 @@ def pace(policy: Policy, data: RegionData, years: int = 5, growth: float = 0.0) 
         held = held_codes(result)
         gap = amount - target
         share = np.divide(gap, target, out=np.full(len(gap), np.nan), where=target > 0)
-        frames.append(pd.DataFrame({"年度": year, "地区代码": result.codes, "地区": result.names,
+        frames.append(pd.DataFrame({"年度": year, "地区代码": result.codes, "地区名称": result.names,
                                     "分配额(万元)": amount, "目标额(万元)": target, "距目标(万元)": gap,
                                     "距目标比例": share, "约束": held}))
         rows.append({"年度": year, "保底地区数": int((held == "保底").sum()), "封顶地区数": int((held == "封顶").sum()),

@@ -85,7 +85,7 @@ def tornado_scenarios(prepared: Prepared, points: float = STEP_POINTS) -> tuple[
 class Tornado:
     """Long table for a tornado chart, and the batch run behind it."""
 
-    frame: pd.DataFrame  # 地区代码, 地区, 因素, 参数, 权重变化(百分点), 基准(万元), 情景(万元), 变化(万元), 变化率
+    frame: pd.DataFrame  # 地区代码, 地区名称, 因素, 参数, 权重变化(百分点), 基准(万元), 情景(万元), 变化(万元), 变化率
     batch: BatchResult
 
     def for_region(self, code: str) -> pd.DataFrame:
@@ -106,7 +106,7 @@ def tornado(prepared: Prepared, points: float = STEP_POINTS, executor=None) -> T
         amount = batch.totals[s] * unit
         change = amount - base_units * unit
         parts.append(pd.DataFrame({
-            "地区代码": codes, "地区": names, "因素": label, "参数": path, "权重变化(百分点)": moved,
+            "地区代码": codes, "地区名称": names, "因素": label, "参数": path, "权重变化(百分点)": moved,
             "基准(万元)": base_units * unit, "情景(万元)": np.where(batch.feasible[s], amount, np.nan),
             "变化(万元)": np.where(batch.feasible[s], change, np.nan),
             "变化率": np.where(batch.feasible[s] & (base_units > 0), change / np.maximum(base_units * unit, 1e-12), np.nan),
@@ -165,7 +165,7 @@ def incentives(prepared: Prepared, columns: dict[str, tuple[str, float]] | None 
     """Per region: the marginal 万元 for each incentive figure, and whether a floor or cap holds it."""
     columns = incentive_columns(prepared) if columns is None else columns
     base = evaluate(prepared, pd.DataFrame(index=[0]))
-    frame = pd.DataFrame({"地区代码": prepared.data.codes, "地区": prepared.data.names,
+    frame = pd.DataFrame({"地区代码": prepared.data.codes, "地区名称": prepared.data.names,
                           "分配额(万元)": base.totals[0] * prepared.unit})
     for col, (label, step) in columns.items():
         frame[label] = marginal_gain(prepared, col, step)

@@ -121,7 +121,7 @@ def draw_errors(prepared: Prepared, errors: list[DataError], draws: int, rng: np
 class Uncertainty:
     """Monte Carlo summary per region (万元), the draws and the batch run."""
 
-    summary: pd.DataFrame  # 地区代码, 地区, 基准(万元), 均值(万元), P10.., 保底概率, 封顶概率
+    summary: pd.DataFrame  # 地区代码, 地区名称, 基准(万元), 均值(万元), P10.., 保底概率, 封顶概率
     draws: pd.DataFrame  # the scenario parameters drawn (weights etc.), one row per draw
     batch: BatchResult
     seed: int
@@ -149,7 +149,7 @@ def monte_carlo(prepared: Prepared, ranges: Mapping[str, tuple[float, float]] | 
     batch = evaluate(prepared, frame, data_scale=scale or None, executor=executor, progress=progress)
     ok = batch.feasible
     amounts = batch.totals[ok] * prepared.unit
-    summary = pd.DataFrame({"地区代码": prepared.data.codes, "地区": prepared.data.names,
+    summary = pd.DataFrame({"地区代码": prepared.data.codes, "地区名称": prepared.data.names,
                             "基准(万元)": what_if(prepared, {}) * prepared.unit,
                             "均值(万元)": amounts.mean(axis=0) if len(amounts) else np.nan})
     for q in quantiles:

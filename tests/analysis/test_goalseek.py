@@ -49,7 +49,7 @@ def test_the_result_says_how_far_the_goal_is_met_and_what_limits_it(sichuan):
     assert result.figure >= result.base_figure
     assert sum(result.weights.values()) == pytest.approx(100)
     assert any("最优权重" in n for n in result.notes)
-    for path, side, bound, relaxed in result.limiting:  # relaxing a limiting bound does better
+    for path, _side, bound, relaxed in result.limiting:  # relaxing a limiting bound does better
         assert result.weights[path] == pytest.approx(bound)
         assert relaxed >= result.figure
     assert result.allocation["分配额(万元)"].sum() == pytest.approx(sum(p.total for p in sichuan.policy.pools))
