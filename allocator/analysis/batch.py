@@ -357,38 +357,55 @@ def apply_region_overrides(pb: PreparedBlock, codes: np.ndarray, lo: np.ndarray,
 def feasible_rows(t, lo, hi, total) -> np.ndarray:
     """Scenarios whose floors, caps and budget can all hold (`solver.check_feasible` row by row)."""
     caps = np.where(t > 0, hi, np.minimum(lo, hi))
-    return (lo <= hi).all(axis=1) & (lo.sum(axis=1) <= total + 1e-9) & (caps.sum(axis=1) >= total - 1e-9)
+    floors = np.broadcast_to(lo.sum(axis=1), total.shape)
+    crossed = np.broadcast_to((lo > hi).any(axis=1), total.shape)
+    return ~crossed & (floors <= total + 1e-9) & (caps.sum(axis=1) >= total - 1e-9)
 
 
-def water_fill(t, lo, hi, total) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def water_fill(t, lo, hi, total) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """x = clip(s·t, lo, hi) with Σx = total, every row at once; zero targets pinned to their floor.
 
     Newton on s from the proportional start: each step solves the linear piece the current s lies on
     (the regions no bound holds take s·t, the rest their bound), so the active set settles in a few
-    steps; the last step is that piece solved exactly, s = (total − Σ held) / Σ t_free.
-    Returns x, s and a mask of rows that settled (the rest go to the single-run solver).
+    steps; the last step is that piece solved exactly, s = (total − Σ held) / Σ t_free. Rows that have
+    settled drop out of the iteration. `lo` and `hi` may be one row shared by all scenarios.
+    Returns x, s, s·t and a mask of rows that settled (the rest go to the single-run solver).
     """
+    c = len(t)
     hi = np.where(t > 0, hi, lo)
+    lo = np.broadcast_to(lo, t.shape)
     moving = (t > 0) & (lo < hi)
     tsum = t.sum(axis=1)
     s = total / np.where(tsum > 0, tsum, 1.0)
-    free = np.zeros_like(moving)
-    done = np.zeros(len(t), dtype=bool)
+    done = np.zeros(c, dtype=bool)
+    rows = np.arange(c)
+    tr, lor, hir, mr, totr, free = t, lo, hi, moving, total, np.zeros_like(moving)
     for _ in range(NEWTON_STEPS):
-        line = s[:, None] * t
-        x = np.minimum(np.maximum(line, lo), hi)
-        new_free = moving & (x == line)
-        held = np.where(new_free, 0.0, x).sum(axis=1)
-        slope = np.where(new_free, t, 0.0).sum(axis=1)
-        step = np.where(slope > 0, (total - held) / np.where(slope > 0, slope, 1.0), s)
-        done |= (new_free == free).all(axis=1)
-        s = np.where(done, s, step)
-        free = new_free
-        if done.all():
+        sr = s[rows]
+        line = sr[:, None] * tr
+        x = np.maximum(line, lor)
+        np.minimum(x, hir, out=x)
+        new_free = x == line
+        new_free &= mr
+        slope = np.add.reduce(tr, axis=1, where=new_free)
+        gap = totr - x.sum(axis=1)
+        settled = (new_free == free).all(axis=1)
+        # Newton: s + gap / slope solves the piece exactly (= (total − Σ held) / Σ t_free)
+        step = np.where(slope > 0, sr + gap / np.where(slope > 0, slope, 1.0), sr)
+        s[rows[~settled]] = step[~settled]
+        done[rows[settled]] = True
+        keep = ~settled
+        if not keep.any():
             break
-    x = np.minimum(np.maximum(s[:, None] * t, lo), hi)
+        if keep.sum() < 0.75 * len(rows):  # gather the unsettled rows once enough have settled
+            rows, free = rows[keep], new_free[keep]
+            tr, lor, hir, mr, totr = tr[keep], lor[keep], hir[keep], mr[keep], totr[keep]
+        else:
+            free = new_free
+    line = s[:, None] * t
+    x = np.minimum(np.maximum(line, lo), hi)
     ok = done & (np.abs(x.sum(axis=1) - total) <= 1e-9 * np.maximum(1.0, total))
-    return x, s, ok
+    return x, s, line, ok
 
 
 def snap(q: np.ndarray) -> np.ndarray:
@@ -400,40 +417,49 @@ def snap(q: np.ndarray) -> np.ndarray:
 def round_rows(x, total, lo, hi) -> tuple[np.ndarray, np.ndarray]:
     """Largest remainder in every row, ties by position (= ascending code), within lo..hi.
 
-    The units left after ⌊q⌋ go to the remainders above the row's cut value, then to the first
-    regions (by code) exactly at it — the order `largest_remainder` takes with its stable sort.
+    `x` comes from `water_fill`, so it lies within the integer bounds and so does its snapped value
+    (the clamp `largest_remainder` applies changes nothing). The units left after ⌊q⌋ go to the
+    remainders above the row's cut value, then to the first regions (by code) exactly at it — the
+    order `largest_remainder` takes with its stable sort.
     Returns int64 units and a mask of rows whose rounding is a close call (to be rerun exactly).
     """
-    q = np.minimum(np.maximum(snap(x), lo), hi)
+    nearest = np.round(x)
+    dist = np.abs(x - nearest)
+    size = np.maximum(1.0, np.abs(x))
+    threshold = SNAP * size
+    q = np.where(dist < threshold, nearest, x)
     base = np.floor(q)
     rem = q - base
     n = x.shape[1]
     short = (total - base.sum(axis=1)).round().astype(np.int64)
-    desc = -np.sort(-rem, axis=1)
+    desc = np.sort(rem, axis=1)[:, ::-1]
     k = np.clip(short, 1, n)
-    cut = np.where(short > 0, np.take_along_axis(desc, (k - 1)[:, None], axis=1)[:, 0], np.inf)[:, None]
-    above = rem > cut
-    at_cut = rem == cut
-    room = short[:, None] - above.sum(axis=1, keepdims=True)
-    up = above | (at_cut & (np.cumsum(at_cut, axis=1) <= room))
-    out = base.astype(np.int64) + up
-    size = np.maximum(1.0, np.abs(x))
+    cut = np.where(short > 0, np.take_along_axis(desc, (k - 1)[:, None], axis=1)[:, 0], np.inf)
+    above = rem > cut[:, None]
+    n_above = above.sum(axis=1)
+    at_cut = rem == cut[:, None]
+    n_at = at_cut.sum(axis=1)
+    room = short - n_above
+    up = above | at_cut
+    tie = np.flatnonzero(n_at > room)  # more regions at the cut than units left: the first by code win
+    if tie.size:
+        up[tie] = above[tie] | (at_cut[tie] & (np.cumsum(at_cut[tie], axis=1) <= room[tie, None]))
+    out = base.astype(np.int64)
+    out += up
     on_bound = (x == lo) | (x == hi)  # held by a bound: the same number on both paths
-    near_snap = (np.abs(np.abs(x - np.round(x)) - SNAP * size) < FRAGILE * size) & ~on_bound
+    near_snap = (np.abs(dist - threshold) < FRAGILE * size) & ~on_bound
     inner = (short > 0) & (short < n)
     after = np.take_along_axis(desc, np.clip(short, 0, n - 1)[:, None], axis=1)[:, 0]
-    gap = cut[:, 0] - after
-    close = inner & (gap < 2 * FRAGILE * np.maximum(1.0, total)) & ~((cut[:, 0] == 0) & (after == 0))
+    close = inner & (cut - after < 2 * FRAGILE * np.maximum(1.0, total)) & ~((cut == 0) & (after == 0))
     bad = (short < 0) | (short > n)
     return out, near_snap.any(axis=1) | close | bad
 
 
-def binding(x, t, s, lo, hi) -> np.ndarray:
-    """Binding codes as `pipeline.binding_labels` decides them: 1 floor, 2 cap, 0 none (int8)."""
-    line = s[:, None] * t
+def binding(x, line, lo, hi) -> tuple[np.ndarray, np.ndarray]:
+    """Held at the floor / at the cap, as `pipeline.binding_labels` decides (line = s·t)."""
     at_floor = (x <= lo + 1e-7) & (line < lo - 1e-7)
     at_cap = (x >= hi - 1e-7) & (line > hi + 1e-7)
-    return np.where(at_floor, FLOOR, np.where(at_cap, CAP, NONE)).astype(np.int8)
+    return at_floor, at_cap
 
 
 def split_rows(region_units: np.ndarray, pool_units: np.ndarray) -> np.ndarray:
@@ -479,21 +505,26 @@ def run_chunk(prepared: Prepared, params: list[Parameter], values: dict[str, np.
         t = targets(pb, bp, scaled_columns(pb, data_scale), varied) / unit
         if data_scale and any(k in data_scale for k in pb.block.base_columns):
             pb = PreparedBlock(pb.block, pb.index, pb.columns, _scaled_base(pb, data_scale), pb.pool_totals)
-        lo, hi = unit_bounds(pb, bp, unit)
-        lo, hi = np.broadcast_to(lo, t.shape).copy(), np.broadcast_to(hi, t.shape).copy()
+        constant = not any(p.block == pb.block.id and p.kind == "constraint" for p in params)
+        lo, hi = unit_bounds(pb, _first_row(bp) if constant else bp, unit)
         apply_region_overrides(pb, prepared.data.codes, lo, hi, unit)
         total = np.round(bp.budget / unit)
         ok = feasible_rows(t, lo, hi, total)
-        x, s, settled = water_fill(t, lo, hi, total)
-        units, close = round_rows(np.where(ok[:, None], x, lo), total, lo, hi)
+        x, s, line, settled = water_fill(t, lo, hi, total)
+        units, close = round_rows(x, total, lo, hi)
         if pb.block.constraints.objective != Objective.LEAST_SQUARES:
             close[:] = True
         rerun |= ok & (close | ~settled)
         feasible &= ok
-        codes = binding(x, t, s, lo, hi)
-        totals[:, pb.index] += units
-        at_floor[:, pb.index] |= codes == FLOOR
-        at_cap[:, pb.index] |= codes == CAP
+        held_floor, held_cap = binding(x, line, lo, hi)
+        if len(pb.index) == n:
+            totals += units
+            at_floor |= held_floor
+            at_cap |= held_cap
+        else:
+            totals[:, pb.index] += units
+            at_floor[:, pb.index] |= held_floor
+            at_cap[:, pb.index] |= held_cap
         pool_units = np.round(bp.pool_totals / unit).astype(np.int64)
         per_block.append((pb, units, pool_units))
     totals[~feasible] = 0
@@ -503,6 +534,14 @@ def run_chunk(prepared: Prepared, params: list[Parameter], values: dict[str, np.
     for r in np.flatnonzero(result.rerun):
         _rerun_row(prepared, params, values, data_scale, r, result)
     return result
+
+
+def _first_row(bp: BlockParams) -> BlockParams:
+    """The block parameters of the first scenario only (bounds shared by every row of the chunk)."""
+    def first(a):
+        return None if a is None else a[:1]
+    return BlockParams(bp.weights[:1], bp.budget[:1], bp.pool_totals[:1], bp.corrections,
+                       first(bp.floor_share), first(bp.cap_share), first(bp.floor_minimum))
 
 
 def _scaled_base(pb: PreparedBlock, scale: dict[str, np.ndarray]) -> np.ndarray:

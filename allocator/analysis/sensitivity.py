@@ -23,6 +23,7 @@ from allocator.analysis.batch import (
     Prepared,
     PreparedBlock,
     apply_region_overrides,
+    binding,
     block_params,
     evaluate,
     targets,
@@ -121,11 +122,10 @@ def _constrained(pb: PreparedBlock, prepared: Prepared, cols: dict[str, np.ndarr
     bp = block_params(pb, [], {}, c)
     t = targets(pb, bp, cols) / prepared.unit
     lo, hi = unit_bounds(pb, bp, prepared.unit)
-    lo, hi = np.broadcast_to(lo, t.shape).copy(), np.broadcast_to(hi, t.shape).copy()
     apply_region_overrides(pb, prepared.data.codes, lo, hi, prepared.unit)
     total = np.round(bp.budget / prepared.unit)
-    x, s, _ = water_fill(t, lo, hi, total)
-    held_cap = (x >= hi - 1e-7) & (s[:, None] * t > hi + 1e-7)
+    x, _, line, _ = water_fill(t, lo, hi, total)
+    _, held_cap = binding(x, line, lo, hi)
     return x * prepared.unit, held_cap
 
 
