@@ -25,7 +25,7 @@ import hashlib
 import itertools
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -143,6 +143,9 @@ class PreparedBlock:
     base: np.ndarray  # 基数, 万元
     pool_totals: np.ndarray  # 万元 per pool of the block
     shares: np.ndarray  # (K, m) factor shares with the base policy's correction parameters
+    lo: np.ndarray | None = None  # (1, m) ⌈floor⌉ in units with the base policy's constraints
+    hi: np.ndarray | None = None  # (1, m) ⌊cap⌋
+    outcome: BlockOutcome | None = None  # the base policy's result, reused where a batch leaves the block alone
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,13 @@ class Prepared:
     data: RegionData
     blocks: tuple[PreparedBlock, ...]
     digest: str
+    parameters: dict[str, Parameter] = field(default_factory=dict, compare=False, repr=False)  # parsed paths
+
+    def parameter(self, path: str) -> Parameter:
+        """`parameter(policy, path)`, parsed once per prepared pair."""
+        if path not in self.parameters:
+            self.parameters[path] = parameter(self.policy, path)
+        return self.parameters[path]
 
     @property
     def unit(self) -> float:
@@ -176,7 +186,12 @@ def prepare(policy: Policy, data: RegionData | pd.DataFrame) -> Prepared:
         totals = np.array([p.total for p in block.pools])
         pb = PreparedBlock(block, index, cols, base_amounts(block, sub), totals, np.empty((0, len(index))))
         bp = block_params(pb, [], {}, 1)
-        blocks.append(PreparedBlock(block, index, cols, pb.base, totals, factor_shares(pb, bp, cols)[:, 0, :]))
+        pb = replace(pb, shares=factor_shares(pb, bp, cols)[:, 0, :])
+        lo, hi = unit_bounds(pb, bp, policy.rounding.unit)
+        apply_region_overrides(pb, data.codes, lo, hi, policy.rounding.unit)
+        pb = replace(pb, lo=lo, hi=hi)
+        outcome = block_outcome(pb, bp, policy.rounding.unit, targets(pb, bp) / policy.rounding.unit, lo, hi)
+        blocks.append(replace(pb, outcome=outcome if outcome.ok[0] and not outcome.rerun[0] else None))
     digest = hashlib.sha256(f"{policy.digest}|{data.digest}|{__version__}|batch".encode()).hexdigest()
     return Prepared(policy, data, tuple(blocks), digest)
 
@@ -340,6 +355,8 @@ def unit_bounds(pb: PreparedBlock, bp: BlockParams, unit: float) -> tuple[np.nda
 def apply_region_overrides(pb: PreparedBlock, codes: np.ndarray, lo: np.ndarray, hi: np.ndarray,
                            unit: float) -> None:
     """Per-region floors and caps written in the policy replace the rule for their region (in place)."""
+    if not pb.block.constraints.overrides:
+        return
     where = {code: i for i, code in enumerate(codes[pb.index])}
     for o in pb.block.constraints.overrides:
         if o.region in where:
@@ -489,10 +506,59 @@ def scaled_columns(pb: PreparedBlock, scale: dict[str, np.ndarray] | None) -> di
     return {k: (v * scale[k][:, pb.index] if k in scale else v) for k, v in pb.columns.items()}
 
 
+@dataclass(frozen=True)
+class BlockOutcome:
+    """One block's result for c scenarios over its eligible regions."""
+
+    units: np.ndarray  # (c, m) int64
+    floor: np.ndarray  # (c, m) held at the floor
+    cap: np.ndarray  # (c, m) held at the cap
+    ok: np.ndarray  # (c,) feasible
+    rerun: np.ndarray  # (c,) close call or unsettled: recompute on the single-run path
+
+
+def block_outcome(pb: PreparedBlock, bp: BlockParams, unit: float, t: np.ndarray, lo, hi) -> BlockOutcome:
+    """Constrained step and rounding of one block for every row of `t` (targets in units)."""
+    total = np.round(bp.budget / unit)
+    ok = feasible_rows(t, lo, hi, total)
+    x, _, line, settled = water_fill(t, lo, hi, total)
+    units, close = round_rows(x, total, lo, hi)
+    if pb.block.constraints.objective != Objective.LEAST_SQUARES:
+        close[:] = True
+    held_floor, held_cap = binding(x, line, lo, hi)
+    return BlockOutcome(units, held_floor, held_cap, ok, ok & (close | ~settled))
+
+
+def _touched(pb: PreparedBlock, params: list[Parameter], data_scale) -> bool:
+    return any(p.block == pb.block.id for p in params) or bool(data_scale and any(k in pb.columns for k in data_scale))
+
+
+def block_chunk(prepared: Prepared, pb: PreparedBlock, params: list[Parameter], values: dict[str, np.ndarray],
+                c: int, data_scale) -> tuple[BlockOutcome, np.ndarray]:
+    """One block for c scenarios: the prepared base outcome where nothing touches the block."""
+    unit = prepared.unit
+    bp = block_params(pb, params, values, c)
+    pool_units = np.round(bp.pool_totals / unit).astype(np.int64)
+    if not _touched(pb, params, data_scale) and pb.outcome is not None:
+        o = pb.outcome
+        return BlockOutcome(*(np.broadcast_to(a, (c, *a.shape[1:])) for a in (o.units, o.floor, o.cap, o.ok,
+                                                                            o.rerun))), pool_units
+    varied = any(p.block == pb.block.id and p.kind == "correction" for p in params)
+    t = targets(pb, bp, scaled_columns(pb, data_scale), varied) / unit
+    if data_scale and any(k in data_scale for k in pb.block.base_columns):
+        _scaled_base(pb, data_scale)
+    if any(p.block == pb.block.id and p.kind == "constraint" for p in params):
+        lo, hi = unit_bounds(pb, bp, unit)
+        apply_region_overrides(pb, prepared.data.codes, lo, hi, unit)
+    else:
+        lo, hi = pb.lo, pb.hi
+    return block_outcome(pb, bp, unit, t, lo, hi), pool_units
+
+
 def run_chunk(prepared: Prepared, params: list[Parameter], values: dict[str, np.ndarray], c: int,
               data_scale: dict[str, np.ndarray] | None = None, pools: bool = False) -> ChunkResult:
     """Evaluate c scenarios (rows of `values`) on every block of the prepared pair."""
-    n, unit = prepared.n_regions, prepared.unit
+    n = prepared.n_regions
     totals = np.zeros((c, n), dtype=np.int64)
     at_floor = np.zeros((c, n), dtype=bool)
     at_cap = np.zeros((c, n), dtype=bool)
@@ -500,33 +566,18 @@ def run_chunk(prepared: Prepared, params: list[Parameter], values: dict[str, np.
     rerun = np.zeros(c, dtype=bool)
     per_block = []
     for pb in prepared.blocks:
-        bp = block_params(pb, params, values, c)
-        varied = any(p.block == pb.block.id and p.kind == "correction" for p in params)
-        t = targets(pb, bp, scaled_columns(pb, data_scale), varied) / unit
-        if data_scale and any(k in data_scale for k in pb.block.base_columns):
-            pb = PreparedBlock(pb.block, pb.index, pb.columns, _scaled_base(pb, data_scale), pb.pool_totals)
-        constant = not any(p.block == pb.block.id and p.kind == "constraint" for p in params)
-        lo, hi = unit_bounds(pb, _first_row(bp) if constant else bp, unit)
-        apply_region_overrides(pb, prepared.data.codes, lo, hi, unit)
-        total = np.round(bp.budget / unit)
-        ok = feasible_rows(t, lo, hi, total)
-        x, s, line, settled = water_fill(t, lo, hi, total)
-        units, close = round_rows(x, total, lo, hi)
-        if pb.block.constraints.objective != Objective.LEAST_SQUARES:
-            close[:] = True
-        rerun |= ok & (close | ~settled)
-        feasible &= ok
-        held_floor, held_cap = binding(x, line, lo, hi)
+        o, pool_units = block_chunk(prepared, pb, params, values, c, data_scale)
+        feasible &= o.ok
+        rerun |= o.rerun
         if len(pb.index) == n:
-            totals += units
-            at_floor |= held_floor
-            at_cap |= held_cap
+            totals += o.units
+            at_floor |= o.floor
+            at_cap |= o.cap
         else:
-            totals[:, pb.index] += units
-            at_floor[:, pb.index] |= held_floor
-            at_cap[:, pb.index] |= held_cap
-        pool_units = np.round(bp.pool_totals / unit).astype(np.int64)
-        per_block.append((pb, units, pool_units))
+            totals[:, pb.index] += o.units
+            at_floor[:, pb.index] |= o.floor
+            at_cap[:, pb.index] |= o.cap
+        per_block.append((pb, o.units, pool_units))
     totals[~feasible] = 0
     at_floor[~feasible] = at_cap[~feasible] = False
     amounts = _pool_table(prepared, per_block, c, feasible & ~rerun) if pools else None
@@ -642,7 +693,7 @@ def scenario_values(prepared: Prepared, scenarios: pd.DataFrame | Mapping[str, A
     """Parameters and float columns from a table of scenarios (columns = override paths)."""
     frame = scenarios if isinstance(scenarios, pd.DataFrame) else pd.DataFrame(
         {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in scenarios.items()})
-    params = [parameter(prepared.policy, str(col)) for col in frame.columns]
+    params = [prepared.parameter(str(col)) for col in frame.columns]
     values = {p.path: frame[p.path].to_numpy(dtype=float) for p in params}
     return params, values, len(frame)
 
@@ -703,9 +754,10 @@ def _concat(prepared: Prepared, frame: pd.DataFrame, parts: list[ChunkResult], p
 
 def what_if(prepared: Prepared, overrides: Mapping[str, float]) -> np.ndarray:
     """One scenario through the prepared pair: region totals in rounding units (int64, length n)."""
-    params = [parameter(prepared.policy, k) for k in overrides]
+    params = [prepared.parameter(k) for k in overrides]
     values = {p.path: np.array([float(overrides[p.path])]) for p in params}
-    check_weights(prepared, params, values, 1)
+    if any(p.kind == "weight" for p in params):
+        check_weights(prepared, params, values, 1)
     chunk = run_chunk(prepared, params, values, 1)
     if not chunk.feasible[0]:
         single_run(prepared, overrides_for(params, {k: v[0] for k, v in values.items()}))  # raises, explained
