@@ -155,3 +155,11 @@ def test_prepare_refuses_data_the_policy_cannot_use(example):
     frame = pd.DataFrame({"code": ["1", "2"], "name": ["甲", "乙"]})
     with pytest.raises(DataError):
         prepare(example.policy, frame)
+
+
+def test_blocks_a_scenario_leaves_alone_give_the_single_run_too(sichuan):
+    frame = pd.DataFrame([weights(n, p) for n, p in ((62, 8), (75, 5), (88, 1))])  # shared block only
+    batch = evaluate(sichuan, frame, pools=True)
+    params = [parameter(sichuan.policy, c) for c in frame.columns]
+    for i, row in frame.iterrows():
+        np.testing.assert_array_equal(batch.amounts[i], single_run(sichuan, overrides_for(params, row)).amounts)
