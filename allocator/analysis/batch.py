@@ -569,12 +569,17 @@ def block_chunk(prepared: Prepared, pb: PreparedBlock, params: list[Parameter], 
 
 
 def run_chunk(prepared: Prepared, params: list[Parameter], values: dict[str, np.ndarray], c: int,
-              data_scale: dict[str, np.ndarray] | None = None, pools: bool = False) -> ChunkResult:
-    """Evaluate c scenarios (rows of `values`) on every block of the prepared pair."""
+              data_scale: dict[str, np.ndarray] | None = None, pools: bool = False,
+              out: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> ChunkResult:
+    """Evaluate c scenarios (rows of `values`) on every block of the prepared pair.
+
+    `out`: zeroed (totals, at_floor, at_cap) arrays of c rows to fill in place (slices of the batch's
+    result), so a large batch is written once instead of assembled from copies.
+    """
     n = prepared.n_regions
-    totals = np.zeros((c, n), dtype=np.int64)
-    at_floor = np.zeros((c, n), dtype=bool)
-    at_cap = np.zeros((c, n), dtype=bool)
+    if out is None:
+        out = (np.zeros((c, n), dtype=np.int64), np.zeros((c, n), dtype=bool), np.zeros((c, n), dtype=bool))
+    totals, at_floor, at_cap = out
     feasible = np.ones(c, dtype=bool)
     rerun = np.zeros(c, dtype=bool)
     per_block = []
@@ -737,11 +742,17 @@ def evaluate(prepared: Prepared, scenarios: pd.DataFrame | Mapping[str, Any],
     slices = list(_chunks(s, chunk_rows(prepared.n_regions, chunk_bytes)))
     scale = dict(data_scale) if data_scale else None
     if executor is None:
+        n = prepared.n_regions
+        whole = (np.zeros((s, n), dtype=np.int64), np.zeros((s, n), dtype=bool), np.zeros((s, n), dtype=bool))
         parts = []
         for sl in slices:
-            parts.append(_evaluate_slice(prepared, params, values, scale, pools, sl))
+            v = {k: a[sl] for k, a in values.items()}
+            d = {k: a[sl] for k, a in scale.items()} if scale else None
+            parts.append(run_chunk(prepared, params, v, sl.stop - sl.start, d, pools, tuple(a[sl] for a in whole)))
             if progress:
                 progress(sl.stop, s)
+        frame = scenarios if isinstance(scenarios, pd.DataFrame) else pd.DataFrame(values)
+        return _concat(prepared, frame.reset_index(drop=True), parts, pools, whole)
     else:
         futures = [executor.submit(_evaluate_slice, prepared, params, values, scale, pools, sl) for sl in slices]
         parts = []
@@ -753,12 +764,13 @@ def evaluate(prepared: Prepared, scenarios: pd.DataFrame | Mapping[str, Any],
     return _concat(prepared, frame.reset_index(drop=True), parts, pools)
 
 
-def _concat(prepared: Prepared, frame: pd.DataFrame, parts: list[ChunkResult], pools: bool) -> BatchResult:
+def _concat(prepared: Prepared, frame: pd.DataFrame, parts: list[ChunkResult], pools: bool,
+            whole: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> BatchResult:
+    totals, at_floor, at_cap = whole if whole is not None else (
+        np.concatenate([p.totals for p in parts]), np.concatenate([p.at_floor for p in parts]),
+        np.concatenate([p.at_cap for p in parts]))
     return BatchResult(
-        prepared=prepared, scenarios=frame,
-        totals=np.concatenate([p.totals for p in parts]),
-        at_floor=np.concatenate([p.at_floor for p in parts]),
-        at_cap=np.concatenate([p.at_cap for p in parts]),
+        prepared=prepared, scenarios=frame, totals=totals, at_floor=at_floor, at_cap=at_cap,
         feasible=np.concatenate([p.feasible for p in parts]),
         rerun=int(sum(p.rerun.sum() for p in parts)),
         amounts=np.concatenate([p.amounts for p in parts]) if pools else None,  # type: ignore[misc]
