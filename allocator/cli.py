@@ -381,7 +381,7 @@ def montecarlo(
         result = usecases.montecarlo(inputs, ranges, errors, draws, seed, executor, progress)
     _echo_note(inputs.note)
     summary = result.summary
-    typer.echo(f"{draws} 次抽样（种子 {seed}），不可行 {summary.attrs['infeasible_draws']} 次")
+    typer.echo(f"{draws} 次抽样（种子 {seed}），不可行 {result.infeasible} 次")
     spread = (summary["P90(万元)"] - summary["P10(万元)"]).sort_values(ascending=False).index
     typer.echo("P10–P90 区间最宽的地区：")
     _echo_frame(summary.loc[spread[:20]])

@@ -716,52 +716,117 @@ def scenario_values(prepared: Prepared, scenarios: pd.DataFrame | Mapping[str, A
     return params, values, len(frame)
 
 
-def _evaluate_slice(prepared, params, values, data_scale, pools, sl):
-    """Worker body (picklable arguments): one chunk of scenarios."""
-    v = {k: a[sl] for k, a in values.items()}
-    d = {k: a[sl] for k, a in data_scale.items()} if data_scale else None
-    return run_chunk(prepared, params, v, sl.stop - sl.start, d, pools)
+@dataclass(frozen=True)
+class ArrayScale:
+    """Data multipliers given as arrays (column → scenarios × regions), rows from `offset` on."""
+
+    arrays: dict[str, np.ndarray]
+    offset: int = 0
+
+    def rows(self, sl: slice) -> dict[str, np.ndarray]:
+        return {k: a[sl.start - self.offset: sl.stop - self.offset] for k, a in self.arrays.items()}
+
+    def take(self, start: int, stop: int) -> ArrayScale:
+        """The rows start..stop only (what one task of an executor needs)."""
+        return ArrayScale(self.rows(slice(start, stop)), start)
+
+    def __len__(self) -> int:
+        return len(next(iter(self.arrays.values())))
+
+
+def _task(prepared: Prepared, params: list[Parameter], values: dict[str, np.ndarray], scale, pools: bool,
+          start: int, stop: int, rows: int, reduce=None):
+    """Worker body (picklable arguments): scenarios start..stop in chunks of `rows`, each chunk about
+    1 MB; `values` hold only these rows. Returns the chunk results, or the reduced partials."""
+    out = []
+    for a in range(start, stop, rows):
+        sl = slice(a, min(stop, a + rows))
+        v = {k: x[sl.start - start: sl.stop - start] for k, x in values.items()}
+        chunk = run_chunk(prepared, params, v, sl.stop - sl.start, scale.rows(sl) if scale else None, pools)
+        out.append(reduce(chunk, sl) if reduce else chunk)
+    return out
+
+
+def _prepare_batch(prepared: Prepared, scenarios, data_scale, size: int | None):
+    """Parameters, values broadcast to S rows, the data multipliers as a row source, and S."""
+    params, values, s = scenario_values(prepared, scenarios)
+    scale = ArrayScale(dict(data_scale)) if isinstance(data_scale, Mapping) and data_scale else (data_scale or None)
+    if scale is not None and hasattr(scale, "__len__"):
+        s = max(s, len(scale))
+    if size is not None:
+        s = max(s, size)
+    values = {k: np.broadcast_to(v, (s,)) for k, v in values.items()}
+    check_weights(prepared, params, values, s)
+    return params, values, scale, s
+
+
+def _run_tasks(prepared, params, values, scale, pools, s: int, rows: int, executor: Executor,
+               tasks: int, reduce, progress) -> Iterator[Any]:
+    """Split S scenarios into about `tasks` tasks of whole chunks, submit them, yield their results in order."""
+    per_task = max(rows, -(-s // max(1, tasks) // rows) * rows)
+    bounds = [(a, min(s, a + per_task)) for a in range(0, s, per_task)]
+    futures = [executor.submit(_task, prepared, params, {k: v[a:b] for k, v in values.items()},
+                               scale.take(a, b) if isinstance(scale, ArrayScale) else scale, pools, a, b, rows,
+                               reduce) for a, b in bounds]
+    for (_, b), future in zip(bounds, futures):
+        yield from future.result()
+        if progress:
+            progress(b, s)
 
 
 def evaluate(prepared: Prepared, scenarios: pd.DataFrame | Mapping[str, Any],
-             data_scale: Mapping[str, np.ndarray] | None = None, pools: bool = False,
+             data_scale: Mapping[str, np.ndarray] | Any | None = None, pools: bool = False,
              executor: Executor | None = None, chunk_bytes: int = CHUNK_BYTES,
-             progress: Callable[[int, int], None] | None = None) -> BatchResult:
+             progress: Callable[[int, int], None] | None = None, tasks: int = 16) -> BatchResult:
     """Evaluate every scenario (row) on the prepared pair; see the module docstring.
 
     `scenarios`: columns are override paths in the policy file's units (e.g. factors.need.weight = 70
-    for 70 %). `data_scale`: column → (S, n) multipliers on the data (data-error draws). `pools`: also
-    return the region × pool table. `executor`: anything with `submit` (concurrent.futures; a Dask
-    `Client.get_executor()`); in-process when None. `progress(done, total)` is called after each chunk.
+    for 70 %). `data_scale`: column → (S, n) multipliers on the data (data-error draws), or an object
+    whose `rows(slice)` gives them. `pools`: also return the region × pool table. `executor`: anything
+    with `submit` (concurrent.futures; a Dask `Client.get_executor()`), given about `tasks` tasks of
+    whole chunks; in-process when None. `progress(done, total)` is called as chunks finish.
     """
-    params, values, s = scenario_values(prepared, scenarios)
-    if data_scale:
-        s = max(s, len(next(iter(data_scale.values()))))
-        values = {k: np.broadcast_to(v, (s,)) for k, v in values.items()}
-    check_weights(prepared, params, values, s)
-    slices = list(_chunks(s, chunk_rows(prepared.n_regions, chunk_bytes)))
-    scale = dict(data_scale) if data_scale else None
-    if executor is None:
-        n = prepared.n_regions
-        whole = (np.zeros((s, n), dtype=np.int64), np.zeros((s, n), dtype=bool), np.zeros((s, n), dtype=bool))
-        parts = []
-        for sl in slices:
-            v = {k: a[sl] for k, a in values.items()}
-            d = {k: a[sl] for k, a in scale.items()} if scale else None
-            parts.append(run_chunk(prepared, params, v, sl.stop - sl.start, d, pools, tuple(a[sl] for a in whole)))
-            if progress:
-                progress(sl.stop, s)
-        frame = scenarios if isinstance(scenarios, pd.DataFrame) else pd.DataFrame(values)
-        return _concat(prepared, frame.reset_index(drop=True), parts, pools, whole)
-    else:
-        futures = [executor.submit(_evaluate_slice, prepared, params, values, scale, pools, sl) for sl in slices]
-        parts = []
-        for f in futures:
-            parts.append(f.result())
-            if progress:
-                progress(sum(len(p.feasible) for p in parts), s)
+    params, values, scale, s = _prepare_batch(prepared, scenarios, data_scale, None)
+    rows = chunk_rows(prepared.n_regions, chunk_bytes)
     frame = scenarios if isinstance(scenarios, pd.DataFrame) else pd.DataFrame(values)
-    return _concat(prepared, frame.reset_index(drop=True), parts, pools)
+    frame = frame.reset_index(drop=True)
+    if executor is not None:
+        parts = list(_run_tasks(prepared, params, values, scale, pools, s, rows, executor, tasks, None, progress))
+        return _concat(prepared, frame, parts, pools)
+    n = prepared.n_regions
+    whole = (np.zeros((s, n), dtype=np.int64), np.zeros((s, n), dtype=bool), np.zeros((s, n), dtype=bool))
+    parts = []
+    for sl in _chunks(s, rows):
+        v = {k: a[sl] for k, a in values.items()}
+        parts.append(run_chunk(prepared, params, v, sl.stop - sl.start, scale.rows(sl) if scale else None, pools,
+                               tuple(a[sl] for a in whole)))
+        if progress:
+            progress(sl.stop, s)
+    return _concat(prepared, frame, parts, pools, whole)
+
+
+def evaluate_reduced(prepared: Prepared, scenarios: pd.DataFrame | Mapping[str, Any], reduce: Callable,
+                     combine: Callable, data_scale=None, size: int | None = None, executor: Executor | None = None,
+                     chunk_bytes: int = CHUNK_BYTES, progress: Callable[[int, int], None] | None = None,
+                     tasks: int = 16) -> Any:
+    """Like `evaluate`, but each chunk is reduced where it is computed (`reduce(chunk, rows)`, picklable)
+    and the partials folded here (`combine(accumulated or None, partial)`), so memory stays bounded
+    whatever the number of scenarios (e.g. a million draws over 2,850 counties). `size`: the number of
+    scenarios when the table has no columns (data draws only)."""
+    params, values, scale, s = _prepare_batch(prepared, scenarios, data_scale, size)
+    rows = chunk_rows(prepared.n_regions, chunk_bytes)
+    acc = None
+    if executor is not None:
+        for partial in _run_tasks(prepared, params, values, scale, False, s, rows, executor, tasks, reduce, progress):
+            acc = combine(acc, partial)
+        return acc
+    for sl in _chunks(s, rows):
+        v = {k: a[sl] for k, a in values.items()}
+        chunk = run_chunk(prepared, params, v, sl.stop - sl.start, scale.rows(sl) if scale else None)
+        acc = combine(acc, reduce(chunk, sl))
+        if progress:
+            progress(sl.stop, s)
+    return acc
 
 
 def _concat(prepared: Prepared, frame: pd.DataFrame, parts: list[ChunkResult], pools: bool,

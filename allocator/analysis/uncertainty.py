@@ -8,17 +8,19 @@ Data error: a column given a relative error x gets, per region and draw, a multi
 ε ~ Uniform(−x, x) ("uniform") or Normal(0, x) clipped at −99 % ("normal"). The same seed gives the
 same draws on every machine (numpy's PCG64).
 Results per region: base amount, mean, the chosen quantiles (P10/P50/P90 by default) in 万元, and
-the probability that a floor or a cap holds the region.
+the probability that a floor or a cap holds the region. Draws run chunk by chunk through the batch
+engine (any executor) and each chunk is reduced to counts of amounts where it ran, so memory stays
+bounded however many draws; the quantiles from the counts are exact.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from allocator.analysis.batch import BatchResult, Prepared, evaluate, parameter, weight_path, what_if
+from allocator.analysis.batch import Prepared, evaluate_reduced, parameter, weight_path, what_if
 from allocator.errors import InputError, Problem
 
 DISTRIBUTIONS = ("uniform", "normal")
@@ -104,27 +106,119 @@ def _block_weights(pb, paths, ranges, draws: int, rng) -> dict[str, np.ndarray]:
     return out
 
 
-def draw_errors(prepared: Prepared, errors: list[DataError], draws: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Multipliers (draws × regions) per column with an error."""
-    n = prepared.n_regions
-    out = {}
-    for e in errors:
-        if e.distribution == "normal":
-            eps = np.maximum(rng.normal(0.0, e.spread, (draws, n)), -0.99)
-        else:
-            eps = rng.uniform(-e.spread, e.spread, (draws, n))
-        out[e.column] = 1.0 + eps
+DRAW_BLOCK = 64  # data-error draws are generated in blocks of this many rows, each seeded on its own
+
+
+@dataclass(frozen=True)
+class DrawnErrors:
+    """Data-error multipliers for any rows, drawn where they are used (memory stays bounded).
+
+    Row r comes from block r // DRAW_BLOCK, whose generator is seeded by (seed, block): the same seed
+    gives the same multipliers whatever the chunking or the executor.
+    """
+
+    errors: tuple[DataError, ...]
+    seed: int
+    n_regions: int
+    draws: int
+
+    def __len__(self) -> int:
+        return self.draws
+
+    def _block(self, b: int) -> dict[str, np.ndarray]:
+        rng = np.random.default_rng([self.seed, 1, b])
+        out = {}
+        for e in self.errors:
+            if e.distribution == "normal":
+                eps = np.maximum(rng.normal(0.0, e.spread, (DRAW_BLOCK, self.n_regions)), -0.99)
+            else:
+                eps = rng.uniform(-e.spread, e.spread, (DRAW_BLOCK, self.n_regions))
+            out[e.column] = 1.0 + eps
+        return out
+
+    def rows(self, sl: slice) -> dict[str, np.ndarray]:
+        first, last = sl.start // DRAW_BLOCK, (sl.stop - 1) // DRAW_BLOCK
+        blocks = [self._block(b) for b in range(first, last + 1)]
+        cut = slice(sl.start - first * DRAW_BLOCK, sl.stop - first * DRAW_BLOCK)
+        return {e.column: np.concatenate([b[e.column] for b in blocks])[cut] for e in self.errors}
+
+
+KEY_SHIFT = 40  # (region, amount in units) packed as region << 40 | amount
+
+
+@dataclass
+class Tally:
+    """Per region over the feasible draws: how often each amount occurred, the sum, floor and cap counts."""
+
+    feasible: int
+    sums: np.ndarray  # (n,) int64 units
+    floor: np.ndarray  # (n,) int64
+    cap: np.ndarray  # (n,) int64
+    keys: np.ndarray  # region << KEY_SHIFT | amount
+    counts: np.ndarray  # occurrences of each key
+    pending: list = field(default_factory=list)
+
+
+def tally(chunk, sl: slice | None = None) -> Tally:
+    """A chunk reduced to counts (picklable: runs where the chunk was computed)."""
+    ok = chunk.feasible
+    units = chunk.totals[ok]
+    n = units.shape[1]
+    keys = (np.arange(n, dtype=np.int64)[None, :] << KEY_SHIFT) | units
+    keys, counts = np.unique(keys, return_counts=True)
+    return Tally(int(ok.sum()), units.sum(axis=0), chunk.at_floor[ok].sum(axis=0),
+                 chunk.at_cap[ok].sum(axis=0), keys, counts)
+
+
+def merge(acc: Tally | None, part: Tally) -> Tally:
+    """Fold a partial tally in; key tables are merged once the pending ones outgrow the merged one."""
+    if acc is None:
+        return part
+    acc.feasible += part.feasible
+    acc.sums = acc.sums + part.sums
+    acc.floor = acc.floor + part.floor
+    acc.cap = acc.cap + part.cap
+    acc.pending.append((part.keys, part.counts))
+    if sum(len(k) for k, _ in acc.pending) > len(acc.keys):
+        _flush(acc)
+    return acc
+
+
+def _flush(acc: Tally) -> None:
+    keys = np.concatenate([acc.keys, *(k for k, _ in acc.pending)])
+    counts = np.concatenate([acc.counts, *(c for _, c in acc.pending)])
+    acc.keys, inverse = np.unique(keys, return_inverse=True)
+    acc.counts = np.bincount(inverse, weights=counts).astype(np.int64)
+    acc.pending = []
+
+
+def tally_quantiles(acc: Tally, n: int, quantiles) -> np.ndarray:
+    """Exact quantiles per region (units) from the counts, with numpy's default linear interpolation
+    between order statistics: h = (N − 1)·q, x⌊h⌋ + (h − ⌊h⌋)(x⌊h⌋+1 − x⌊h⌋). Shape (len(q), n)."""
+    _flush(acc)
+    region = acc.keys >> KEY_SHIFT
+    amount = (acc.keys & ((1 << KEY_SHIFT) - 1)).astype(float)
+    starts = np.searchsorted(region, np.arange(n))
+    cum = np.cumsum(acc.counts)
+    before = np.where(starts > 0, cum[np.maximum(starts - 1, 0)], 0)
+    out = np.empty((len(quantiles), n))
+    for j, q in enumerate(quantiles):
+        h = (acc.feasible - 1) * q
+        k = np.floor(h)
+        low = amount[np.searchsorted(cum, before + k, side="right")]
+        high = amount[np.searchsorted(cum, before + np.minimum(k + 1, acc.feasible - 1), side="right")]
+        out[j] = low + (h - k) * (high - low)
     return out
 
 
 @dataclass(frozen=True)
 class Uncertainty:
-    """Monte Carlo summary per region (万元), the draws and the batch run."""
+    """Monte Carlo summary per region (万元) and the weights drawn."""
 
     summary: pd.DataFrame  # 地区代码, 地区名称, 基准(万元), 均值(万元), P10.., 保底概率, 封顶概率
     draws: pd.DataFrame  # the scenario parameters drawn (weights etc.), one row per draw
-    batch: BatchResult
     seed: int
+    infeasible: int  # draws where floors, caps and budget could not all hold (left out of the summary)
 
     def fan(self) -> pd.DataFrame:
         """Regions sorted by base amount with their quantile columns: what a fan chart draws."""
@@ -139,22 +233,29 @@ def monte_carlo(prepared: Prepared, ranges: Mapping[str, tuple[float, float]] | 
                 errors: list[DataError] | None = None, draws: int = 1000, seed: int = 0,
                 quantiles: tuple[float, ...] = QUANTILES, executor=None,
                 progress: Callable[[int, int], None] | None = None) -> Uncertainty:
-    """Draw `draws` scenarios (weights within `ranges`, data within `errors`) and summarise per region."""
+    """Draw `draws` scenarios (weights within `ranges`, data within `errors`) and summarise per region.
+
+    Each chunk of draws is reduced to counts where it is computed, so a million draws over 2,850
+    counties need no more memory than a few chunks and the count tables; quantiles are exact.
+    """
     ranges, errors = dict(ranges or {}), list(errors or [])
     _check(prepared, ranges, errors)
     rng = np.random.default_rng(seed)
     params = draw_weights(prepared, ranges, draws, rng)
-    scale = draw_errors(prepared, errors, draws, rng)
+    scale = DrawnErrors(tuple(errors), seed, prepared.n_regions, draws) if errors else None
     frame = params if not params.empty else pd.DataFrame(index=range(draws))
-    batch = evaluate(prepared, frame, data_scale=scale or None, executor=executor, progress=progress)
-    ok = batch.feasible
-    amounts = batch.totals[ok] * prepared.unit
+    acc = evaluate_reduced(prepared, frame, tally, merge, data_scale=scale, size=draws, executor=executor,
+                           progress=progress)
+    n, unit = prepared.n_regions, prepared.unit
     summary = pd.DataFrame({"地区代码": prepared.data.codes, "地区名称": prepared.data.names,
-                            "基准(万元)": what_if(prepared, {}) * prepared.unit,
-                            "均值(万元)": amounts.mean(axis=0) if len(amounts) else np.nan})
-    for q in quantiles:
-        summary[quantile_label(q)] = np.quantile(amounts, q, axis=0) if len(amounts) else np.nan
-    summary["保底概率"] = batch.at_floor[ok].mean(axis=0) if ok.any() else np.nan
-    summary["封顶概率"] = batch.at_cap[ok].mean(axis=0) if ok.any() else np.nan
-    summary.attrs["infeasible_draws"] = int((~ok).sum())
-    return Uncertainty(summary, params, batch, seed)
+                            "基准(万元)": what_if(prepared, {}) * unit})
+    if acc.feasible:
+        summary["均值(万元)"] = acc.sums / acc.feasible * unit
+        for q, values in zip(quantiles, tally_quantiles(acc, n, quantiles)):
+            summary[quantile_label(q)] = values * unit
+        summary["保底概率"] = acc.floor / acc.feasible
+        summary["封顶概率"] = acc.cap / acc.feasible
+    else:
+        for col in ["均值(万元)", *map(quantile_label, quantiles), "保底概率", "封顶概率"]:
+            summary[col] = np.nan
+    return Uncertainty(summary, params, seed, draws - acc.feasible)

@@ -1,5 +1,6 @@
 """Monte Carlo: seeded, within the stated ranges, and degenerate ranges give the base run."""
 import numpy as np
+import pandas as pd
 import pytest
 
 from allocator.analysis.batch import what_if
@@ -49,3 +50,33 @@ def test_ranges_that_cannot_add_up_to_100_are_refused(example):
     impossible = {"factors.need.weight": (10, 20), "factors.population.weight": (0, 5), "factors.effort.weight": (0, 5)}
     with pytest.raises(InputError, match="100%"):
         monte_carlo(example, impossible, draws=10)
+
+
+def test_quantiles_from_the_counts_equal_numpy_on_every_draw_kept(sichuan):
+    from allocator.analysis.batch import evaluate
+    from allocator.analysis.uncertainty import DrawnErrors, quantile_label
+    errors = [DataError("dibao_rural", 0.1)]
+    result = monte_carlo(sichuan, RANGES, errors, draws=300, seed=5, quantiles=(0.1, 0.25, 0.5, 0.9))
+    full = evaluate(sichuan, result.draws, data_scale=DrawnErrors(tuple(errors), 5, sichuan.n_regions, 300))
+    amounts = full.totals[full.feasible] * sichuan.unit
+    for q in (0.1, 0.25, 0.5, 0.9):
+        np.testing.assert_allclose(result.summary[quantile_label(q)], np.quantile(amounts, q, axis=0), rtol=1e-12)
+    np.testing.assert_allclose(result.summary["均值(万元)"], amounts.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(result.summary["封顶概率"], full.at_cap[full.feasible].mean(axis=0))
+
+
+def test_data_error_draws_do_not_depend_on_the_chunking(sichuan):
+    from allocator.analysis.uncertainty import DrawnErrors
+    draws = DrawnErrors((DataError("tekun", 0.05, "normal"),), 11, sichuan.n_regions, 500)
+    whole = draws.rows(slice(0, 500))["tekun"]
+    parts = np.concatenate([draws.rows(slice(a, min(500, a + 37)))["tekun"] for a in range(0, 500, 37)])
+    np.testing.assert_array_equal(whole, parts)
+
+
+def test_a_process_pool_gives_the_same_monte_carlo(example):
+    from concurrent.futures import ProcessPoolExecutor
+    errors = [DataError("dibao_rural", 0.1)]
+    here = monte_carlo(example, RANGES, errors, draws=400, seed=9)
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        there = monte_carlo(example, RANGES, errors, draws=400, seed=9, executor=pool)
+    pd.testing.assert_frame_equal(here.summary, there.summary)
