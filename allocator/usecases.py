@@ -451,7 +451,10 @@ def sweep(inputs: Inputs, scenarios: pd.DataFrame | str | Path | None = None, gr
     if scenarios is None and not grid:
         raise InputError([Problem("请给出情景表（--scenarios）或网格（--grid）", key="scenarios")])
     if scenarios is not None and not isinstance(scenarios, pd.DataFrame):
-        scenarios = read_region_table(scenarios) if str(scenarios).endswith(".xlsx") else pd.read_csv(scenarios)
+        path = Path(scenarios)
+        if not path.exists():
+            raise InputError([Problem(f"情景表 {path} 不存在", key="scenarios", value=str(path))])
+        scenarios = pd.read_excel(path) if path.suffix.lower() == ".xlsx" else pd.read_csv(path, encoding="utf-8-sig")
     frame = scenarios if scenarios is not None else grid_scenarios(prepared, grid or {}, balance)
     batch = evaluate(prepared, frame, executor=executor, progress=progress)
     base = what_if(prepared, {}) * prepared.unit

@@ -96,6 +96,8 @@ def scores(prepared: Prepared, goal: Goal, batch: BatchResult) -> tuple[np.ndarr
     amounts = batch.totals * prepared.unit
     if goal.kind == "losers":
         base = last_year(prepared)
+        if not base.any():
+            raise InputError([Problem("政策没有上年基数列，无法计算较上年的降幅", key="goal")])
         limit = base * (1 - goal.threshold / 100)
         losing = (amounts < limit - 1e-9) & (base > 0)
         beyond = np.where(losing, limit - amounts, 0.0).sum(axis=1)
