@@ -144,6 +144,7 @@ class PreparedBlock:
     base: np.ndarray  # 基数, 万元
     pool_totals: np.ndarray  # 万元 per pool of the block
     shares: np.ndarray  # (K, m) factor shares with the base policy's correction parameters
+    coefs: dict[str, np.ndarray] | None = None  # correction id → (m,) coefficient with the base parameters
     lo: np.ndarray | None = None  # (1, m) ⌈floor⌉ in units with the base policy's constraints
     hi: np.ndarray | None = None  # (1, m) ⌊cap⌋
     outcome: BlockOutcome | None = None  # the base policy's result, reused where a batch leaves the block alone
@@ -187,7 +188,8 @@ def prepare(policy: Policy, data: RegionData | pd.DataFrame) -> Prepared:
         totals = np.array([p.total for p in block.pools])
         pb = PreparedBlock(block, index, cols, base_amounts(block, sub), totals, np.empty((0, len(index))))
         bp = block_params(pb, [], {}, 1)
-        pb = replace(pb, shares=factor_shares(pb, bp, cols)[:, 0, :])
+        pb = replace(pb, coefs={x.id: correction_values(x, cols, bp.corrections[x.id])[0] for x in block.corrections})
+        pb = replace(pb, shares=np.array([sh[0] if sh.ndim == 2 else sh for sh in factor_shares(pb, bp, cols)]))
         lo, hi = unit_bounds(pb, bp, policy.rounding.unit)
         apply_region_overrides(pb, data.codes, lo, hi, policy.rounding.unit)
         pb = replace(pb, lo=lo, hi=hi)
@@ -312,18 +314,25 @@ def correction_values(corr, cols: dict[str, np.ndarray], p: dict[str, np.ndarray
     return np.clip(coef, lower, upper)
 
 
-def factor_shares(pb: PreparedBlock, bp: BlockParams, cols: dict[str, np.ndarray]) -> np.ndarray:
-    """Each factor's share per region, corrections inside the terms applied: (K, c, m)."""
+def factor_shares(pb: PreparedBlock, bp: BlockParams, cols: dict[str, np.ndarray],
+                  varied: bool = False) -> list[np.ndarray]:
+    """Each factor's share per region, corrections inside the terms applied: (m,) where nothing in it
+    changes between scenarios, else (c, m). A correction whose parameters and columns are the base
+    policy's keeps its prepared coefficient."""
     b = pb.block
-    c = len(bp.budget)
-    coefs = {x.id: correction_values(x, cols, bp.corrections[x.id]) for x in b.corrections}
+    coefs = {}
+    for x in b.corrections:
+        if pb.coefs is not None and not varied and all(cols[col] is pb.columns[col] for col in x.columns):
+            coefs[x.id] = pb.coefs[x.id]
+        else:
+            coefs[x.id] = correction_values(x, cols, bp.corrections[x.id])
     shares = []
     for f in b.factors:
         inside = [coefs[x.id] for x in b.corrections if x.apply == "inside" and (x.factors is None or f.id in x.factors)]
         value = factor_values(f, cols)
-        weighted = value * np.prod(inside, axis=0) if inside else value
-        shares.append(np.broadcast_to(_share_of_total(weighted), (c, len(pb.index))))
-    return np.asarray(shares)
+        weighted = value * np.prod(inside, axis=0) if len(inside) > 1 else (value * inside[0] if inside else value)
+        shares.append(_share_of_total(weighted))
+    return shares
 
 
 def targets(pb: PreparedBlock, bp: BlockParams, cols: dict[str, np.ndarray] | None = None,
@@ -341,7 +350,10 @@ def targets(pb: PreparedBlock, bp: BlockParams, cols: dict[str, np.ndarray] | No
             return formula
     cols = pb.columns if cols is None else cols
     if cols is not pb.columns or varied:
-        formula = bp.budget[:, None] * np.einsum("ck,kcm->cm", bp.weights, factor_shares(pb, bp, cols))
+        formula = np.zeros((len(bp.budget), len(pb.index)))
+        for k, share in enumerate(factor_shares(pb, bp, cols, varied)):
+            formula += bp.weights[:, k:k + 1] * share
+        formula *= bp.budget[:, None]
     if not outside:
         return formula
     factor = np.prod([correction_values(x, cols, bp.corrections[x.id]) for x in outside], axis=0)

@@ -15,7 +15,7 @@ bounded however many draws; the quantiles from the counts are exact.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -143,20 +143,40 @@ class DrawnErrors:
         return {e.column: np.concatenate([b[e.column] for b in blocks])[cut] for e in self.errors}
 
 
-KEY_SHIFT = 40  # (region, amount in units) packed as region << 40 | amount
-
-
 @dataclass
 class Tally:
-    """Per region over the feasible draws: how often each amount occurred, the sum, floor and cap counts."""
+    """Per region over the feasible draws: counts of each amount (units), the sum, floor and cap counts.
+
+    The counts are one flat array of per-region bands: region i's band starts at `start[i]`, covers
+    the amounts low[i] … low[i] + width[i] − 1 and holds how many draws gave each. Amounts are whole
+    units in a narrow band per region, so the bands stay small and chunks fold in by array addition.
+    """
 
     feasible: int
     sums: np.ndarray  # (n,) int64 units
     floor: np.ndarray  # (n,) int64
     cap: np.ndarray  # (n,) int64
-    keys: np.ndarray  # region << KEY_SHIFT | amount
-    counts: np.ndarray  # occurrences of each key
-    pending: list = field(default_factory=list)
+    low: np.ndarray  # (n,) int64
+    width: np.ndarray  # (n,) int64
+    counts: np.ndarray  # (Σ width,) int64
+
+    @property
+    def start(self) -> np.ndarray:
+        return np.concatenate([[0], np.cumsum(self.width)[:-1]])
+
+    def cells(self) -> tuple[np.ndarray, np.ndarray]:
+        """(region, amount) of every cell of the flat band array."""
+        region = np.repeat(np.arange(len(self.width)), self.width)
+        return region, self.low[region] + np.arange(len(region)) - np.repeat(self.start, self.width)
+
+
+def _bands(n: int, low: np.ndarray, width: np.ndarray, region: np.ndarray, amount: np.ndarray,
+           weight: np.ndarray | None = None) -> np.ndarray:
+    """Counts of (region, amount) pairs laid out in the bands (low, width)."""
+    start = np.concatenate([[0], np.cumsum(width)[:-1]])
+    cell = start[region] + amount - low[region]
+    out = np.bincount(cell, weights=weight, minlength=int(width.sum()))
+    return out.astype(np.int64) if weight is not None else out
 
 
 def tally(chunk, sl: slice | None = None) -> Tally:
@@ -164,50 +184,58 @@ def tally(chunk, sl: slice | None = None) -> Tally:
     ok = chunk.feasible
     units = chunk.totals[ok]
     n = units.shape[1]
-    keys = (np.arange(n, dtype=np.int64)[None, :] << KEY_SHIFT) | units
-    keys, counts = np.unique(keys, return_counts=True)
-    return Tally(int(ok.sum()), units.sum(axis=0), chunk.at_floor[ok].sum(axis=0),
-                 chunk.at_cap[ok].sum(axis=0), keys, counts)
+    zeros = np.zeros(n, dtype=np.int64)
+    if not len(units):
+        return Tally(0, zeros, zeros, zeros, zeros, zeros, np.zeros(0, dtype=np.int64))
+    low = units.min(axis=0)
+    width = units.max(axis=0) - low + 1
+    region = np.broadcast_to(np.arange(n), units.shape).ravel()
+    counts = _bands(n, low, width, region, units.ravel())
+    return Tally(int(ok.sum()), units.sum(axis=0), chunk.at_floor[ok].sum(axis=0).astype(np.int64),
+                 chunk.at_cap[ok].sum(axis=0).astype(np.int64), low, width, counts)
 
 
 def merge(acc: Tally | None, part: Tally) -> Tally:
-    """Fold a partial tally in; key tables are merged once the pending ones outgrow the merged one."""
-    if acc is None:
-        return part
+    """Fold a partial tally in; the bands widen (with room to spare) when a part falls outside them."""
+    if acc is None or acc.feasible == 0:
+        return part if acc is None or part.feasible else acc
+    if part.feasible == 0:
+        return acc
+    n = len(acc.low)
+    low, high = np.minimum(acc.low, part.low), np.maximum(acc.low + acc.width, part.low + part.width)
+    if (low < acc.low).any() or (high > acc.low + acc.width).any():
+        margin = (high - low) // 2 + 8
+        new_low = np.maximum(low - margin, 0)
+        new_width = high + margin - new_low
+        region, amount = acc.cells()
+        acc.counts = _bands(n, new_low, new_width, region, amount, acc.counts)
+        acc.low, acc.width = new_low, new_width
+    region, amount = part.cells()
+    cell = acc.start[region] + amount - acc.low[region]
+    acc.counts[cell] += part.counts  # one part never names a cell twice
     acc.feasible += part.feasible
     acc.sums = acc.sums + part.sums
     acc.floor = acc.floor + part.floor
     acc.cap = acc.cap + part.cap
-    acc.pending.append((part.keys, part.counts))
-    if sum(len(k) for k, _ in acc.pending) > len(acc.keys):
-        _flush(acc)
     return acc
 
 
-def _flush(acc: Tally) -> None:
-    keys = np.concatenate([acc.keys, *(k for k, _ in acc.pending)])
-    counts = np.concatenate([acc.counts, *(c for _, c in acc.pending)])
-    acc.keys, inverse = np.unique(keys, return_inverse=True)
-    acc.counts = np.bincount(inverse, weights=counts).astype(np.int64)
-    acc.pending = []
-
-
-def tally_quantiles(acc: Tally, n: int, quantiles) -> np.ndarray:
+def tally_quantiles(acc: Tally, quantiles) -> np.ndarray:
     """Exact quantiles per region (units) from the counts, with numpy's default linear interpolation
     between order statistics: h = (N − 1)·q, x⌊h⌋ + (h − ⌊h⌋)(x⌊h⌋+1 − x⌊h⌋). Shape (len(q), n)."""
-    _flush(acc)
-    region = acc.keys >> KEY_SHIFT
-    amount = (acc.keys & ((1 << KEY_SHIFT) - 1)).astype(float)
-    starts = np.searchsorted(region, np.arange(n))
     cum = np.cumsum(acc.counts)
-    before = np.where(starts > 0, cum[np.maximum(starts - 1, 0)], 0)
-    out = np.empty((len(quantiles), n))
+    start = acc.start
+    before = np.where(start > 0, cum[np.maximum(start - 1, 0)], 0)
+
+    def order_statistic(k: int) -> np.ndarray:  # the (k+1)-th smallest amount of every region
+        return acc.low + np.searchsorted(cum, before + k, side="right") - start
+
+    out = np.empty((len(quantiles), len(acc.low)))
     for j, q in enumerate(quantiles):
         h = (acc.feasible - 1) * q
-        k = np.floor(h)
-        low = amount[np.searchsorted(cum, before + k, side="right")]
-        high = amount[np.searchsorted(cum, before + np.minimum(k + 1, acc.feasible - 1), side="right")]
-        out[j] = low + (h - k) * (high - low)
+        k = int(np.floor(h))
+        a, b = order_statistic(k).astype(float), order_statistic(min(k + 1, acc.feasible - 1)).astype(float)
+        out[j] = a + (h - k) * (b - a)
     return out
 
 
@@ -235,8 +263,9 @@ def monte_carlo(prepared: Prepared, ranges: Mapping[str, tuple[float, float]] | 
                 progress: Callable[[int, int], None] | None = None) -> Uncertainty:
     """Draw `draws` scenarios (weights within `ranges`, data within `errors`) and summarise per region.
 
-    Each chunk of draws is reduced to counts where it is computed, so a million draws over 2,850
-    counties need no more memory than a few chunks and the count tables; quantiles are exact.
+    Each chunk of draws is reduced to histograms of amounts where it is computed, so a million draws
+    over 2,850 counties need no more memory than a few chunks and one histogram per county; the
+    quantiles read from the histograms are exact.
     """
     ranges, errors = dict(ranges or {}), list(errors or [])
     _check(prepared, ranges, errors)
@@ -246,16 +275,16 @@ def monte_carlo(prepared: Prepared, ranges: Mapping[str, tuple[float, float]] | 
     frame = params if not params.empty else pd.DataFrame(index=range(draws))
     acc = evaluate_reduced(prepared, frame, tally, merge, data_scale=scale, size=draws, executor=executor,
                            progress=progress)
-    n, unit = prepared.n_regions, prepared.unit
+    unit = prepared.unit
     summary = pd.DataFrame({"地区代码": prepared.data.codes, "地区名称": prepared.data.names,
                             "基准(万元)": what_if(prepared, {}) * unit})
-    if acc.feasible:
+    if acc is not None and acc.feasible:
         summary["均值(万元)"] = acc.sums / acc.feasible * unit
-        for q, values in zip(quantiles, tally_quantiles(acc, n, quantiles)):
+        for q, values in zip(quantiles, tally_quantiles(acc, quantiles)):
             summary[quantile_label(q)] = values * unit
         summary["保底概率"] = acc.floor / acc.feasible
         summary["封顶概率"] = acc.cap / acc.feasible
     else:
         for col in ["均值(万元)", *map(quantile_label, quantiles), "保底概率", "封顶概率"]:
             summary[col] = np.nan
-    return Uncertainty(summary, params, seed, draws - acc.feasible)
+    return Uncertainty(summary, params, seed, draws - (acc.feasible if acc is not None else 0))
