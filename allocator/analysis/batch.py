@@ -43,6 +43,7 @@ from allocator.rounding.hamilton import SNAP
 CHUNK_BYTES = 1 << 20  # about 1 MB of float64 rows per chunk
 NEWTON_STEPS = 30
 FRAGILE = 1e-12  # relative to the quotas (units): closer calls are recomputed on the single path
+TIE = 1e-9  # remainders this close are tied and go by code (allocator.rounding.hamilton.TIE on main)
 NONE, FLOOR, CAP = 0, 1, 2  # binding codes as int8 (Binding.NONE / FLOOR / CAP)
 UNIT_SCALE = {"%": 0.01, "share": 1.0, "ratio": 1.0, "万元": 1.0}
 DEFAULT_UNIT = {"weight": "%", "floor_share_of_base": "%", "cap_share_of_base": "%", "floor_minimum": "万元",
@@ -489,10 +490,16 @@ def round_rows(x, total, lo, hi) -> tuple[np.ndarray, np.ndarray]:
     # a quota at the snap threshold, or two remainders at the cut closer than the float noise of the
     # largest quota of the row, could round the other way on the single-run path
     near_snap = np.abs(dist - threshold) < FRAGILE * size
+    # Remainders closer than TIE are one tie group decided by code (the rule `largest_remainder`
+    # follows on main since its hardening); a neighbour of the cut within TIE plus the noise might
+    # join or leave the cut's group on the other path, so such rows are rerun on it.
     inner = (short > 0) & (short < n)
     after = np.take_along_axis(desc, np.clip(short, 0, n - 1)[:, None], axis=1)[:, 0]
-    noise = FRAGILE * np.maximum(1.0, x.max(axis=1))
-    close = inner & (cut - after < 2 * noise) & ~((cut == 0) & (after == 0))
+    before = np.take_along_axis(desc, np.clip(short - 2, 0, n - 1)[:, None], axis=1)[:, 0]
+    noise = 2 * FRAGILE * np.maximum(1.0, x.max(axis=1)) + TIE
+    close_after = (cut - after < noise) & ~((cut == 0) & (after == 0))
+    close_before = (short > 1) & (before - cut < noise) & ~((before == 0) & (cut == 0))
+    close = inner & (close_after | close_before)
     bad = (short < 0) | (short > n)
     return out, near_snap.any(axis=1) | close | bad
 
