@@ -37,6 +37,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 PolicyOption = Annotated[str, typer.Option("--policy", "-p", help="政策：内置预设名（如 sichuan-2020）或政策文件（TOML）")]
 DataOption = Annotated[str | None, typer.Option(
     "--data", "-d", help="地区数据：内置数据集名、.csv/.xlsx 文件，或本地数据库中的 db:名称[@版本]；默认用政策指定的数据")]
+ForceOption = Annotated[bool, typer.Option("--force", help="输出文件已存在且不是本程序写出的结果时，仍然替换它")]
 StoreOption = Annotated[Path | None, typer.Option("--store", help="数据库文件（默认见 ALLOCATOR_STORE）")]
 
 
@@ -62,10 +63,12 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(code=1)
 
 
-def _out(out: Path | None, suffixes: tuple[str, ...]) -> Path | None:
-    if out is not None and out.suffix.lower() not in suffixes:
+def _out(out: Path | None, suffixes: tuple[str, ...], inputs: tuple = (), force: bool = False) -> Path | None:
+    if out is None:
+        return None
+    if out.suffix.lower() not in suffixes:
         raise InputError([Problem(f"输出文件 {out.name} 应为 {' 或 '.join(suffixes)}", key="--out", value=str(out))])
-    return out
+    return usecases.guard_output(out, inputs, force)
 
 
 def _echo_note(note: str | None) -> None:
@@ -86,13 +89,14 @@ def run(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="输出文件 .csv 或 .xlsx")] = None,
     objective: Annotated[str | None, typer.Option(help=f"目标函数：{' / '.join(OBJECTIVES)}")] = None,
     method: Annotated[str, typer.Option(help="fast（精确快速算法）或 lp（PuLP/HiGHS 模型）")] = "fast",
+    force: ForceOption = False,
 ) -> None:
     """按政策分配资金，打印汇总表，并可写出 .csv/.xlsx。"""
-    out = _out(out, (".csv", ".xlsx"))
+    out = _out(out, (".csv", ".xlsx"), (policy, data), force)
     inputs = usecases.load_inputs(policy, data, objective)
     result = usecases.run(inputs, method)
     _echo_note(inputs.note)
-    _echo_note(usecases.method_note(inputs.policy, method))
+    _echo_note(usecases.method_hint(inputs.policy, method))
     typer.echo(result.summary())
     table = result.table().rename(columns=result.column_labels())
     table["约束情况"] = result.binding_labels
@@ -137,9 +141,10 @@ def settle(
     data: DataOption = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="输出 .xlsx")] = None,
     rule: Annotated[str | None, typer.Option(help="提前下达超过全年数时：claw_back（收回）或 raise_to_advance（提高到提前下达数）；默认按政策文件")] = None,
+    force: ForceOption = False,
 ) -> None:
     """正式分配与清算：全年数、提前下达数、此次下达数。"""
-    out = _out(out, (".xlsx",))
+    out = _out(out, (".xlsx",), (policy, data), force)
     inputs = usecases.load_inputs(policy, data)
     settlement = usecases.settle(inputs, rule)
     _echo_note(inputs.note)
@@ -163,9 +168,10 @@ def tiers(
     city_share: Annotated[float, typer.Option("--city-share", help="市本级留用比例（%），按资金池向下取整")] = 0.0,
     direct: Annotated[str | None, typer.Option(help="省直管县代码，逗号分隔（作为市州级分配对象）")] = None,
     relax: Annotated[bool, typer.Option(help="市州内保底/封顶无法满足时不设约束分配并注明（否则报错）")] = False,
+    force: ForceOption = False,
 ) -> None:
     """两级分配：省→市州（按所辖县数据汇总）→县，并与直接分配到县比较每个县的差额。"""
-    out = _out(out, (".xlsx",))
+    out = _out(out, (".xlsx",), (policy, data), force)
     report = usecases.two_tiers(policy, data, city_share, direct or "", relax)
     top = report.two_tier.top
     _echo_note(report.note)
@@ -187,9 +193,10 @@ def targets(
     policy: PolicyOption,
     data: DataOption = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="输出 .xlsx")] = None,
+    force: ForceOption = False,
 ) -> None:
     """区域绩效目标表：每个地区的资金情况、年度总体目标与绩效指标（随文下达）。"""
-    out = _out(out, (".xlsx",))
+    out = _out(out, (".xlsx",), (policy, data), force)
     report = usecases.targets(usecases.load_inputs(policy, data))
     _echo_note(report.note)
     first = report.tables[0]
@@ -211,8 +218,10 @@ def template(
     out: Annotated[Path, typer.Option("--out", "-o", help="模板文件 .xlsx 或 .csv")],
     level: LevelOption = "county",
     policy: Annotated[str | None, typer.Option("--policy", "-p", help="按此政策所需的列与资金池生成（可选）")] = None,
+    force: ForceOption = False,
 ) -> None:
     """生成空白填报模板：中文表头与单位，每个地区一行（代码、名称已填）。"""
+    usecases.guard_output(out, (policy,), force)
     report = usecases.make_template(out, level, policy)
     typer.echo(f"已写出填报模板：{report.path}（{report.n_regions} 个地区）")
 
@@ -441,3 +450,41 @@ def pace(
 
 if __name__ == "__main__":
     app()
+
+
+def _split(text: str | None) -> tuple[str, ...]:
+    return tuple(t.strip() for t in (text or "").replace("，", ",").split(",") if t.strip())
+
+
+@app.command("export")
+@_for_people
+def export(
+    policy: PolicyOption,
+    data: DataOption = None,
+    out_dir: Annotated[Path, typer.Option("--out-dir", "-o", help="输出目录（不存在时创建）")] = Path("文件附件"),
+    what: Annotated[str, typer.Option(help="输出哪些，逗号分隔：table（分配表）, targets（区域绩效目标表）, "
+                                           "note（测算说明）, csv（系统导入）；默认全部（政策无绩效目标时不含 targets）")] = "",
+    fmt: Annotated[str, typer.Option("--format", help="分配表与绩效目标表的格式，逗号分隔：xlsx, docx")] = "xlsx,docx",
+    timing: Annotated[bool | None, typer.Option("--timing/--no-timing", help="按全年 | 已提前下达 | 此次下达 | 收回列示；默认有提前下达时列示")] = None,
+    number: Annotated[int, typer.Option("--number", help="第一个附件的编号（分配表为附件N，绩效目标表为附件N+1）")] = 1,
+    doc_number: Annotated[str | None, typer.Option("--doc-number", help="文号（默认留空位：〔年度〕  号）")] = None,
+    subject: Annotated[str | None, typer.Option("--subject", help="科目（默认医疗救助政策为 2101301 城乡医疗救助）")] = None,
+    direct: Annotated[str | None, typer.Option(help="省直管县代码，逗号分隔：在分配表中单列一组（默认随所属市州）")] = None,
+    local_departments: Annotated[str | None, typer.Option(
+        "--local-departments", help="绩效目标表的地方主管部门（默认：省财政厅、省医疗保障局）")] = None,
+    user: Annotated[str | None, typer.Option(
+        "--user", help="绩效目标表的资金使用单位，{name} 为地区名称（默认：{name}医疗保障局）")] = None,
+    store: StoreOption = None,
+    force: ForceOption = False,
+) -> None:
+    """输出可直接随文印发的附件：分配表、区域绩效目标表（.xlsx/.docx）、测算说明（.docx/.txt）、系统导入 CSV。"""
+    inputs = usecases.load_inputs(policy, data, store=store)
+    options = usecases.DocumentOptions(force=force, kinds=_split(what) or None, formats=_split(fmt), timing=timing, first_number=number,
+                                       doc_number=doc_number, subject=subject, direct=_split(direct),
+                                       local_departments=local_departments, user=user)
+    report = usecases.export_documents(inputs, out_dir, options, store)
+    _echo_note(report.note)
+    layout = "全年 | 已提前下达 | 此次下达 | 收回" if report.timing else "按资金来源与用途"
+    typer.echo(f"{inputs.policy.title}：{report.n_regions} 个地区，分配表{layout}列示")
+    for path in report.files:
+        typer.echo(f"已写出：{path}")

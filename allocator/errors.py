@@ -23,6 +23,9 @@ class Problem:
         return self.message
 
 
+MAX_SHOWN = 50  # problems spelled out in a message; the rest are counted
+
+
 class AllocatorError(Exception):
     """Base of every error meant for people: its text is a Chinese message that names the key or
     region, the column and the value. Anything else raised by the package is a fault (a bug)."""
@@ -41,7 +44,9 @@ class InputError(AllocatorError):
 
     def __str__(self) -> str:
         lines = [f"{self.title}（共 {len(self.problems)} 处）："]
-        lines += [f"  {i}. {p.message}" for i, p in enumerate(self.problems, 1)]
+        lines += [f"  {i}. {p.message}" for i, p in enumerate(self.problems[:MAX_SHOWN], 1)]
+        if len(self.problems) > MAX_SHOWN:
+            lines.append(f"  ……还有 {len(self.problems) - MAX_SHOWN} 处（全部问题见 .problems，或先改正以上各处）")
         return "\n".join(lines)
 
 

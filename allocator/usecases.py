@@ -7,6 +7,8 @@ or a table already in memory. The same bad input gives the same Chinese message 
 """
 from __future__ import annotations
 
+import dataclasses
+import zipfile
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -14,16 +16,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import docx
 import numpy as np
+import openpyxl
 import pandas as pd
+from openpyxl.utils.exceptions import InvalidFileException
 
 from allocator.analysis.batch import BatchResult, Prepared, evaluate, grid_scenarios, prepare, what_if
 from allocator.analysis.goalseek import Goal, GoalResult, seek
 from allocator.analysis.pace import Pace
 from allocator.analysis.pace import pace as pace_of_change
 from allocator.analysis.sensitivity import Tornado, incentives, tornado
-from allocator.analysis.uncertainty import DataError, Uncertainty, monte_carlo
-from allocator.dataset.importer import ImportResult, import_table, read_region_table
+from allocator.analysis.uncertainty import DataNoise, Uncertainty, monte_carlo
+from allocator.dataset.importer import ImportResult, check_values, import_table, read_region_table
 from allocator.dataset.reference import (
     demo_note,
     is_packaged,
@@ -36,7 +41,22 @@ from allocator.dataset.reference import (
 from allocator.dataset.store import DatasetStore, Version
 from allocator.dataset.template import write_template
 from allocator.engine import AllocationResult, RegionData, allocate, check_for_policy
-from allocator.errors import InputError, Problem
+from allocator.errors import DataError, InputError, Problem, raise_if
+from allocator.export.allocation_table import (
+    Heading,
+    build_allocation_table,
+    write_allocation_docx,
+    write_allocation_xlsx,
+)
+from allocator.export.method_note import method_note, write_method_note_docx, write_method_note_txt
+from allocator.export.systems_csv import systems_frame, write_systems_csv
+from allocator.export.targets_doc import (
+    Departments,
+    program_name,
+    region_sheets,
+    write_targets_docx,
+    write_targets_xlsx,
+)
 from allocator.funds import (
     RegionTargets,
     SettlementResult,
@@ -50,6 +70,8 @@ from allocator.policy import Policy, apply_overrides, diff, load_policy, policy_
 from allocator.policy.model import Objective, Parameter
 
 METHODS = ("fast", "lp")
+CREATOR = "allocator"  # the author recorded in every workbook we write
+DEFAULT_PRESET = "sichuan-2020"  # the columns an import is checked for when no policy is named
 LEVELS = ("county", "prefecture")
 
 PolicyRef = str | Path | Policy
@@ -65,12 +87,13 @@ class DataSource:
     ref: str  # as given: dataset name, db:name@version, path, or "<table>"
     frame: pd.DataFrame
     note: str | None = None  # the 示例数据 label when the data are the embedded demo figures
+    notes: tuple[str, ...] = ()  # what reading did (e.g. a 合计 row recognised and left out)
 
 
 def parse_db_ref(text: str) -> tuple[str, int | None]:
     """`db:name` or `db:name@version` → (name, version or None)."""
     name, _, version = text.removeprefix("db:").partition("@")
-    if version and not version.isdigit():
+    if version and (not version.isdigit() or len(version) > 9):
         raise InputError([Problem(f"数据「{text}」的版本号「{version}」应为正整数，写法为 db:名称@版本",
                                   key="data", value=text)])
     if not name:
@@ -92,7 +115,8 @@ def read_data(ref: DataRef, store: str | Path | None = None) -> DataSource:
             raise InputError([Problem(str(exc.args[0]), key="data", value=text)]) from None
     if is_packaged(text) and not Path(text).exists():
         return DataSource(text, load_packaged(text), demo_note(text))
-    return DataSource(text, read_region_table(text))
+    frame, notes = read_region_table(text)
+    return DataSource(text, frame, notes=tuple(notes))
 
 
 def resolve_policy(ref: PolicyRef, objective: str | None = None) -> Policy:
@@ -140,6 +164,7 @@ def load_inputs(policy: PolicyRef, data: DataRef | None = None, objective: str |
     pol = resolve_policy(policy, objective)
     source = _source_for(pol, data, store)
     region_data = RegionData.from_frame(source.frame.drop(columns=["parent_code"], errors="ignore"))
+    raise_if(check_values(source.frame), DataError)  # the checks an import applies, whichever way data came
     check_for_policy(pol, region_data)
     return Inputs(pol, source, region_data)
 
@@ -182,7 +207,7 @@ def run(inputs: Inputs, method: str = "fast") -> AllocationResult:
     return allocate(inputs.policy, inputs.data, method=method)
 
 
-def method_note(policy: Policy, method: str) -> str | None:
+def method_hint(policy: Policy, method: str) -> str | None:
     """What a user should know about the method chosen for this policy."""
     if method == "lp" and policy.constraints.objective == Objective.LEAST_SQUARES:
         return "说明：最小二乘目标（least_squares）由精确算法求解；lp 方法用于 least_absolute 与 minimax_relative"
@@ -210,12 +235,22 @@ def settle(inputs: Inputs, rule: str | None = None) -> SettlementResult:
     return settle_funds(inputs.policy, inputs.data, rule=rule)
 
 
-def region_parents(frame: pd.DataFrame) -> tuple[dict[str, str], dict[str, str]]:
-    """County → prefecture links: the table's parent_code column if it has one, else the Sichuan list."""
-    if "parent_code" not in frame.columns:
-        return parent_map()
-    parent_of = dict(zip(frame["code"].astype(str), frame["parent_code"].astype(str)))
+def region_parents(frame: pd.DataFrame, strict: bool = True) -> tuple[dict[str, str], dict[str, str]]:
+    """County → prefecture links: the table's parent_code column if it has one, else the Sichuan list.
+    `strict` (two tiers): every county must have one, and those without are named; otherwise (tables
+    with 市州 subtotals) regions without a known prefecture are simply listed on their own."""
     _, names = parent_map()
+    if "parent_code" in frame.columns:
+        parents = frame["parent_code"].map(lambda v: "" if pd.isna(v) else str(v).strip())
+        parent_of = {c: p for c, p in zip(frame["code"].astype(str), parents) if p}
+    else:
+        parent_of, _ = parent_map()
+    orphans = [(c, n) for c, n in zip(frame["code"].astype(str), frame.get("name", frame["code"]).astype(str))
+               if c not in parent_of]
+    if orphans and strict:
+        shown = "、".join(f"{c} {n}" for c, n in orphans[:10]) + (f" 等 {len(orphans)} 个" if len(orphans) > 10 else "")
+        raise DataError([Problem(f"无法确定所属市州的地区：{shown}（不在四川区划名单中）；请在数据中给出 parent_code（上级代码）列",
+                                 key="parent_code")])
     return parent_of, {p: names.get(p, p) for p in set(parent_of.values())}
 
 
@@ -271,6 +306,45 @@ def targets(inputs: Inputs) -> TargetsReport:
     return TargetsReport(tables, targets_title(inputs.policy), inputs.note)
 
 
+# ---------------------------------------------------------------- writing files
+
+def guard_output(out: str | Path, inputs: tuple[str | Path | None, ...] = (), force: bool = False) -> Path:
+    """Refuse to write results over an input file, or over an existing file that is not our own output
+    (a filled template, a user's table) unless `force`."""
+    out = Path(out)
+    for given in inputs:
+        if given is not None and Path(str(given)).exists() and out.exists() and out.samefile(str(given)):
+            raise InputError([Problem(f"输出文件 {out} 就是输入文件：结果不能写在输入文件上，请换一个文件名",
+                                      key="out", value=str(out))])
+    if out.exists() and not force and not is_our_output(out):
+        raise InputError([Problem(f"文件 {out} 已存在，且不是本程序写出的结果（可能是填好的表格）；"
+                                  "如确要替换，请加 --force", key="out", value=str(out))])
+    return out
+
+
+def is_our_output(path: Path) -> bool:
+    """A workbook we wrote and nobody has saved since, or one of our result CSVs."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True)
+            props = wb.properties
+            wb.close()
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile, InvalidFileException):
+            return False  # unreadable: certainly not something we can vouch for
+        return props.creator == CREATOR and props.lastModifiedBy in (None, "", CREATOR)
+    if path.suffix.lower() == ".docx":
+        try:
+            core = docx.Document(str(path)).core_properties
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+            return False
+        return core.author == CREATOR and core.last_modified_by in (None, "", CREATOR)
+    if path.suffix.lower() == ".csv":
+        with path.open("rb") as handle:
+            head = handle.read(4096).decode("utf-8-sig", errors="replace").splitlines()[:1]
+        return bool(head) and head[0].startswith("地区代码,地区名称,") and "取整后金额(万元)" in head[0]
+    return False
+
+
 # ---------------------------------------------------------------- data entry
 
 def regions_for(level: str) -> pd.DataFrame:
@@ -316,8 +390,13 @@ def import_dataset(file: str | Path, name: str, level: str = "county", policy: P
                    store: str | Path | None = None) -> ImportReport:
     """Check a filled file and store it as a new version; on any problem nothing is written."""
     check_dataset_name(name)
-    required, pools, usable = None, None, None
-    if policy is not None:
+    notes = []
+    if policy is None:  # a file lacking most figures must not become the latest version unnoticed
+        policy = DEFAULT_PRESET
+        notes.append(f"未指定政策，按预设 {DEFAULT_PRESET} 所需的因素列检查（上年分配列可缺）")
+        pol = resolve_policy(policy)
+        required, pools, usable = [c for c in pol.data_columns if not c.startswith("base_")], pol.pools, None
+    else:
         pol = resolve_policy(policy)
         required, pools = list(pol.data_columns), pol.pools
 
@@ -325,7 +404,7 @@ def import_dataset(file: str | Path, name: str, level: str = "county", policy: P
             check_for_policy(pol, RegionData.from_frame(frame))
     db = DatasetStore(store)
     version, result = db.import_file(name, file, regions_for(level), load_crosswalk(), required, pools, usable)
-    return ImportReport(version, list(result.notes), db.path)
+    return ImportReport(version, notes + list(result.notes), db.path)
 
 
 def check_table(file: str | Path | pd.DataFrame, level: str = "county",
@@ -350,8 +429,154 @@ def list_datasets(name: str | None = None, store: str | Path | None = None) -> l
 
 __all__ = ["DataSource", "ImportReport", "Inputs", "TargetsReport", "TemplateReport", "TwoTierReport",
            "Validation", "check_table", "import_dataset", "list_datasets", "load_inputs", "make_template",
-           "method_note", "parse_db_ref", "read_data", "region_parents", "resolve_policy", "run", "settle",
+           "method_hint", "parse_db_ref", "read_data", "region_parents", "resolve_policy", "run", "settle",
            "targets", "targets_title", "two_tiers", "validate", "with_objective"]
+
+
+# ---- documents
+
+DOCUMENT_KINDS = ("table", "targets", "note", "csv")  # 分配表, 区域绩效目标表, 测算说明, 系统导入 CSV
+DOCUMENT_FORMATS = ("xlsx", "docx")  # for the 分配表 and the 区域绩效目标表; the note is .docx and .txt
+
+
+@dataclass(frozen=True)
+class DocumentOptions:
+    """What to write and how the attachments are headed. Defaults follow the 医疗救助 notices."""
+
+    kinds: tuple[str, ...] | None = None  # None: every kind the policy supports (targets need [performance])
+    formats: tuple[str, ...] = DOCUMENT_FORMATS
+    timing: bool | None = None  # 全年 | 已提前下达 | 此次下达 | 收回 columns; None: when the policy has an advance
+    first_number: int = 1  # the 分配表 is 附件1, the 区域绩效目标表 附件2
+    doc_number: str | None = None  # 文号 placeholder; default "〔<year>〕  号"
+    subject: str | None = None  # 科目; default 2101301 城乡医疗救助 for a 医疗救助 policy, else blank
+    direct: tuple[str, ...] = ()  # 省直管县 codes: listed as their own group after the prefectures
+    central_departments: str | None = None  # 区域绩效目标表 header rows
+    local_departments: str | None = None
+    user: str | None = None  # 资金使用单位, may use {name}
+    force: bool = False  # replace a workbook or document of the same name that someone has edited since
+
+
+@dataclass(frozen=True)
+class DocumentsReport:
+    files: tuple[Path, ...]
+    note: str | None  # the 示例数据 label, when the data are the embedded demo figures
+    timing: bool
+    n_regions: int
+
+
+MEDICAL_ASSISTANCE_SUBJECT = "2101301 城乡医疗救助"  # 政府收支分类科目 (支出功能分类) 2101301
+
+
+def default_subject(policy: Policy) -> str:
+    return MEDICAL_ASSISTANCE_SUBJECT if "医疗救助" in policy.title else ""
+
+
+def data_source_text(source: DataSource, store: str | Path | None = None) -> str:
+    """Where the figures come from, for the 测算说明: a shipped dataset, a stored version (file, time,
+    checksum) or a file."""
+    ref = source.ref
+    if ref.startswith("db:"):
+        name, version = parse_db_ref(ref)
+        versions = [v for v in list_datasets(name, store) if version is None or v.version == version]
+        if versions:
+            v = versions[-1]
+            return (f"数据库数据集 {v.name} 第 {v.version} 版（文件 {v.file_name}，导入于 {v.imported_at}，"
+                    f"校验码 {v.checksum[:12]}）")
+    if is_packaged(ref):
+        return f"内置数据集 {ref}（{packaged_datasets()[ref]}）"
+    if ref == "<table>":
+        return "调用方提供的数据表"
+    return f"数据文件 {Path(ref).name}"
+
+
+def export_documents(inputs: Inputs, out_dir: str | Path, options: DocumentOptions | None = None,
+                     store: str | Path | None = None) -> DocumentsReport:
+    """The notice's attachments and texts, written to `out_dir`: 附件 分配表 (.xlsx/.docx), 附件 区域绩效
+    目标表 (.xlsx/.docx), 测算说明 (.docx/.txt) and the CSV for systems import. File names carry the
+    table's title, hence its year."""
+    options = options or DocumentOptions()
+    policy = inputs.policy
+    kinds = options.kinds if options.kinds is not None else tuple(
+        k for k in DOCUMENT_KINDS if k != "targets" or policy.performance is not None)
+    _check_document_options(dataclasses.replace(options, kinds=kinds), policy)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    has_advance = any(p.advance_total is not None for p in policy.pools)
+    timing = has_advance if options.timing is None else options.timing
+    settlement = settle(inputs) if has_advance else None
+    result = settlement.full_year if settlement is not None else run(inputs)
+    parent_of, names = region_parents(inputs.source.frame, strict=False)
+    # a file of the same name that someone has edited since we wrote it is kept unless forced
+    for fmt_path in out.iterdir():
+        if fmt_path.suffix in (".xlsx", ".docx") and fmt_path.name.startswith("附件") \
+                and not options.force and not is_our_output(fmt_path):
+            raise InputError([Problem(f"文件 {fmt_path} 已存在，且已被编辑过（不是本程序刚写出的样子）；"
+                                      "如确要替换，请加 --force", key="out", value=str(fmt_path))])
+    files: list[Path] = []
+    number = options.first_number
+    if "table" in kinds:
+        table = build_allocation_table(result, parent_of, names, settlement if timing else None,
+                                       options.direct, inputs.note)
+        heading = Heading(policy.title, number, _doc_number(options, policy),
+                          default_subject(policy) if options.subject is None else options.subject)
+        for fmt in options.formats:
+            path = out / f"附件{number}_{policy.title}.{fmt}"
+            (write_allocation_xlsx if fmt == "xlsx" else write_allocation_docx)(table, heading, path)
+            files.append(path)
+        number += 1
+    if "targets" in kinds:
+        defaults = Departments(program_name(policy))
+        departments = Departments(program_name(policy), options.central_departments or defaults.central,
+                                  options.local_departments or defaults.local, options.user or defaults.user)
+        sheets = region_sheets(result, inputs.data, departments)
+        title = targets_title(policy)
+        for fmt in options.formats:
+            path = out / f"附件{number}_{title}.{fmt}"
+            write_targets = write_targets_xlsx if fmt == "xlsx" else write_targets_docx
+            write_targets(sheets, title, departments, policy.rounding.decimals, path, inputs.note, number)
+            files.append(path)
+        number += 1
+    if "note" in kinds:
+        note = method_note(result, data_source_text(inputs.source, store), settlement, inputs.note)
+        for suffix, write_note in ((".docx", write_method_note_docx), (".txt", write_method_note_txt)):
+            path = out / f"{note.title}{suffix}"
+            write_note(note, path)
+            files.append(path)
+    if "csv" in kinds:
+        path = out / f"{policy.title}_系统导入.csv"
+        write_systems_csv(systems_frame(result, parent_of, names, settlement), path)
+        files.append(path)
+    return DocumentsReport(tuple(files), inputs.note, timing, len(result.codes))
+
+
+def _doc_number(options: DocumentOptions, policy: Policy) -> str:
+    return f"〔{policy.year}〕  号" if options.doc_number is None else options.doc_number
+
+
+def _check_document_options(options: DocumentOptions, policy: Policy) -> None:
+    kinds = options.kinds or ()
+    problems = [Problem(f"文档种类「{k}」不可用，应为 {' / '.join(DOCUMENT_KINDS)}", key="what", value=k)
+                for k in kinds if k not in DOCUMENT_KINDS]
+    problems += [Problem(f"文档格式「{f}」不可用，应为 {' / '.join(DOCUMENT_FORMATS)}", key="format", value=f)
+                 for f in options.formats if f not in DOCUMENT_FORMATS]
+    if not kinds:
+        problems.append(Problem("没有要输出的文档：请至少选择一种（table / targets / note / csv）", key="what"))
+    if options.timing and not any(p.advance_total is not None for p in policy.pools):
+        problems.append(Problem(f"政策「{policy.id}」没有提前下达数（pools.*.advance_total），无法按全年 | 已提前下达 | "
+                                f"此次下达列示", key="timing"))
+    if "targets" in kinds and policy.performance is None:
+        problems.append(Problem(f"政策「{policy.id}」没有 [performance] 部分，无法生成区域绩效目标表", key="performance"))
+    if options.user is not None:
+        try:
+            options.user.format(name="")
+        except (KeyError, IndexError, ValueError):
+            problems.append(Problem(f"资金使用单位「{options.user}」只能使用占位符 {{name}}（地区名称）", key="user",
+                                    value=options.user))
+    if problems:
+        raise InputError(problems)
+
+
+__all__ += ["DocumentOptions", "DocumentsReport", "export_documents"]
 
 
 # ---- analysis
@@ -422,12 +647,12 @@ def parse_grid(texts: list[str]) -> dict[str, np.ndarray]:
     return out
 
 
-def parse_errors(texts: list[str], distribution: str = "uniform") -> list[DataError]:
-    """`dibao_rural=5` (±5 %) → DataError(column, 0.05, distribution)."""
+def parse_errors(texts: list[str], distribution: str = "uniform") -> list[DataNoise]:
+    """`dibao_rural=5` (±5 %) → DataNoise(column, 0.05, distribution)."""
     out = []
     for text in texts:
         column, numbers = _spec(text, "数据误差")
-        out.append(DataError(column, numbers[0] / 100, distribution))
+        out.append(DataNoise(column, numbers[0] / 100, distribution))
     return out
 
 
@@ -481,7 +706,7 @@ def sensitivity(inputs: Inputs, points: float = 5.0) -> SensitivityReport:
 
 
 def montecarlo(inputs: Inputs, ranges: dict[str, tuple[float, float]] | None = None,
-               errors: list[DataError] | None = None, draws: int = 1000, seed: int = 0,
+               errors: list[DataNoise] | None = None, draws: int = 1000, seed: int = 0,
                executor: Executor | None = None, progress=None) -> Uncertainty:
     """Monte Carlo over weight ranges and data error (seeded): quantiles and floor/cap probabilities."""
     if draws < 1:

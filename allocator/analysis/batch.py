@@ -583,6 +583,7 @@ def block_chunk(prepared: Prepared, pb: PreparedBlock, params: list[Parameter], 
         lo, hi = unit_bounds(pb, bp, unit)
         apply_region_overrides(pb, prepared.data.codes, lo, hi, unit)
     else:
+        assert pb.lo is not None and pb.hi is not None, "prepare() sets the base bounds"
         lo, hi = pb.lo, pb.hi
     return block_outcome(pb, bp, unit, t, lo, hi), pool_units
 
@@ -620,7 +621,7 @@ def run_chunk(prepared: Prepared, params: list[Parameter], values: dict[str, np.
     amounts = _pool_table(prepared, per_block, c, feasible & ~rerun) if pools else None
     result = ChunkResult(totals, at_floor, at_cap, feasible, rerun & feasible, amounts)
     for r in np.flatnonzero(result.rerun):
-        _rerun_row(prepared, params, values, data_scale, r, result)
+        _rerun_row(prepared, params, values, data_scale, int(r), result)
     return result
 
 
@@ -818,7 +819,7 @@ def evaluate(prepared: Prepared, scenarios: pd.DataFrame | Mapping[str, Any],
     for sl in _chunks(s, rows):
         v = {k: a[sl] for k, a in values.items()}
         parts.append(run_chunk(prepared, params, v, sl.stop - sl.start, scale.rows(sl) if scale else None, pools,
-                               tuple(a[sl] for a in whole)))
+                               (whole[0][sl], whole[1][sl], whole[2][sl])))
         if progress:
             progress(sl.stop, s)
     return _concat(prepared, frame, parts, pools, whole)
@@ -857,7 +858,7 @@ def _concat(prepared: Prepared, frame: pd.DataFrame, parts: list[ChunkResult], p
         prepared=prepared, scenarios=frame, totals=totals, at_floor=at_floor, at_cap=at_cap,
         feasible=np.concatenate([p.feasible for p in parts]),
         rerun=int(sum(p.rerun.sum() for p in parts)),
-        amounts=np.concatenate([p.amounts for p in parts]) if pools else None,  # type: ignore[misc]
+        amounts=np.concatenate([p.amounts for p in parts if p.amounts is not None]) if pools else None,
     )
 
 

@@ -71,7 +71,10 @@ def last_year(prepared: Prepared) -> np.ndarray:
 def need_values(prepared: Prepared) -> np.ndarray:
     """The first factor's raw value per region (e.g. 困难群众人数), summed over components."""
     f = prepared.blocks[0].block.factors[0]
-    return sum(c.weight * prepared.data.columns[c.column] for c in f.components)
+    need = np.zeros(prepared.n_regions)
+    for c in f.components:
+        need = need + c.weight * prepared.data.columns[c.column]
+    return need
 
 
 def deep_poverty_regions(prepared: Prepared, goal: Goal) -> np.ndarray:

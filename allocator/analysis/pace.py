@@ -53,8 +53,9 @@ def next_year_data(policy: Policy, data: RegionData, result: AllocationResult) -
             columns[block.constraints.base_column] = amounts[:, cols].sum(axis=1)
             continue
         for j in cols:
-            if policy.pools[j].base_column:
-                columns[policy.pools[j].base_column] = amounts[:, j]
+            column = policy.pools[j].base_column
+            if column:
+                columns[column] = amounts[:, j]
     return RegionData(data.codes, data.names, columns, f"{data.digest}|year+1")
 
 

@@ -29,7 +29,7 @@ MAX_REDRAWS = 200
 
 
 @dataclass(frozen=True)
-class DataError:
+class DataNoise:
     """Relative error on one data column: ±`spread` (uniform) or standard deviation `spread` (normal)."""
 
     column: str
@@ -37,7 +37,7 @@ class DataError:
     distribution: str = "uniform"
 
 
-def _check(prepared: Prepared, ranges: Mapping[str, tuple[float, float]], errors: list[DataError]) -> None:
+def _check(prepared: Prepared, ranges: Mapping[str, tuple[float, float]], errors: list[DataNoise]) -> None:
     problems = []
     for path, (low, high) in ranges.items():
         p = parameter(prepared.policy, path)
@@ -117,7 +117,7 @@ class DrawnErrors:
     gives the same multipliers whatever the chunking or the executor.
     """
 
-    errors: tuple[DataError, ...]
+    errors: tuple[DataNoise, ...]
     seed: int
     n_regions: int
     draws: int
@@ -258,7 +258,7 @@ def quantile_label(q: float) -> str:
 
 
 def monte_carlo(prepared: Prepared, ranges: Mapping[str, tuple[float, float]] | None = None,
-                errors: list[DataError] | None = None, draws: int = 1000, seed: int = 0,
+                errors: list[DataNoise] | None = None, draws: int = 1000, seed: int = 0,
                 quantiles: tuple[float, ...] = QUANTILES, executor=None,
                 progress: Callable[[int, int], None] | None = None) -> Uncertainty:
     """Draw `draws` scenarios (weights within `ranges`, data within `errors`) and summarise per region.

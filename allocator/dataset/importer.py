@@ -7,15 +7,22 @@ naming the file row, the column and the value.
 """
 from __future__ import annotations
 
+import csv
+import io
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 import numpy as np
+import openpyxl
 import pandas as pd
+from openpyxl.utils.exceptions import InvalidFileException
 
 from allocator.columns import BY_ID, FIGURES, IDENTITY, column_label
 from allocator.dataset.template import BASE_PREFIX, pool_base_column
+from allocator.engine.inputs import not_a_number
 from allocator.errors import DataError, Problem, raise_if
 
 TOTAL_MARKERS = ("合计", "总计", "小计", "全省", "全省合计", "total")
@@ -68,21 +75,94 @@ def column_id(header, lookup: dict[str, str]) -> str | None:
 
 
 def read_raw(path: str | Path) -> pd.DataFrame:
-    """The file as a grid of text cells, no header assumed (.xlsx/.xlsm, or .csv in UTF-8/GB18030)."""
+    """The file as a grid of cells, no header assumed (.xlsx/.xlsm, or .csv in UTF-8/GB18030).
+
+    Nothing is turned into a blank that was not blank: Excel error values (#N/A, #DIV/0!), text such as
+    N/A or NULL, and formulas saved without a computed value stay as they are, so the checks refuse them.
+    """
     path = Path(path)
-    if not path.exists():
-        raise DataError([Problem(f"找不到数据文件：{path}")])
+    try:
+        found = path.is_file()
+    except OSError:  # e.g. a name too long for the file system
+        found = False
+    if not found:
+        raise DataError([Problem(f"找不到数据文件：{str(path)[:200]}")])
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise DataError([Problem(f"数据文件 {path.name} 超过 {MAX_FILE_BYTES // 2**20} MB，不像是地区数据表")])
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return pd.read_excel(path, header=None, dtype=object)
+        return _within_limits(read_xlsx(path), path)
     if suffix != ".csv":
         raise DataError([Problem(f"不支持的文件格式「{suffix}」：请用 .xlsx 或 .csv")])
-    for encoding in ("utf-8-sig", "gb18030"):
+    rows = list(csv.reader(io.StringIO(decode_text(path.read_bytes(), path.name))))
+    width = max((len(r) for r in rows), default=0)
+    return _within_limits(pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object), path)
+
+
+MAX_FILE_BYTES = 50 * 2**20
+MAX_ROWS = 100_000  # regions; China has about 2,850 county-level units
+MAX_CELL_CHARS = 1_000
+
+
+def read_xlsx(path: Path) -> pd.DataFrame:
+    """The first sheet's cells; a formula whose value was never computed (a file written by a script)
+    is kept as its formula text, so it is refused rather than read as blank."""
+    try:
+        values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, InvalidFileException, ValueError, EOFError):
+        raise DataError([Problem(f"无法打开 {path.name}：不是有效的 .xlsx 工作簿（文件可能已损坏或不完整）")]) from None
+    try:
+        rows = []
+        for cached, written in zip(values.worksheets[0].iter_rows(values_only=True),
+                                   formulas.worksheets[0].iter_rows(values_only=True)):
+            rows.append([w if c is None and isinstance(w, str) and w.startswith("=") else c
+                         for c, w in zip(cached, written)])
+            if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
+                break
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError, EOFError):
+        raise DataError([Problem(f"无法读取 {path.name}：工作簿内容已损坏")]) from None
+    finally:
+        values.close()
+        formulas.close()
+    width = max((len(r) for r in rows), default=0)
+    return pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows], dtype=object)
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """UTF-8 (with or without BOM) or GB18030 — one of them for the whole file. A file that mixes them
+    (some rows pasted from another system) is refused with the first line of each kind."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    utf8_line = bad_line = None
+    for number, line in enumerate(data.splitlines(), 1):
         try:
-            return pd.read_csv(path, header=None, dtype=str, encoding=encoding, keep_default_na=False)
+            text = line.decode("utf-8")
+            if utf8_line is None and not text.isascii():
+                utf8_line = number
         except UnicodeDecodeError:
-            continue
-    raise DataError([Problem(f"无法识别 {path.name} 的编码（支持 UTF-8 与 GB18030）")])
+            bad_line = bad_line or number
+        if utf8_line and bad_line:
+            raise DataError([Problem(f"文件 {name} 混用了两种编码：第 {utf8_line} 行是 UTF-8，第 {bad_line} 行不是"
+                                     "（可能是 GB18030）。请统一另存为 UTF-8 后再导入", key="encoding", row=bad_line)])
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise DataError([Problem(f"无法识别 {name} 的编码（支持 UTF-8 与 GB18030）", key="encoding")]) from None
+
+
+def _within_limits(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
+    if len(raw) > MAX_ROWS + HEADER_SEARCH_ROWS:
+        raise DataError([Problem(f"数据文件 {path.name} 超过 {MAX_ROWS:,} 行：地区数据表不应有这么多行")])
+    for j in range(raw.shape[1]):
+        long = raw.iloc[:, j].map(lambda v: isinstance(v, str) and len(v) > MAX_CELL_CHARS)
+        if long.any():
+            i = int(np.flatnonzero(long.to_numpy())[0])
+            raise DataError([Problem(f"数据文件 {path.name} 第 {i + 1} 行第 {j + 1} 列的内容超过 {MAX_CELL_CHARS} 个字符",
+                                     row=i + 1)])
+    return raw
 
 
 def find_header(raw: pd.DataFrame, lookup: dict[str, str]) -> int:
@@ -136,8 +216,8 @@ def import_table(source, regions: pd.DataFrame, crosswalk: pd.DataFrame | None =
             _unit_problem(header, cid, problems)
     body = raw.iloc[header_at + 1:, list(mapping)].copy()
     body.columns = [mapping[j] for j in mapping]
-    body.index = np.arange(header_at + 2, header_at + 2 + len(body))  # 1-based file rows
-    body = _drop_blank_and_total_rows(body)
+    body = _drop_blank_and_total_rows(body, raw, notes)
+    body.index = body.index + 1  # 1-based file rows
     for col in list(body.columns.drop(["code", "name"], errors="ignore")):
         if not body[col].map(_filled).any():  # an empty column is no data, not a column of zeros
             if col in (required or ()):
@@ -172,18 +252,30 @@ def _file_order(problem: Problem) -> tuple[int, int]:
     return (2, 0) if problem.region else (0, 0)
 
 
-def read_region_table(path: str | Path) -> pd.DataFrame:
+def read_region_table(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
     """A region table as the engine reads it (`--data`): the header found below any title rows, known
     headers (Chinese, with units, or English) mapped to column ids and others kept as written, blank
-    and 合计 rows dropped, codes as text. Values are checked later by RegionData.from_frame."""
+    and 合计 rows dropped (and reported in the notes), codes as text. Values are checked later, by
+    `check_values` and RegionData.from_frame — the same checks an import applies."""
     lookup = header_lookup()
     raw, header_at = _grid_and_header(path, lookup)
     headers = [column_id(h, lookup) or str(h).strip() if _filled(h) else None
                for h in raw.iloc[header_at].tolist()]
     keep = [j for j, h in enumerate(headers) if h is not None]
+    seen: dict[str, int] = {}
+    problems = []
+    for j in keep:
+        if headers[j] in seen:
+            problems.append(Problem(f"第 {seen[str(headers[j])] + 1} 列与第 {j + 1} 列都对应「{_label(str(headers[j]))}」，"
+                                    "请删去重复的列", key=str(headers[j])))
+        seen.setdefault(str(headers[j]), j)
+    if "code" not in seen:
+        problems.append(Problem("缺少「地区代码」列", key="code"))
+    raise_if(problems, DataError)
+    notes: list[str] = []
     body = raw.iloc[header_at + 1:, keep].copy()
     body.columns = [headers[j] for j in keep]
-    body = _drop_blank_and_total_rows(body)
+    body = _drop_blank_and_total_rows(body, raw, notes)
     body["code"] = [code_text(v) for v in body["code"]]
     if "name" in body:
         body["name"] = [str(v).strip() if _filled(v) else "" for v in body["name"]]
@@ -192,7 +284,26 @@ def read_region_table(path: str | Path) -> pd.DataFrame:
                                 errors="coerce")
         if numbers.notna().sum() == body[col].map(_filled).sum():  # every filled cell is a number
             body[col] = numbers
-    return body.reset_index(drop=True)
+    return body.reset_index(drop=True), notes
+
+
+def check_values(frame: pd.DataFrame) -> list[Problem]:
+    """The checks an import applies to figures, for a table that entered another way (`--data`, a table
+    in memory): whole persons, counts within the population, scores and percentages within 0–100."""
+    problems = []
+    for col in frame.columns:
+        if col in BY_ID and BY_ID[col].kind == "count":
+            values = pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=float)
+            for i in np.flatnonzero(np.isfinite(values) & (values != np.round(values))):
+                problems.append(Problem(f"地区 {frame['code'].iloc[i]} {frame['name'].iloc[i] if 'name' in frame else ''}"
+                                        f"「{_label(col)}」= {_shown(values[i])}：人数应为整数", key=col,
+                                        region=str(frame["code"].iloc[i]), value=values[i]))
+    numeric = frame.copy()
+    for col in numeric.columns.drop(["code", "name"], errors="ignore"):
+        numeric[col] = pd.to_numeric(numeric[col], errors="coerce").fillna(0.0)
+    if "name" not in numeric:
+        numeric["name"] = ""
+    return problems + plausibility_problems(numeric)
 
 
 def _grid_and_header(source, lookup: dict[str, str]) -> tuple[pd.DataFrame, int]:
@@ -226,14 +337,62 @@ def _unit_problem(header, cid: str, problems: list[Problem]) -> None:
                                 key=cid, value=str(header)))
 
 
-def _drop_blank_and_total_rows(body: pd.DataFrame) -> pd.DataFrame:
-    text = body.astype(str).apply(lambda s: s.str.strip())
-    blank = ~body.map(_filled).any(axis=1)
-    code = text["code"] if "code" in text else pd.Series("", index=body.index)
-    name = text["name"] if "name" in text else pd.Series("", index=body.index)
-    marker = code.str.lower().isin(TOTAL_MARKERS) | name.str.replace(" ", "").isin(TOTAL_MARKERS) | (
-        (code.isin(["", "nan", "None"])) & name.str.contains("合计|总计", regex=True))
-    return body[~blank & ~marker]
+def _drop_blank_and_total_rows(body: pd.DataFrame, raw: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """Blank rows go silently. A total row goes only when it looks like one by position and shape: the
+    first or last rows of the table, no region code, a 合计-like word in any of its cells (a 序号 column
+    merged across the first columns included), and every figure equal to the sum (or mean) of its column
+    over the region rows. Each total row dropped is reported in `notes`; a region named 合计 keeps its code
+    and its money."""
+    body = body[body.map(_filled).any(axis=1)]
+    dropped: list[int] = []
+    for end in ("last", "first"):
+        while len(body) > 1:
+            at = body.index[-1] if end == "last" else body.index[0]
+            if not _is_total_row(body.loc[at], raw.loc[at], body.drop(index=at)):
+                break
+            dropped.append(at)
+            body = body.drop(index=at)
+    for at in sorted(dropped):
+        notes.append(f"第 {int(at) + 1} 行为合计行（各数等于各地区之和），已忽略")
+    return body
+
+
+def _is_total_row(row: pd.Series, raw_row: pd.Series, regions: pd.DataFrame) -> bool:
+    code = code_text(row.get("code"))
+    if code and normalise(code) not in TOTAL_MARKERS:
+        return False
+    if not any(_is_marker(v) for v in raw_row):
+        return False
+    figures = [c for c in row.index if c not in ("code", "name") and _filled(row[c]) and not _is_marker(row[c])]
+    if not figures:
+        return False
+    for col in figures:
+        total = _as_number(row[col])
+        column = regions[col].map(_as_number).dropna()
+        if total is None:
+            return False
+        if column.empty:  # an empty column sums to 0
+            if total != 0:
+                return False
+            continue
+        if not any(abs(total - agg) <= max(0.5, 1e-6 * abs(agg)) for agg in (column.sum(), column.mean())):
+            return False
+    return True
+
+
+def _is_marker(v) -> bool:
+    return _filled(v) and normalise(v).strip("：:") in TOTAL_MARKERS
+
+
+def _as_number(v) -> float | None:
+    if not _filled(v):
+        return None
+    try:
+        x = float(str(v).strip().replace(",", "").replace("，", "").rstrip("%"))
+    except ValueError:
+        return None
+    return x if np.isfinite(x) else None
+
 
 
 def _typed(body: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
@@ -263,7 +422,7 @@ def _number(v, col: str, row: int, code: str, name: str, problems: list[Problem]
     try:
         x = float(text)
     except ValueError:
-        problems.append(Problem(f"{where}= {v!r}：不是数字", key=col, region=code, value=v, row=row))
+        problems.append(Problem(f"{where}= {v!r}：{not_a_number(text)}", key=col, region=code, value=v, row=row))
         return float("nan")
     if not np.isfinite(x):  # "inf", "nan" typed into a cell
         problems.append(Problem(f"{where}= {v!r}：不是有限的数", key=col, region=code, value=v, row=row))

@@ -19,8 +19,10 @@ from pathlib import Path
 import pandas as pd
 
 from allocator.dataset.importer import ImportResult, import_table
+from allocator.errors import DataError, InputError, Problem
 
 SCHEMA_VERSION = 1
+LOCK_WAIT_SECONDS = 60
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS dataset_versions (
@@ -68,19 +70,34 @@ def to_csv_text(frame: pd.DataFrame) -> str:
 class DatasetStore:
     def __init__(self, path: str | Path | None = None):
         self.path = Path(path) if path is not None else default_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path == default_path() and "ALLOCATOR_STORE" not in os.environ:
+            self.path.parent.mkdir(parents=True, exist_ok=True)  # our own folder in the user's data directory
+        elif not self.path.parent.is_dir():  # a mistyped path must not create folders and an empty database
+            raise InputError([Problem(f"数据库文件 {self.path} 所在的文件夹不存在；请检查路径（ALLOCATOR_STORE 或 --store）",
+                                      key="store", value=str(self.path))], title="数据库错误")
         with closing(self._connect()) as con, con:
             con.executescript(SCHEMA)
             if con.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 0:
                 con.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
 
     def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path)
+        # another import may hold the write lock for a while: wait, then say so in Chinese
+        return sqlite3.connect(self.path, timeout=LOCK_WAIT_SECONDS)
 
     def save(self, name: str, frame: pd.DataFrame, file_name: str, note: str = "") -> Version:
         """Store `frame` as the next version of `name`, unless it equals the latest version."""
         content = to_csv_text(frame)
         checksum = hashlib.sha256(content.encode("utf-8")).hexdigest()
+        try:
+            return self._save(name, frame, file_name, note, content, checksum)
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            raise InputError([Problem(f"数据库 {self.path} 正被另一个导入占用（已等待 {LOCK_WAIT_SECONDS} 秒），"
+                                      "本次没有写入任何内容，请稍后再试", key="store")], title="数据库忙") from None
+
+    def _save(self, name: str, frame: pd.DataFrame, file_name: str, note: str, content: str,
+              checksum: str) -> Version:
         with closing(self._connect()) as con, con:  # one transaction: all or nothing
             con.execute("BEGIN IMMEDIATE")  # hold the write lock from reading the last number to inserting
             latest = con.execute("SELECT version, checksum FROM dataset_versions WHERE name = ? "
@@ -123,15 +140,19 @@ class DatasetStore:
         """A stored version (the latest by default): codes as text, figures as float, column order kept."""
         with closing(self._connect()) as con:
             if version is None:
-                row = con.execute("SELECT content FROM dataset_versions WHERE name = ? ORDER BY version DESC "
-                                  "LIMIT 1", (name,)).fetchone()
+                row = con.execute("SELECT content, checksum, version FROM dataset_versions WHERE name = ? "
+                                  "ORDER BY version DESC LIMIT 1", (name,)).fetchone()
             else:
-                row = con.execute("SELECT content FROM dataset_versions WHERE name = ? AND version = ?",
-                                  (name, version)).fetchone()
+                row = con.execute("SELECT content, checksum, version FROM dataset_versions WHERE name = ? "
+                                  "AND version = ?", (name, version)).fetchone()
         if row is None:
             which = "任何版本" if version is None else f"第 {version} 版"
             raise KeyError(f"数据库中没有数据集「{name}」的{which}")
-        frame = pd.read_csv(io.StringIO(row[0]), dtype={"code": str, "name": str})
+        content, checksum, number = row
+        if hashlib.sha256(content.encode("utf-8")).hexdigest() != checksum:
+            raise DataError([Problem(f"数据集「{name}」第 {number} 版的内容与导入时的校验码不符（数据库中的数据被改动过），"
+                                     "拒绝使用；请重新导入原文件", key="checksum", value=checksum[:12])])
+        frame = pd.read_csv(io.StringIO(content), dtype={"code": str, "name": str})
         numeric = [c for c in frame.columns if c not in ("code", "name")]
         frame[numeric] = frame[numeric].astype(float)
         return frame

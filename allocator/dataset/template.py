@@ -65,6 +65,7 @@ def write_template(path: str | Path, regions: pd.DataFrame, columns: list[str] |
     if path.suffix.lower() != ".xlsx":
         raise InputError([Problem(f"不支持的模板格式「{path.suffix}」：请用 .xlsx 或 .csv", key="out", value=str(path))])
     wb = Workbook()
+    wb.properties.creator = "allocator"  # lets a later run recognise its own output
     ws = wb.active
     ws.title = "填报数据"
     ws.append([title or TITLE])

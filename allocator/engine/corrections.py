@@ -32,9 +32,9 @@ def coefficient_by_class(capacity: np.ndarray, thresholds, coefficients) -> np.n
 def correction_coefficient(columns: dict[str, np.ndarray], correction: Correction) -> np.ndarray:
     """The coefficient per region for one correction, clipped to its [lower, upper] band if any."""
     if correction.method == "column":
-        coef = columns[correction.column].astype(float)
+        coef = columns[_named(correction.column)].astype(float)
     else:
-        capacity = fiscal_capacity(columns[correction.numerator], columns[correction.denominator])
+        capacity = fiscal_capacity(columns[_named(correction.numerator)], columns[_named(correction.denominator)])
         if correction.method == "classes":
             coef = coefficient_by_class(capacity, correction.thresholds, correction.coefficients)
         else:
@@ -42,3 +42,10 @@ def correction_coefficient(columns: dict[str, np.ndarray], correction: Correctio
     lower = correction.lower if correction.lower is not None else -np.inf
     upper = correction.upper if correction.upper is not None else np.inf
     return np.clip(coef, lower, upper)
+
+
+def _named(column: str | None) -> str:
+    """A column the loader has required for this correction method."""
+    if column is None:
+        raise AssertionError("the policy loader requires this column for the correction method")
+    return column

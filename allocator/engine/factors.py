@@ -54,6 +54,7 @@ def factor_value(columns: dict[str, np.ndarray], factor: Factor) -> np.ndarray:
     """The transformed factor value per region, before any correction and normalisation."""
     value = composite_value(columns, factor)
     if factor.transform == "per_capita":
+        assert factor.denominator is not None, "the policy loader requires a denominator for per_capita"
         return per_capita(value, columns[factor.denominator])
     if factor.transform == "ratio_to_mean":
         return ratio_to_mean(value)

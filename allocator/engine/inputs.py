@@ -90,15 +90,26 @@ def _numeric_column(series: pd.Series, col: str, codes, names) -> tuple[np.ndarr
     problems = []
     label = column_label(col)
     values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    blank = series.isna().to_numpy() | series.astype(str).str.strip().isin(["", "nan", "None"]).to_numpy()
+    # only an empty cell is blank: text such as "nan", "None", "N/A" or "#N/A" is refused, never read as 0
+    blank = series.isna().to_numpy() | (series.astype(str).str.strip() == "").to_numpy()
     for i in np.flatnonzero(np.isnan(values) & ~blank):
-        problems.append(Problem(f"地区 {codes[i]} {names[i]} 的「{label}」= {series.iloc[i]!r}：不是数字",
+        problems.append(Problem(f"地区 {codes[i]} {names[i]} 的「{label}」= {series.iloc[i]!r}：{not_a_number(str(series.iloc[i]))}",
                                 key=col, region=codes[i], value=series.iloc[i], row=int(i) + 1))
     values = np.where(blank, 0.0, values)
     for i in np.flatnonzero(np.isinf(values) | (values < 0)):
         problems.append(Problem(f"地区 {codes[i]} {names[i]} 的「{label}」= {values[i]:g}：不能为负数或无穷大",
                                 key=col, region=codes[i], value=values[i], row=int(i) + 1))
     return values, problems
+
+
+def not_a_number(text: str) -> str:
+    """Why a cell's text is not a figure, in words a planner recognises."""
+    text = text.strip()
+    if text.startswith("="):
+        return "是公式但没有计算结果（请在 Excel 中打开并保存，或粘贴为数值）"
+    if text.startswith("#"):
+        return "是 Excel 错误值，请先改正公式"
+    return "不是数字"
 
 
 def check_for_policy(policy: Policy, data: RegionData, partial: bool = False) -> None:
@@ -122,9 +133,16 @@ def check_for_policy(policy: Policy, data: RegionData, partial: bool = False) ->
         problems += _block_problems(block, data if mask.all() else data.subset(mask))
     known = set(data.codes)
     for block in policy.blocks:
+        own = block.constraints is not policy.constraints  # a pool's own floors and caps
+        eligible = set(data.codes[eligibility(block, data)]) if own else known
         for o in block.constraints.overrides:
             if o.region not in known:
-                problems.append(Problem(f"约束中指定的地区 {o.region} 不在数据中", key="constraints.overrides",
+                if not partial:
+                    problems.append(Problem(f"约束中指定的地区 {o.region} 不在数据中", key="constraints.overrides",
+                                            region=o.region))
+            elif o.region not in eligible:
+                problems.append(Problem(f"资金池「{block.pools[0].label}」为地区 {o.region} 设了保底或封顶，但该地区不在"
+                                        "这项资金的分配范围内", key=f"pools.{block.id}.constraints.overrides",
                                         region=o.region))
     if not partial:
         problems += unknown_listed_regions(policy, data)

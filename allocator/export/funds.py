@@ -4,6 +4,7 @@ the top right, 合计 row first, regions in code order, blank cells rather than 
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from allocator.export.csv_safe import append, put
 from allocator.export.tables import frame_sheet, is_zero, parameters_frame, plain, run_info_frame, title_rows
 from allocator.funds.advance import SettlementResult, deadlines
 from allocator.funds.targets import RegionTargets, targets_frame
@@ -27,13 +29,14 @@ def write_settlement_xlsx(settlement: SettlementResult, path: str | Path, note: 
     result = settlement.full_year
     policy = result.policy
     wb = Workbook()
+    wb.properties.creator = "allocator"  # lets a later run recognise its own output
     ws = wb.active
     ws.title = "分配表"
     groups = [p.label for p in policy.pools] + ["合计"]
     n_cols = 2 + 3 * len(groups)
     title_rows(ws, policy.title, n_cols, note)
-    ws.append(["地区代码", "地区名称"] + [g for g in groups for _ in TIMING])
-    ws.append(["", ""] + [t for _ in groups for t in TIMING])
+    append(ws, ["地区代码", "地区名称"] + [g for g in groups for _ in TIMING])
+    append(ws, ["", ""] + [t for _ in groups for t in TIMING])
     header_row = ws.max_row - 1
     for k in range(len(groups)):
         col = 3 + 3 * k
@@ -43,9 +46,9 @@ def write_settlement_xlsx(settlement: SettlementResult, path: str | Path, note: 
     table = settlement.table()
     value_columns = [c for c in table.columns if c not in ("地区代码", "地区名称", "说明")]
     totals = table[value_columns].sum()
-    ws.append(["", "合计"] + [plain(totals[c]) for c in value_columns])
+    append(ws, ["", "合计"] + [plain(totals[c]) for c in value_columns])
     for row in table[["地区代码", "地区名称", *value_columns]].itertuples(index=False):
-        ws.append([None if is_zero(v) else plain(v) for v in row])
+        append(ws, [None if is_zero(v) else plain(v) for v in row])
     _format_numbers(ws, header_row + 2, 3, policy.rounding.decimals)
     _bold_rows(ws, header_row, header_row + 2)
     _box(ws, header_row)
@@ -80,14 +83,19 @@ def write_two_tier_xlsx(two_tier: TwoTierResult, path: str | Path, comparison: p
     top = two_tier.top
     pools = top.policy.pools
     wb = Workbook()
+    wb.properties.creator = "allocator"  # lets a later run recognise its own output
     _amount_sheet(wb.active, "市州分配表", f"{top.policy.title}（市州）", top.table(), pools, top.policy, note)
     counties = two_tier.county_table()
+    names = dict(zip(top.codes, top.names))
+    counties["parent_code"] = [names.get(c, c) for c in counties["parent_code"]]  # 所属市州 by name
     _amount_sheet(wb.create_sheet(), "县级分配表", f"{top.policy.title}（县级）", counties, pools, top.policy, note,
                   extra=("parent_code", "path"))
     if comparison is not None:
         labels = {"code": "地区代码", "name": "地区名称", "path": "分配路径", "two_tier_total": "经市州分配(万元)",
                   "direct_total": "直接分配到县(万元)", "difference": "差额(万元)", "difference_share": "差额占比"}
         frame_sheet(wb.create_sheet("路径比较"), comparison.rename(columns=labels))
+        _percent_column(wb["路径比较"], list(comparison.columns).index("difference_share") + 1
+                        if "difference_share" in comparison.columns else None)
     if two_tier.notes:
         frame_sheet(wb.create_sheet("说明"), pd.DataFrame({"说明": two_tier.notes}))
     wb.save(path)
@@ -98,22 +106,23 @@ def write_targets_xlsx(tables: list[RegionTargets], path: str | Path, title: str
     """区域绩效目标表: one boxed block per region (资金情况, 年度总体目标, the indicator grid), then
     all regions in one long table for review."""
     wb = Workbook()
+    wb.properties.creator = "allocator"  # lets a later run recognise its own output
     ws = wb.active
     ws.title = "区域绩效目标表"
     title_rows(ws, title, 4, note)
     for t in tables:
         start = ws.max_row + 2
-        ws.cell(row=start, column=1, value=f"{t.code} {t.name}").font = Font(bold=True)
-        ws.append(["资金情况（万元）", "资金总额", "其中：中央补助", "地方资金"])
-        ws.append(["", plain(t.total), plain(t.central), plain(t.local)])
-        ws.append(["年度总体目标", t.goal])
+        put(ws, start, 1, f"{t.code} {t.name}").font = Font(bold=True)
+        append(ws, ["资金情况（万元）", "资金总额", "其中：中央补助", "地方资金"])
+        append(ws, ["", plain(t.total), plain(t.central), plain(t.local)])
+        append(ws, ["年度总体目标", t.goal])
         ws.merge_cells(start_row=ws.max_row, start_column=2, end_row=ws.max_row, end_column=4)
         ws.cell(row=ws.max_row, column=2).alignment = Alignment(wrap_text=True, vertical="top")
         ws.row_dimensions[ws.max_row].height = 45
-        ws.append(["一级指标", "二级指标", "三级指标", "指标值"])
+        append(ws, ["一级指标", "二级指标", "三级指标", "指标值"])
         _bold_rows(ws, ws.max_row, ws.max_row + 1)
         for row in t.indicators.itertuples(index=False):
-            ws.append(list(row))
+            append(ws, list(row))
         for row in ws.iter_rows(min_row=start + 1, max_row=ws.max_row, max_col=4):
             for cell in row:
                 cell.border = BOX
@@ -130,18 +139,26 @@ def _amount_sheet(ws, sheet_title: str, title: str, table: pd.DataFrame, pools, 
     columns = ["code", "name", *extra, *[p.id for p in pools], "total"]
     n_cols = len(columns)
     title_rows(ws, title, n_cols, note)
-    ws.append([labels[c] for c in columns])
+    append(ws, [labels[c] for c in columns])
     header_row = ws.max_row
     first_amount = 3 + len(extra)
     sums = table[[p.id for p in pools] + ["total"]].sum()
-    ws.append(["", "合计"] + [""] * len(extra) + [plain(sums[c]) for c in [p.id for p in pools] + ["total"]])
+    append(ws, ["", "合计"] + [""] * len(extra) + [plain(sums[c]) for c in [p.id for p in pools] + ["total"]])
     for row in table[columns].itertuples(index=False):
-        ws.append([None if is_zero(v) else plain(v) for v in row])
+        append(ws, [None if is_zero(v) else plain(v) for v in row])
     _format_numbers(ws, header_row + 1, first_amount, policy.rounding.decimals)
     _bold_rows(ws, header_row, header_row + 2)
     _box(ws, header_row)
     _widths(ws, [10, 16] + [10] * len(extra) + [14] * (len(pools) + 1))
     ws.freeze_panes = ws.cell(row=header_row + 1, column=3)
+
+
+def _percent_column(ws, col: int | None) -> None:
+    """差额占比 shown as a percentage (0.0123 → 1.23%), the value itself unchanged."""
+    if col is None:
+        return
+    for row in ws.iter_rows(min_row=2, min_col=col, max_col=col):
+        row[0].number_format = "0.00%"
 
 
 def _format_numbers(ws, first_row: int, first_col: int, decimals: int) -> None:
@@ -164,7 +181,7 @@ def _box(ws, first_row: int) -> None:
             cell.border = BOX
 
 
-def _widths(ws, widths: list[float]) -> None:
+def _widths(ws, widths: Sequence[float]) -> None:
     for i, w in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(i)].width = w
 

@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from allocator import __version__
 from allocator.engine.result import AllocationResult, label_binding
 from allocator.errors import InputError, Problem
+from allocator.export.csv_safe import append, safe_frame
 
 TRACE_SKIP = {"code", "name"}
 
@@ -30,18 +31,20 @@ def result_frame(result: AllocationResult) -> pd.DataFrame:
 
 
 def write_csv(result: AllocationResult, path: str | Path, note: str | None = None) -> None:
-    """UTF-8 with BOM so spreadsheet software opens the Chinese headers correctly. A `note` (e.g.
+    """UTF-8 with BOM so spreadsheet software opens the Chinese headers correctly; text that would
+    run as a formula is neutralised (allocator.export.csv_safe). A `note` (e.g.
     示例数据) becomes a last column 数据说明 on every row, so it travels with any row copied out."""
     frame = result_frame(result)
     if note:
         frame["数据说明"] = note
-    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    safe_frame(frame).to_csv(path, index=False, encoding="utf-8-sig")  # "=1+1" stays text
 
 
 def write_xlsx(result: AllocationResult, path: str | Path, note: str | None = None) -> None:
     """Workbook: 分配表 (official layout, 合计 first), 测算过程 (trace), 政策参数, 运行信息.
     A `note` (e.g. 示例数据) is written under the title."""
     wb = Workbook()
+    wb.properties.creator = "allocator"  # lets a later run recognise its own output
     _allocation_sheet(wb.active, result, note)
     frame_sheet(wb.create_sheet("测算过程"), result_frame(result))
     frame_sheet(wb.create_sheet("政策参数"), parameters_frame(result))
@@ -55,13 +58,13 @@ def _allocation_sheet(ws, result: AllocationResult, note: str | None = None) -> 
     table = result.table().rename(columns=result.column_labels())
     n_cols = len(table.columns)
     title_rows(ws, policy.title, n_cols, note)
-    ws.append(list(table.columns))
+    append(ws, list(table.columns))
     totals = ["", "合计"] + [v.item() for v in result.to_wan(result.pool_units)] + [
         result.to_wan(result.region_units.sum()).item()]
-    ws.append(totals)
+    append(ws, totals)
     number_format = "#,##0" if policy.rounding.decimals == 0 else "#,##0.00"
     for row in table.itertuples(index=False):
-        ws.append([None if is_zero(v) else plain(v) for v in row])  # blank cells, not 0, as in notices
+        append(ws, [None if is_zero(v) else plain(v) for v in row])  # blank cells, not 0, as in notices
     for row in ws.iter_rows(min_row=4, min_col=3):
         for cell in row:
             cell.number_format = number_format
@@ -73,11 +76,11 @@ def _allocation_sheet(ws, result: AllocationResult, note: str | None = None) -> 
 def title_rows(ws, title: str, n_cols: int, note: str | None) -> None:
     """The two rows above a notice's table: the centred title, then the note (e.g. 示例数据) at the left
     and 单位：万元 at the top right."""
-    ws.append([title])
+    append(ws, [title])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(n_cols, 1))
     ws["A1"].font = Font(bold=True, size=14)
     ws["A1"].alignment = Alignment(horizontal="center")
-    ws.append([note or ""] + [""] * (n_cols - 2) + ["单位：万元"])
+    append(ws, [note or ""] + [""] * (n_cols - 2) + ["单位：万元"])
 
 
 def plain(v):
@@ -90,9 +93,9 @@ def is_zero(v) -> bool:
 
 
 def frame_sheet(ws, frame: pd.DataFrame) -> None:
-    ws.append(list(frame.columns))
+    append(ws, list(frame.columns))
     for row in frame.itertuples(index=False):
-        ws.append([plain(v) for v in row])
+        append(ws, [plain(v) for v in row])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     _autowidth(ws)

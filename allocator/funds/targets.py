@@ -13,7 +13,7 @@ import pandas as pd
 
 from allocator.engine import AllocationResult, RegionData
 from allocator.errors import DataError, Problem
-from allocator.policy.model import Indicator, Level
+from allocator.policy.model import Indicator, Level, fill_goal
 
 CENTRAL = Level.CENTRAL
 
@@ -58,7 +58,7 @@ def target_tables(result: AllocationResult, data: RegionData) -> list[RegionTarg
         central = float(result.to_wan(result.amounts[r, central_cols].sum()))
         rows = [(ind.level1, ind.level2, ind.name, indicator_value(ind, data.columns, i))
                 for ind in policy.performance.indicators]
-        goal = policy.performance.goal.format(name=name, total=_wan(total), year=policy.year)
+        goal = fill_goal(policy.performance.goal, name=name, total=_wan(total), year=policy.year)
         out.append(RegionTargets(code, name, total, central, round(total - central, 2), goal,
                                  pd.DataFrame(rows, columns=["一级指标", "二级指标", "三级指标", "指标值"])))
     return out

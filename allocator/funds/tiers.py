@@ -18,7 +18,7 @@ from allocator.engine import AllocationResult, RegionData, allocate
 from allocator.engine.pipeline import SHARED, base_amounts, bounds, to_unit_bounds
 from allocator.errors import InfeasibleError, InputError, Problem
 from allocator.policy.load import policy_from_keyed
-from allocator.policy.model import Policy
+from allocator.policy.model import Correction, Factor, Policy
 
 UPPER_SOURCE = "上级分配结果"
 WEIGHTED_KINDS = ("score", "percent", "coefficient")  # averaged, weighted by population; others add up
@@ -36,7 +36,8 @@ def aggregate(counties: pd.DataFrame, parent_of: dict[str, str], parent_names: d
     weights = frame[weight_column] if weight_column in frame.columns else pd.Series(1.0, index=frame.index)
     rows = []
     for parent, group in frame.groupby("_parent", sort=True):
-        row = {"code": parent, "name": parent_names.get(parent, parent)}
+        parent = str(parent)
+        row: dict[str, object] = {"code": parent, "name": parent_names.get(parent, parent)}
         w = weights.loc[group.index]
         for col in numeric:
             kind = BY_ID[col].kind if col in BY_ID else None
@@ -224,7 +225,8 @@ def eligible_only_figures(top_policy: Policy, policy: Policy, counties: pd.DataF
             eligible &= counties[block.eligible_column].fillna(0) != 0
         if block.eligible_regions is not None:
             eligible &= counties["code"].isin(block.eligible_regions)
-        columns = list(dict.fromkeys(c for part in (*block.factors, *block.corrections) for c in part.columns))
+        parts: tuple[Factor | Correction, ...] = (*block.factors, *block.corrections)
+        columns = list(dict.fromkeys(c for part in parts for c in part.columns))
         renamed = {c: f"{c}@{pool.id}" for c in columns}
         prefectures = aggregate(counties[eligible & ~is_direct][["code", *columns]], parent_of, parent_names)
         direct = counties[eligible & is_direct][["code", *columns]]

@@ -10,6 +10,7 @@ import copy
 import math
 import tomllib
 from datetime import date as _date
+from decimal import Decimal
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -37,6 +38,7 @@ from allocator.policy.model import (
     SettlementRules,
     Transform,
     file_keys,
+    fill_goal,
     top_level_keys,
 )
 
@@ -109,7 +111,7 @@ def load_policy(ref: str | Path) -> Policy:
 def read_keyed(ref: str | Path, _chain: tuple[str, ...] = ()) -> tuple[dict[str, Any], Path | None]:
     """The keyed document of a policy with its base (if any) resolved, and the folder it was read from."""
     keyed, base_dir = _read_one(ref)
-    head = keyed.get("policy") if isinstance(keyed.get("policy"), dict) else {}
+    head: dict[str, Any] = keyed["policy"] if isinstance(keyed.get("policy"), dict) else {}
     if head.get("dataset") and base_dir is not None:  # a path in a base file is relative to that file
         head["dataset"] = dataset_reference(head["dataset"], base_dir)
     base = head.get("base")
@@ -140,10 +142,21 @@ def merge_keyed(base: dict[str, Any], reform: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+MAX_POLICY_BYTES = 1024 * 1024
+
+
 def _read_one(ref: str | Path) -> tuple[dict[str, Any], Path | None]:
     path = Path(ref)
+    try:
+        path.exists()
+    except OSError:  # a name too long for the file system
+        raise PolicyError([Problem(f"找不到政策文件或内置预设「{str(ref)[:80]}…」")]) from None
+    if path.exists() and not path.is_file():
+        raise PolicyError([Problem(f"「{ref}」不是普通文件，不能作为政策文件")])
     if path.is_file():
         name, base_dir = path.name, path.parent
+        if path.stat().st_size > MAX_POLICY_BYTES:
+            raise PolicyError([Problem(f"政策文件 {path.name} 超过 {MAX_POLICY_BYTES // 1024} KB，不像是政策文件")])
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
@@ -155,9 +168,11 @@ def _read_one(ref: str | Path) -> tuple[dict[str, Any], Path | None]:
         raise PolicyError([Problem(f"找不到政策文件或内置预设「{ref}」（内置预设：{'、'.join(preset_names())}）")])
     try:
         document = tomllib.loads(text)
+        keyed, problems = to_keyed(document)
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError([Problem(f"政策文件 {name} 不是有效的 TOML：{exc}")]) from None
-    keyed, problems = to_keyed(document)
+    except RecursionError:
+        raise PolicyError([Problem(f"政策文件 {name} 的表或列表嵌套层数过多")]) from None
     if problems:
         raise PolicyError(problems)
     return keyed, base_dir
@@ -207,7 +222,7 @@ def from_keyed(keyed: dict[str, Any]) -> dict[str, Any]:
         key_field = _keyed_field(pattern)
         if key_field:
             return [{key_field: k, **{kk: convert(vv, pattern + ("*", kk)) for kk, vv in v.items()
-                                      if kk != key_field}} for k, v in node.items()]
+                                      if kk != key_field}} if isinstance(v, dict) else v for k, v in node.items()]
         return {k: convert(v, pattern + (k,)) for k, v in node.items()}
 
     return convert(keyed, ())
@@ -261,8 +276,11 @@ class _Reader:
             return None
         self.check_keys(raw, "quantity", path)
         value, unit = raw.get("value"), raw.get("unit")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            self.fail(f"{path}.value = {value!r}：应为数字", path, value)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            self.fail(f"{path}.value = {str(value)[:40]!r}：应为数字", path, value)
+            return None
+        if abs(value) > 1e12:  # no policy number is this large; refuse before any arithmetic overflows
+            self.fail(f"{path}.value = {value:g}：数值过大，超出支持的范围", path, value)
             return None
         if unit not in units:
             shown = "缺少单位（unit）" if unit is None else f"单位「{unit}」不可用"
@@ -282,6 +300,8 @@ def policy_from_keyed(keyed: dict[str, Any], base_dir: Path | None = None) -> Po
     """Validate the keyed document and build the Policy; raise PolicyError with every problem."""
     try:
         return _build(keyed, base_dir)
+    except RecursionError:
+        raise PolicyError([Problem("政策的表或列表嵌套层数过多")]) from None
     except (TypeError, AttributeError, ValueError, KeyError) as exc:
         # a value of the wrong shape (a number where a table or list belongs …) that the checks above
         # did not name: still a message for people, never a traceback
@@ -317,7 +337,7 @@ def _build(keyed: dict[str, Any], base_dir: Path | None) -> Policy:
         raise PolicyError(r.problems)
     return Policy(
         id=r.text(head, "id", "policy") or "", title=r.text(head, "title", "policy") or "",
-        year=year, source=source, description=head.get("description", ""), base=head.get("base"),
+        year=year if isinstance(year, int) else 0, source=source, description=head.get("description", ""), base=head.get("base"),
         pools=pools, factors=factors, corrections=corrections, constraints=constraints,
         rounding=rounding, dataset=dataset_ref, settlement=settlement, performance=performance,
         raw=keyed, parameters=tuple(r.parameters),
@@ -377,6 +397,10 @@ def _pools(pools: dict[str, Any], r: _Reader, source: str, rounding: Rounding) -
         if total is not None:
             if total <= 0:
                 r.fail(f"{where}.total = {total:g} 万元：资金总额必须为正数", f"{where}.total", total)
+            elif total > MAX_TOTAL:
+                r.fail(f"{where}.total = {total:g} 万元：超出支持的范围（每个资金池不超过 {MAX_TOTAL:,.0f} 万元，"
+                       "即 1 万亿元）", f"{where}.total", total)
+                total = None
             elif not _is_multiple(total, rounding.unit):
                 r.fail(f"{where}.total = {total} 万元：不是取整单位 {rounding.unit:g} 万元的整数倍",
                        f"{where}.total", total)
@@ -423,9 +447,15 @@ def _pool_formula(t: dict[str, Any], r: _Reader, where: str, source: str) -> dic
     return own
 
 
+# Money the engine handles exactly: amounts up to 1 亿万元 (10^12 元) are counted in integer units of 0.01
+# 万元 (≤ 10^10, far inside float64's exact integers); larger totals are refused in plain words.
+MAX_TOTAL = 1e8  # 万元
+
+
 def _is_multiple(amount: float, unit: float) -> bool:
-    units = amount / unit
-    return abs(units - round(units)) < 1e-6
+    """Exactly a whole number of units, judged on the decimal digits as written (1234567.12 is a
+    multiple of 0.01 even though its binary float is not)."""
+    return (Decimal(repr(round(amount, 6))) / Decimal(repr(unit))) % 1 == 0
 
 
 def _factors(factors: dict[str, Any], r: _Reader, source: str, prefix: str = "factors") -> tuple[Factor, ...]:
@@ -447,11 +477,15 @@ def _factors(factors: dict[str, Any], r: _Reader, source: str, prefix: str = "fa
             r.fail(f"{where}：transform = \"capped_score\" 需要 lower 或 upper", where)
         if lower is not None and upper is not None and lower > upper:
             r.fail(f"{where}：lower = {lower} 大于 upper = {upper}", f"{where}.lower", lower)
+        components = _components(t.get("components", {}), r, where, src)
+        if weight and components and not any(c.weight > 0 for c in components):
+            r.fail(f"{where}：权重为 {weight * 100:g}%，但各数据列的子权重全部为 0，这一因素的资金将无处可分",
+                   f"{where}.components", weight)
         out.append(Factor(
             id=fid, label=r.text(t, "label", where) or fid, weight=weight or 0.0,
-            components=_components(t.get("components", {}), r, where, src),
+            components=components,
             source=src, combine=Combine(r.text(t, "combine", where, required=False, choices=_values(Combine),
-                                               default="sum")),
+                                               default="sum") or "sum"),
             transform=Transform(transform or "raw"), denominator=denominator, lower=lower, upper=upper,
             description=t.get("description", ""),
         ))
@@ -500,6 +534,11 @@ def _corrections(corrections: dict[str, Any], r: _Reader, source: str,
         elasticity = r.quantity(t, "elasticity", where, RATIO_UNITS, src, description="弹性")
         lower = r.quantity(t, "lower", where, RATIO_UNITS, src, description="系数下限")
         upper = r.quantity(t, "upper", where, RATIO_UNITS, src, description="系数上限")
+        if lower is not None and upper is not None and lower > upper:
+            r.fail(f"{where}：系数下限 lower = {lower:g} 大于上限 upper = {upper:g}", f"{where}.lower", lower)
+        for name, bound in (("lower", lower), ("upper", upper)):
+            if bound is not None and bound <= 0:
+                r.fail(f"{where}.{name} = {bound:g}：系数界限必须为正", f"{where}.{name}", bound)
         thresholds, coefficients = _classes(t, r, where, method)
         out.append(Correction(
             id=cid, label=r.text(t, "label", where) or cid, apply=CorrectionApply(apply or "inside"),
@@ -588,6 +627,9 @@ def _settlement(t: dict[str, Any] | None, r: _Reader, source: str) -> Settlement
             r.fail(f"{where}.received = {received!r}：应为日期，如 2019-06-10", f"{where}.received", received)
             received = None
     days = r.quantity(t, "pass_on_days", where, {"天": 1.0}, src, description="分配下达时限")
+    if days is not None and not (0 <= days <= 366 and days == int(days)):
+        r.fail(f"{where}.pass_on_days = {days:g} 天：应为 0 到 366 之间的整数天数", f"{where}.pass_on_days", days)
+        days = None
     return SettlementRules(source=src, advance_excess=SettlementRule(rule or "claw_back"),
                       received=received.isoformat() if received else None,
                       pass_on_days=int(days) if days is not None else 30)
@@ -612,7 +654,11 @@ def _performance(t: dict[str, Any] | None, r: _Reader, source: str) -> Performan
         if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
             r.fail(f"{iw}.value = {value!r}：应为数字", f"{iw}.value", value)
             value = None
-        columns = tuple(it.get("columns", ()))
+        columns = it.get("columns", ())
+        if not isinstance(columns, list | tuple) or not all(isinstance(c, str) and c for c in columns):
+            r.fail(f"{iw}.columns = {columns!r}：应为数据列名（文字）的列表", f"{iw}.columns", columns)
+            columns = ()
+        columns = tuple(columns)
         if not columns and value is None and not it.get("text"):
             r.fail(f"{iw}：需要 columns（由数据计算）、value（固定值）或 text（定性指标）之一", iw)
         indicators.append(Indicator(
@@ -621,11 +667,11 @@ def _performance(t: dict[str, Any] | None, r: _Reader, source: str) -> Performan
             unit=r.text(it, "unit", iw, required=False, default="") or "",
             source=it.get("source", src), columns=columns,
             multiplier=float(it.get("multiplier", 1.0)), value=value, text=it.get("text"),
-            decimals=int(it.get("decimals", 0)),
+            decimals=int(it.get("decimals", 0)), pools=tuple(str(x) for x in it.get("pools", ())),
         ))
     goal = r.text(t, "goal", where) or ""
     try:
-        goal.format(name="", total="", year="")
-    except (KeyError, IndexError, ValueError):
-        r.fail(f"{where}.goal = {goal!r}：只能使用占位符 {{name}}、{{total}}、{{year}}", f"{where}.goal", goal)
+        fill_goal(goal)
+    except ValueError:
+        r.fail(f"{where}.goal = {goal[:80]!r}：只能使用占位符 {{name}}、{{total}}、{{year}}（不带格式）", f"{where}.goal", goal)
     return Performance(source=src, goal=goal, indicators=tuple(indicators))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import string
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from functools import cached_property
@@ -100,6 +101,24 @@ class Binding(StrEnum):
 BINDING_LABELS = {Binding.FLOOR: "保底", Binding.CAP: "封顶", Binding.NONE: ""}
 
 OBJECTIVES = tuple(o.value for o in Objective)
+
+GOAL_FIELDS = ("name", "total", "year")
+
+
+def fill_goal(template: str, **values: object) -> str:
+    """The 年度总体目标 text with {name}, {total}, {year} filled in. Only those bare placeholders are
+    allowed (no format specs, no attribute access), so user text can never ask for a huge padding or
+    reach into objects; anything else raises ValueError naming the placeholder."""
+    out = []
+    for literal, field_name, spec, conversion in string.Formatter().parse(template):
+        out.append(literal)
+        if field_name is None:
+            continue
+        if field_name not in GOAL_FIELDS or spec or conversion:
+            shown = "{" + field_name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            raise ValueError(shown)
+        out.append(str(values.get(field_name, "")))
+    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -324,6 +343,7 @@ class Indicator:
     value: float | None = None  # a fixed value (e.g. 70 %)
     text: str | None = None  # a qualitative value (e.g. 全覆盖)
     decimals: int = 0
+    pools: tuple[str, ...] = ()  # applies only to regions that receive money from one of these pools
 
 
 @dataclass(frozen=True)
@@ -382,7 +402,7 @@ class Policy:
             if p.separate:
                 own = p.factors is not None
                 blocks.append(Block(
-                    p.id, (p,), p.factors if own else self.factors,
+                    p.id, (p,), p.factors if p.factors is not None else self.factors,
                     p.corrections if own else self.corrections,
                     p.constraints or (Constraints(p.source) if own else self.constraints),
                     p.eligible_column, p.eligible_regions, p.ineligible_note))

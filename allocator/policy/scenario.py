@@ -19,6 +19,7 @@ from allocator.policy.load import from_keyed, policy_from_keyed
 from allocator.policy.model import Policy
 
 SCENARIO_SOURCE = "scenario"
+MAX_OVERRIDES = 10_000  # named changes in one scenario (a per-region override for each of 2,850 counties fits)
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,8 @@ class Scenario:
 
 def apply_overrides(base: Policy, overrides: dict[str, Any]) -> Policy:
     """A new Policy from `base` and dotted-path overrides; the base is left untouched."""
+    if len(overrides) > MAX_OVERRIDES:
+        raise PolicyError([Problem(f"情景参数有 {len(overrides):,} 项，超过上限 {MAX_OVERRIDES:,} 项")], title="情景参数有误")
     keyed = copy.deepcopy(base.raw)
     problems: list[Problem] = []
     for path, value in overrides.items():

@@ -13,6 +13,20 @@ def snap(quotas) -> np.ndarray:
     return np.where(np.abs(q - nearest) < SNAP * np.maximum(1.0, np.abs(q)), nearest, q)
 
 
+TIE = 1e-9  # remainders closer than this are equal (1/3 and 7/3 − 2 differ only by float noise)
+
+
+def tie_groups(remainder: np.ndarray) -> np.ndarray:
+    """A rank per remainder where remainders equal within TIE share a rank (higher = larger), so that
+    ties are decided by code, as promised, and never by float noise."""
+    order = np.argsort(-remainder, kind="stable")
+    ranked = remainder[order]
+    new_group = np.concatenate(([True], (ranked[:-1] - ranked[1:]) > TIE)) if len(ranked) else np.array([], bool)
+    rank = np.empty(len(remainder), dtype=np.int64)
+    rank[order] = -np.cumsum(new_group)  # first (largest) group gets -1, the next -2 …
+    return rank
+
+
 def largest_remainder(quotas, total: int, tie_keys=None, lo=None, hi=None) -> np.ndarray:
     """Round `quotas` (units of the rounding unit) to integers summing exactly to `total`.
 
@@ -32,7 +46,7 @@ def largest_remainder(quotas, total: int, tie_keys=None, lo=None, hi=None) -> np
     if not 0 <= short <= n:
         raise ValueError(f"取整前合计 {q.sum()} 与目标合计 {total} 相差过大，无法按最大余额法取整")
     keys = np.arange(n) if tie_keys is None else np.asarray(tie_keys)
-    order = np.lexsort((keys, -remainder))  # largest remainder first, then smallest code
+    order = np.lexsort((keys, -tie_groups(remainder)))  # largest remainder first, then smallest code
     result = base.copy()
     result[order[:short]] += 1
     return result

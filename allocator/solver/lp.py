@@ -58,7 +58,10 @@ def build_model(t, lo, hi, total: float, objective: str, codes) -> tuple[pulp.Lp
 def solve_lp(t, lo, hi, total: float, objective: str, codes, labels=None, unit: float = 1.0) -> Solution:
     """Solve with PuLP/HiGHS, check the status, then break ties and re-check the answer."""
     t, lo, hi = (np.asarray(a, dtype=float) for a in (t, lo, hi))
-    prob, x = build_model(t, lo, hi, total, objective, codes)
+    # the solver sees the problem scaled to targets of about 1 (its tolerances are absolute); both
+    # objectives keep their minimisers under scaling, and Σ|x − t| scales back linearly
+    size = float(np.abs(t).mean()) if len(t) and np.abs(t).mean() > 0 else 1.0
+    prob, x = build_model(t / size, lo / size, hi / size, total / size, objective, codes)
     status = pulp.LpStatus[prob.solve(_solver())]
     if status != "Optimal":
         reasons = explain_infeasibility(lo, solver_caps(t, lo, hi), total,
@@ -66,20 +69,23 @@ def solve_lp(t, lo, hi, total: float, objective: str, codes, labels=None, unit: 
         if reasons:
             raise InfeasibleError(reasons)
         raise RuntimeError(f"求解器未得到最优解（状态：{status}），且未发现保底、封顶与预算之间的矛盾")
-    first = np.array([v.value() for v in x], dtype=float)
-    optimum = float(pulp.value(prob.objective))
+    first = np.array([v.value() for v in x], dtype=float) * size
+    optimum = float(pulp.value(prob.objective)) * (size if objective == "least_absolute" else 1.0)
     _recheck(first, t, lo, hi, total, "第一阶段")
     face_lo, face_hi = (least_absolute_face(t, lo, hi, total) if objective == "least_absolute"
                         else minimax_face(t, lo, hi, optimum))
     tie = least_squares(t, face_lo, face_hi, total)
     _recheck(tie.x, t, lo, hi, total, "第二阶段")
     achieved = _objective_value(tie.x, t, objective)
-    if abs(achieved - optimum) > 1e-7 * max(1.0, abs(total)):
+    # Σ|x−t| is in units of money, so its tolerance scales with the budget; the relative deviation is unitless
+    scale = max(1.0, abs(total)) if objective == "least_absolute" else max(1.0, abs(optimum))
+    if achieved - optimum > 1e-7 * scale:  # the tie-break may only match or improve on the solver's value
         raise RuntimeError(f"第二阶段结果偏离最优目标值：{achieved} ≠ {optimum}")
     duals = {name: con.pi for name, con in prob.constraints.items()
              if con.pi not in (None, 0) and (name.startswith(("floor_", "cap_")) or name == "budget")}
     # regions with no target sit at their floor outside the model; Σ|x−t| counts them, as the fast solver does
-    value = float(np.abs(tie.x - t).sum()) if objective == "least_absolute" else optimum
+    # the value reported is the returned point's, never the solver's number for another point
+    value = float(np.abs(tie.x - t).sum()) if objective == "least_absolute" else achieved
     return Solution(tie.x, objective, value, tie.scale, "lp",
                     {"status": status, "first_stage_x": first, "first_stage_objective": optimum,
                      "shadow_prices": duals})

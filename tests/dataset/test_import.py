@@ -105,7 +105,8 @@ def test_the_old_code_of_pixian_lands_on_pidu_district_with_a_note(grid, regions
                                                                      filled):
     filled.loc[filled["地区代码"] == "510117", ["地区代码", "地区名称"]] = ["510124", "郫县"]
     result = import_table(grid(filled), regions, crosswalk, pools=pools)
-    assert result.notes == ["第 13 行：旧代码 510124 郫县 已映射为 510117 郫都区（区划调整）"]
+    assert result.notes == ["第 186 行为合计行（各数等于各地区之和），已忽略",
+                            "第 13 行：旧代码 510124 郫县 已映射为 510117 郫都区（区划调整）"]
     assert "510124" not in set(result.frame["code"])
     assert_same_numbers(result.frame, figures)  # the row is 510117 郫都区 with the same numbers
 

@@ -108,7 +108,7 @@ def test_unknown_datasets_and_versions_are_named_in_chinese(store, figures):
 
 
 def test_the_schema_is_created_on_open_with_its_version(tmp_path):
-    path = tmp_path / "new" / "db.sqlite"
+    path = tmp_path / "db.sqlite"
     DatasetStore(path)
     DatasetStore(path)  # opening again changes nothing
     with sqlite3.connect(path) as con:

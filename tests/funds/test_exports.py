@@ -63,3 +63,37 @@ def test_the_target_workbook_has_one_block_per_region(policy, data, tmp_path):
     assert flat.count("年度总体目标") == len(data) and flat.count("一级指标") == len(data)
     _, summary = _rows(path, "汇总")
     assert len(summary) == 1 + len(data) * len(policy.performance.indicators)
+
+
+def test_the_two_tier_county_sheet_names_the_prefecture_and_shows_shares_as_percentages(policy, counties, data,
+                                                                                        links, tmp_path):
+    parent_of, names = links
+    two_tier = allocate_two_tier(policy, counties, parent_of, names)
+    path = tmp_path / "tiers.xlsx"
+    write_two_tier_xlsx(two_tier, path, compare_paths(two_tier, allocate(policy, data)))
+    wb, lower = _rows(path, "县级分配表")
+    parent_col = lower[2].index("所属市州")
+    assert {r[parent_col] for r in lower[4:]} == {"甲市", "乙州"}
+    ws = wb["路径比较"]
+    share_col = [c.value for c in ws[1]].index("差额占比") + 1
+    assert ws.cell(2, share_col).number_format == "0.00%"
+
+
+def test_a_region_named_like_a_formula_stays_text_in_every_workbook_and_csv(policy, counties, tmp_path):
+    from allocator.engine import RegionData
+    from allocator.export import write_csv, write_xlsx
+
+    counties.loc[0, "name"] = "=1+1"
+    data = RegionData.from_frame(counties)
+    result = allocate(policy, data)
+    write_xlsx(result, tmp_path / "run.xlsx")
+    write_csv(result, tmp_path / "run.csv")
+    write_settlement_xlsx(settle(policy, data), tmp_path / "settle.xlsx")
+    write_targets_xlsx(target_tables(result, data), tmp_path / "targets.xlsx", "=1+1")
+    for name in ("run.xlsx", "settle.xlsx", "targets.xlsx"):
+        wb = openpyxl.load_workbook(tmp_path / name)
+        cells = [c for ws in wb for row in ws.iter_rows() for c in row if isinstance(c.value, str) and "=1+1" in c.value]
+        assert cells and all(c.data_type == "s" for c in cells), name
+        assert not [c for ws in wb for row in ws.iter_rows() for c in row if c.data_type == "f"], name
+    text = (tmp_path / "run.csv").read_text(encoding="utf-8-sig")
+    assert "'=1+1" in text and ",=1+1" not in text

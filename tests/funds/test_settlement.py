@@ -54,6 +54,8 @@ def test_next_years_advance_is_this_years_allocation_times_the_advance_ratio(pol
     result = allocate(policy, data)
     nxt = next_year_advance(result, {"central": 700})
     assert nxt[:, 0].sum() == 700 and nxt[:, 1:].sum() == 0
+    # each region's advance is 70 % of its allocation (700 of 1000), off by less than one 万元 of rounding
+    assert (np.abs(nxt[:, 0] - 0.7 * result.amounts[:, 0]) < 1).all()
 
 
 def test_funds_are_passed_on_within_30_days_of_receipt(policy):

@@ -5,10 +5,13 @@ from allocator.funds import target_tables, targets_frame
 def test_every_region_gets_a_target_table_with_its_money_and_indicators(policy, data):
     result = allocate(policy, data)
     tables = target_tables(result, data)
+    table = result.table().set_index("code")
     assert [t.code for t in tables] == list(result.codes)
     for t, units in zip(tables, result.region_units):
         assert t.total == units
-        assert t.central + t.local == t.total
+        # 中央 = the two central pools' columns, 地方 = the provincial pool's column, read off the table
+        assert t.central == table.loc[t.code, "central"] + table.loc[t.code, "deep"]
+        assert t.local == table.loc[t.code, "provincial"]
         assert len(t.indicators) == 5
         assert t.name in t.goal and "70%" in t.goal
 

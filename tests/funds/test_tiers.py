@@ -46,7 +46,9 @@ def test_the_two_paths_can_be_compared_county_by_county(policy, counties, data, 
     cmp = compare_paths(tt, direct)
     assert len(cmp) == 6
     assert cmp["two_tier_total"].sum() == cmp["direct_total"].sum() == 1504
-    assert np.allclose(cmp["difference"], cmp["two_tier_total"] - cmp["direct_total"])
+    # the same money takes two paths: what one county gains another loses
+    assert cmp["difference"].sum() == 0
+    assert (cmp["difference"].abs() <= cmp["direct_total"]).all()
 
 
 def test_a_prefecture_may_use_its_own_policy(policy, counties, links):
