@@ -475,7 +475,8 @@ def round_rows(x, total, lo, hi) -> tuple[np.ndarray, np.ndarray]:
     short = (total - base.sum(axis=1)).round().astype(np.int64)
     desc = np.sort(rem, axis=1)[:, ::-1]
     k = np.clip(short, 1, n)
-    cut = np.where(short > 0, np.take_along_axis(desc, (k - 1)[:, None], axis=1)[:, 0], np.inf)
+    row = np.arange(len(x))
+    cut = np.where(short > 0, desc[row, k - 1], np.inf)
     above = rem > cut[:, None]
     n_above = above.sum(axis=1)
     at_cut = rem == cut[:, None]
@@ -494,8 +495,8 @@ def round_rows(x, total, lo, hi) -> tuple[np.ndarray, np.ndarray]:
     # follows on main since its hardening); a neighbour of the cut within TIE plus the noise might
     # join or leave the cut's group on the other path, so such rows are rerun on it.
     inner = (short > 0) & (short < n)
-    after = np.take_along_axis(desc, np.clip(short, 0, n - 1)[:, None], axis=1)[:, 0]
-    before = np.take_along_axis(desc, np.clip(short - 2, 0, n - 1)[:, None], axis=1)[:, 0]
+    after = desc[row, np.clip(short, 0, n - 1)]
+    before = desc[row, np.clip(short - 2, 0, n - 1)]
     noise = 2 * FRAGILE * np.maximum(1.0, x.max(axis=1)) + TIE
     close_after = (cut - after < noise) & ~((cut == 0) & (after == 0))
     close_before = (short > 1) & (before - cut < noise) & ~((before == 0) & (cut == 0))
