@@ -44,7 +44,6 @@ CHUNK_BYTES = 1 << 20  # about 1 MB of float64 rows per chunk
 NEWTON_STEPS = 30
 FRAGILE = 1e-12  # relative to the quotas (units): closer calls are recomputed on the single path
 TIE = 1e-9  # remainders this close are tied and go by code (allocator.rounding.hamilton.TIE on main)
-NONE, FLOOR, CAP = 0, 1, 2  # binding codes as int8 (Binding.NONE / FLOOR / CAP)
 UNIT_SCALE = {"%": 0.01, "share": 1.0, "ratio": 1.0, "万元": 1.0}
 DEFAULT_UNIT = {"weight": "%", "floor_share_of_base": "%", "cap_share_of_base": "%", "floor_minimum": "万元",
                 "total": "万元", "elasticity": "ratio", "lower": "ratio", "upper": "ratio"}
@@ -579,7 +578,7 @@ def block_chunk(prepared: Prepared, pb: PreparedBlock, params: list[Parameter], 
     varied = any(p.block == pb.block.id and p.kind == "correction" for p in params)
     t = targets(pb, bp, scaled_columns(pb, data_scale), varied) / unit
     if data_scale and any(k in data_scale for k in pb.block.base_columns):
-        _scaled_base(pb, data_scale)
+        _refuse_scaled_base(pb)
     if any(p.block == pb.block.id and p.kind == "constraint" for p in params):
         lo, hi = unit_bounds(pb, bp, unit)
         apply_region_overrides(pb, prepared.data.codes, lo, hi, unit)
@@ -626,15 +625,8 @@ def run_chunk(prepared: Prepared, params: list[Parameter], values: dict[str, np.
     return result
 
 
-def _first_row(bp: BlockParams) -> BlockParams:
-    """The block parameters of the first scenario only (bounds shared by every row of the chunk)."""
-    def first(a):
-        return None if a is None else a[:1]
-    return BlockParams(bp.weights[:1], bp.budget[:1], bp.pool_totals[:1], bp.corrections,
-                       first(bp.floor_share), first(bp.cap_share), first(bp.floor_minimum))
-
-
-def _scaled_base(pb: PreparedBlock, scale: dict[str, np.ndarray]) -> np.ndarray:
+def _refuse_scaled_base(pb: PreparedBlock) -> None:
+    """Floors and caps are shares of last year's amounts, which are not measured with error."""
     raise InputError([Problem("数据误差不能作用于上年基数列（保底、封顶以基数为准）", key=",".join(pb.block.base_columns))])
 
 
