@@ -412,21 +412,25 @@ def water_fill(t, lo, hi, total) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
     Returns x, s, s·t and a mask of rows that settled (the rest go to the single-run solver).
     """
     c = len(t)
-    hi = np.where(t > 0, hi, lo)
-    lo = np.broadcast_to(lo, t.shape)
-    moving = (t > 0) & (lo < hi)
+    positive = bool((t > 0).all())
+    if not positive:  # a zero target is pinned to its floor
+        hi = np.where(t > 0, hi, lo)
+    moving = (t > 0) & (lo < hi) if not positive else lo < hi
+    everyone_moves = bool(moving.all())
     tsum = t.sum(axis=1)
     s = total / np.where(tsum > 0, tsum, 1.0)
     done = np.zeros(c, dtype=bool)
     rows = np.arange(c)
-    tr, lor, hir, mr, totr, free = t, lo, hi, moving, total, np.zeros_like(moving)
+    tr, lor, hir, mr, totr = t, lo, hi, moving, total
+    free = np.zeros(t.shape, dtype=bool)
     for _ in range(NEWTON_STEPS):
         sr = s[rows]
         line = sr[:, None] * tr
         x = np.maximum(line, lor)
         np.minimum(x, hir, out=x)
         new_free = x == line
-        new_free &= mr
+        if not everyone_moves:
+            new_free &= mr
         slope = np.einsum("ij,ij->i", tr, new_free)  # Σ t over the free regions
         gap = totr - x.sum(axis=1)
         settled = (new_free == free).all(axis=1)
@@ -438,14 +442,19 @@ def water_fill(t, lo, hi, total) -> tuple[np.ndarray, np.ndarray, np.ndarray, np
         if not keep.any():
             break
         if keep.sum() < 0.75 * len(rows):  # gather the unsettled rows once enough have settled
-            rows, free = rows[keep], new_free[keep]
-            tr, lor, hir, mr, totr = tr[keep], lor[keep], hir[keep], mr[keep], totr[keep]
+            rows, free, tr, totr = rows[keep], new_free[keep], tr[keep], totr[keep]
+            lor, hir, mr = (_gather(a, keep) for a in (lor, hir, mr))
         else:
             free = new_free
     line = s[:, None] * t
     x = np.minimum(np.maximum(line, lo), hi)
     ok = done & (np.abs(x.sum(axis=1) - total) <= 1e-9 * np.maximum(1.0, total))
     return x, s, line, ok
+
+
+def _gather(a: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """The kept rows of a per-scenario array; a row shared by every scenario stays as it is."""
+    return a[keep] if a.shape[0] > 1 else a
 
 
 def snap(q: np.ndarray) -> np.ndarray:
