@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import functools
 import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from allocator import usecases
 from allocator.errors import AllocatorError, InputError, Problem
@@ -376,6 +381,183 @@ def matching_(
         else:
             report.table.to_excel(target, index=False, sheet_name="配套负担")
         typer.echo(f"已写出：{target}")
+
+
+# ---- analysis: sweep | sensitivity | montecarlo | goal | pace
+
+RangeOption = Annotated[list[str] | None, typer.Option(
+    "--range", "-r", help="可调整范围，可重复：参数路径=下限:上限（如 factors.need.weight=70:80，单位同政策文件）")]
+WorkersOption = Annotated[int, typer.Option("--workers", help="并行进程数（默认 1，在本进程内计算）")]
+SchedulerOption = Annotated[str | None, typer.Option(
+    "--scheduler", help="Dask 集群地址（如 tcp://host:8786），local 为本机集群；需安装 allocator[dask]")]
+AnalysisOut = Annotated[Path | None, typer.Option("--out", "-o", help="输出 .csv 或 .xlsx")]
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr; yields the callback the batch engine calls after each chunk."""
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _write_frames(out: Path, frames: dict[str, pd.DataFrame]) -> list[Path]:
+    """XLSX: one sheet per frame. CSV: the first frame to `out`, the others beside it (<名>_<表>.csv)."""
+    if out.suffix.lower() == ".xlsx":
+        with pd.ExcelWriter(out, engine="openpyxl") as writer:
+            for sheet, frame in frames.items():
+                frame.to_excel(writer, sheet_name=sheet[:31], index=False)
+        return [out]
+    written = []
+    for k, (sheet, frame) in enumerate(frames.items()):
+        path = out if k == 0 else out.with_name(f"{out.stem}_{sheet}{out.suffix}")
+        frame.to_csv(path, index=False, encoding="utf-8-sig")
+        written.append(path)
+    return written
+
+
+def _echo_written(paths: list[Path]) -> None:
+    typer.echo("已写出：" + "、".join(str(p) for p in paths))
+
+
+@app.command()
+@_for_people
+def sweep(
+    policy: PolicyOption,
+    data: DataOption = None,
+    scenarios: Annotated[Path | None, typer.Option("--scenarios", "-s", help="情景表 .csv/.xlsx：每列一个参数路径，每行一个情景")] = None,
+    grid: Annotated[list[str] | None, typer.Option("--grid", "-g", help="网格，可重复：参数路径=起点:终点:步长")] = None,
+    balance: Annotated[str | None, typer.Option(help="平衡权重（如 factors.effort.weight）：取 100% 减去同组其他权重")] = None,
+    workers: WorkersOption = 1,
+    scheduler: SchedulerOption = None,
+    out: AnalysisOut = None,
+) -> None:
+    """批量情景：按情景表或参数网格逐一分配（结果与逐次运行完全一致），写出各情景各地区金额。"""
+    out = _out(out, (".csv", ".xlsx"))
+    inputs = usecases.load_inputs(policy, data)
+    grid_axes = usecases.parse_grid(grid or [])
+    with usecases.analysis_executor(workers, scheduler) as executor, _progress("批量情景") as progress:
+        start = time.perf_counter()
+        report = usecases.sweep(inputs, scenarios, grid_axes, balance, executor, progress)
+        seconds = time.perf_counter() - start
+    _echo_note(inputs.note)
+    batch = report.batch
+    typer.echo(f"{len(report.scenarios)} 个情景 × {batch.totals.shape[1]} 个地区，用时 {seconds:.2f} 秒；"
+               f"可行 {int(batch.feasible.sum())} 个，不可行 {int((~batch.feasible).sum())} 个")
+    _echo_frame(report.scenarios.head(20))
+    if out:
+        _echo_written(_write_frames(out, {"分配额": report.amounts, "情景": report.scenarios}))
+
+
+@app.command()
+@_for_people
+def sensitivity(
+    policy: PolicyOption,
+    data: DataOption = None,
+    points: Annotated[float, typer.Option(help="每个权重上下调整的百分点数")] = 5.0,
+    region: Annotated[str | None, typer.Option(help="打印该地区（代码）的龙卷风图数据")] = None,
+    out: AnalysisOut = None,
+) -> None:
+    """敏感性：各权重上下调整若干百分点时各地区金额的变化（龙卷风图数据），以及各县的激励（边际金额）。"""
+    out = _out(out, (".csv", ".xlsx"))
+    inputs = usecases.load_inputs(policy, data)
+    report = usecases.sensitivity(inputs, points)
+    _echo_note(inputs.note)
+    frame = report.tornado.frame
+    swing = frame.groupby(["因素", "权重变化(百分点)"])["变化(万元)"].agg(
+        受影响地区数=lambda v: int((v != 0).sum()), 最大增加=lambda v: v.max(), 最大减少=lambda v: v.min()).reset_index()
+    typer.echo(f"各权重 ±{points:g} 个百分点（其余权重按比例增减，合计仍为 100%）：")
+    _echo_frame(swing)
+    if region:
+        typer.echo(f"地区 {region}：")
+        _echo_frame(report.tornado.for_region(region))
+    typer.echo("激励（每增加一个单位本地指标所增加的分配额，已计入保底与封顶；封顶地区为 0）：")
+    _echo_frame(report.incentives.head(20))
+    if out:
+        _echo_written(_write_frames(out, {"龙卷风图": frame, "激励": report.incentives}))
+
+
+@app.command()
+@_for_people
+def montecarlo(
+    policy: PolicyOption,
+    data: DataOption = None,
+    range_: RangeOption = None,
+    error: Annotated[list[str] | None, typer.Option(
+        "--error", "-e", help="数据误差，可重复：列名=百分比（如 dibao_rural=5 表示 ±5%）")] = None,
+    distribution: Annotated[str, typer.Option(help="数据误差分布：uniform（均匀）或 normal（正态，百分比为标准差）")] = "uniform",
+    draws: Annotated[int, typer.Option(help="抽样次数")] = 1000,
+    seed: Annotated[int, typer.Option(help="随机种子（相同种子得到相同结果）")] = 0,
+    workers: WorkersOption = 1,
+    scheduler: SchedulerOption = None,
+    out: AnalysisOut = None,
+) -> None:
+    """不确定性：在权重范围与数据误差内随机抽样，给出各地区金额的 P10/P50/P90 及处于保底、封顶的概率。"""
+    out = _out(out, (".csv", ".xlsx"))
+    inputs = usecases.load_inputs(policy, data)
+    ranges = usecases.parse_ranges(range_ or [])
+    errors = usecases.parse_errors(error or [], distribution)
+    with usecases.analysis_executor(workers, scheduler) as executor, _progress("蒙特卡洛抽样") as progress:
+        result = usecases.montecarlo(inputs, ranges, errors, draws, seed, executor, progress)
+    _echo_note(inputs.note)
+    summary = result.summary
+    typer.echo(f"{draws} 次抽样（种子 {seed}），不可行 {result.infeasible} 次")
+    spread = (summary["P90(万元)"] - summary["P10(万元)"]).sort_values(ascending=False).index
+    typer.echo("P10–P90 区间最宽的地区：")
+    _echo_frame(summary.loc[spread[:20]])
+    if out:
+        _echo_written(_write_frames(out, {"分位数": summary, "抽样": result.draws}))
+
+
+@app.command()
+@_for_people
+def goal(
+    policy: PolicyOption,
+    data: DataOption = None,
+    kind: Annotated[str, typer.Option("--goal", help="目标：losers（降幅超过阈值的地区最少）/ alignment（人均补助与需求最一致）/ deep_poverty_minimum（深度贫困县最低额）")] = "losers",
+    range_: RangeOption = None,
+    threshold: Annotated[float, typer.Option(help="losers：降幅阈值（%）")] = 5.0,
+    minimum: Annotated[float | None, typer.Option(help="deep_poverty_minimum：每县最低额（万元）；省略则使最低额尽可能高")] = None,
+    step: Annotated[float, typer.Option(help="搜索步长（百分点），之后按 1/5、1/25 细化")] = 1.0,
+    out: AnalysisOut = None,
+) -> None:
+    """目标寻优：在允许的权重范围内寻找最能实现目标的权重，并说明实现程度与限制因素。"""
+    out = _out(out, (".csv", ".xlsx"))
+    inputs = usecases.load_inputs(policy, data)
+    result = usecases.goal(inputs, kind, usecases.parse_ranges(range_ or []), threshold, minimum, step)
+    _echo_note(inputs.note)
+    for line in result.notes:
+        typer.echo(line)
+    typer.echo(("目标已实现" if result.met else "目标未完全实现") + f"（共评估 {result.evaluations} 组权重）")
+    if out:
+        weights = pd.DataFrame({"参数": list(result.weights), "权重(%)": list(result.weights.values())})
+        _echo_written(_write_frames(out, {"分配额": result.allocation, "权重": weights,
+                                          "说明": pd.DataFrame({"说明": result.notes})}))
+
+
+@app.command()
+@_for_people
+def pace(
+    policy: PolicyOption,
+    data: DataOption = None,
+    years: Annotated[int, typer.Option(help="年数（3–5 年为宜）")] = 5,
+    growth: Annotated[float, typer.Option(help="资金总额年增长率（%）")] = 0.0,
+    out: AnalysisOut = None,
+) -> None:
+    """逐年调整：从上年分配额出发，在保底与封顶约束下逐年接近公式测算额；给出收敛年数与受约束地区。"""
+    out = _out(out, (".csv", ".xlsx"))
+    inputs = usecases.load_inputs(policy, data)
+    result = usecases.pace(inputs, years, growth)
+    _echo_note(inputs.note)
+    _echo_frame(result.summary)
+    if result.converged_year is None:
+        typer.echo(f"{years} 年内未收敛：第 {years} 年仍有 {len(result.held_back())} 个地区受保底或封顶约束")
+        _echo_frame(result.held_back().head(20))
+    else:
+        typer.echo(f"第 {result.converged_year} 年起所有地区均按公式测算额分配（不再受保底或封顶约束）")
+    if out:
+        _echo_written(_write_frames(out, {"逐年": result.years, "汇总": result.summary}))
 
 
 if __name__ == "__main__":

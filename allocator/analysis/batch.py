@@ -1,0 +1,896 @@
+"""Batch engine: thousands of what-ifs over one (policy, data) pair as array operations.
+
+A `Prepared` pair is checked (`check_for_policy`) and hashed once. A batch of S scenarios — factor
+weights, correction parameters, floor/cap shares, pool totals, and optionally multipliers on data
+columns — is evaluated in chunks of about 1 MB of rows:
+
+1. targets for every scenario in one matrix product  B_s · Σ_k w_sk · share_k  (万元);
+2. the least-squares constrained step  x = clip(s·t, L, U), Σx = B  by Newton on the multiplier s
+   for all scenarios at once (the water-filling active-set iteration of `allocator.solver.fast`),
+   with an exact finish: once the active set stops changing, s is solved from that linear piece;
+3. largest-remainder rounding in whole rounding units, ties by administrative code, within
+   ⌈floor⌉ and ⌊cap⌋ (`allocator.engine.pipeline.to_unit_bounds`), exactly as
+   `allocator.rounding.largest_remainder`;
+4. optionally the split of each region's total across the block's pools (`split_by_pool`).
+
+Results equal the single-run path (`apply_overrides` + `allocate`) scenario by scenario. Floating
+point may differ in the last bits between the two paths (about 1e-15 of a quota); a scenario whose
+rounding could depend on those bits (two remainders at the cut closer than 1e-12 of the row's
+largest quota, a quota within 1e-12 of the snap threshold), or whose objective is not least squares,
+or whose Newton iteration does not settle, is recomputed through the single-run path itself.
+`BatchResult.rerun` counts them (none in 10,000 random Sichuan scenarios).
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Executor
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from allocator import __version__
+from allocator.engine.inputs import RegionData, check_for_policy, eligibility
+from allocator.engine.pipeline import SHARED, Bounds, allocate, base_amounts, split_by_pool, to_unit_bounds
+from allocator.errors import InfeasibleError, InputError, PolicyError, Problem
+from allocator.policy import apply_overrides
+from allocator.policy.model import Binding, Block, Objective, Policy
+from allocator.rounding.hamilton import SNAP
+
+CHUNK_BYTES = 1 << 20  # about 1 MB of float64 rows per chunk
+NEWTON_STEPS = 30
+FRAGILE = 1e-12  # relative to the quotas (units): closer calls are recomputed on the single path
+TIE = 1e-9  # remainders this close are tied and go by code (allocator.rounding.hamilton.TIE on main)
+UNIT_SCALE = {"%": 0.01, "share": 1.0, "ratio": 1.0, "万元": 1.0}
+DEFAULT_UNIT = {"weight": "%", "floor_share_of_base": "%", "cap_share_of_base": "%", "floor_minimum": "万元",
+                "total": "万元", "elasticity": "ratio", "lower": "ratio", "upper": "ratio"}
+CORRECTION_KEYS = ("elasticity", "lower", "upper")
+CONSTRAINT_KEYS = ("floor_share_of_base", "cap_share_of_base", "floor_minimum")
+
+
+# ---------------------------------------------------------------- parameters a batch may vary
+
+@dataclass(frozen=True)
+class Parameter:
+    """One scenario parameter: an override path of the policy file, the block it acts on, its unit."""
+
+    path: str  # e.g. "factors.need.weight", "pools.deep_poverty.factors.poverty.weight"
+    block: str  # block id ("shared" or a pool id)
+    kind: str  # weight | correction | constraint | total
+    key: str  # factor id, correction id + attribute, constraint key, or pool id
+    unit: str  # as in the policy file: %, ratio, 万元
+    base: float  # the base policy's value, in that unit
+
+    @property
+    def scale(self) -> float:
+        return UNIT_SCALE.get(self.unit, 1.0)
+
+
+def _raw_node(raw: Mapping[str, Any], parts: list[str]) -> Any:
+    node: Any = raw
+    for part in parts:
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _block_of_pool(policy: Policy, pool_id: str) -> Block | None:
+    return next((b for b in policy.blocks if any(p.id == pool_id for p in b.pools)), None)
+
+
+def parameter(policy: Policy, path: str) -> Parameter:
+    """Resolve an override path to the block and quantity it changes; PolicyError if a batch cannot vary it."""
+    parts = path.split(".")
+    bad = PolicyError([Problem(f"批量情景参数 {path}：不支持（可用：factors.<因素>.weight、corrections.<修正>."
+                               f"elasticity/lower/upper、constraints.floor_share_of_base/cap_share_of_base/"
+                               f"floor_minimum、pools.<资金池>.total，以及 pools.<资金池>. 下的同类参数）",
+                               key=path)], title="情景参数有误")
+    block_id, rest = SHARED, parts
+    if parts[0] == "pools" and len(parts) == 3 and parts[2] == "total":
+        block = _block_of_pool(policy, parts[1])
+        if block is None:
+            raise bad
+        return Parameter(path, block.id, "total", parts[1], "万元",
+                         next(p.total for p in block.pools if p.id == parts[1]))
+    if parts[0] == "pools" and len(parts) > 3:
+        block_id, rest = parts[1], parts[2:]
+    block = next((b for b in policy.blocks if b.id == block_id), None)
+    if block is None:
+        raise bad
+    if rest[0] == "factors" and len(rest) == 3 and rest[2] == "weight" and any(f.id == rest[1] for f in block.factors):
+        kind, key = "weight", rest[1]
+    elif rest[0] == "corrections" and len(rest) == 3 and rest[2] in CORRECTION_KEYS \
+            and any(c.id == rest[1] for c in block.corrections):
+        kind, key = "correction", f"{rest[1]}.{rest[2]}"
+    elif rest[0] == "constraints" and len(rest) == 2 and rest[1] in CONSTRAINT_KEYS:
+        kind, key = "constraint", rest[1]
+    else:
+        raise bad
+    node = _raw_node(policy.raw, parts)
+    unit = node.get("unit", DEFAULT_UNIT[rest[-1]]) if isinstance(node, Mapping) else DEFAULT_UNIT[rest[-1]]
+    value = node.get("value") if isinstance(node, Mapping) else node
+    return Parameter(path, block.id, kind, key, unit, float("nan") if value is None else float(value))
+
+
+def weight_path(block_id: str, factor_id: str) -> str:
+    """The override path of a factor weight: `factors.<id>.weight`, or under `pools.<pool>.` for a
+    pool with its own formula."""
+    prefix = "" if block_id == SHARED else f"pools.{block_id}."
+    return f"{prefix}factors.{factor_id}.weight"
+
+
+def overrides_for(params: list[Parameter], row: Mapping[str, float]) -> dict[str, Any]:
+    """One scenario row as `apply_overrides` takes it (a value with its unit where the base has none)."""
+    out: dict[str, Any] = {}
+    for p in params:
+        value = float(row[p.path])
+        out[p.path] = value if not np.isnan(p.base) else {"value": value, "unit": p.unit}
+    return out
+
+
+# ---------------------------------------------------------------- the prepared pair
+
+@dataclass(frozen=True)
+class PreparedBlock:
+    """One block over its eligible regions, with everything that does not depend on the scenario."""
+
+    block: Block
+    index: np.ndarray  # positions of the eligible regions in the data (ascending code)
+    columns: dict[str, np.ndarray]  # the block's data columns over its eligible regions
+    base: np.ndarray  # 基数, 万元
+    pool_totals: np.ndarray  # 万元 per pool of the block
+    shares: np.ndarray  # (K, m) factor shares with the base policy's correction parameters
+    coefs: dict[str, np.ndarray] | None = None  # correction id → (m,) coefficient with the base parameters
+    lo: np.ndarray | None = None  # (1, m) ⌈floor⌉ in units with the base policy's constraints
+    hi: np.ndarray | None = None  # (1, m) ⌊cap⌋
+    outcome: BlockOutcome | None = None  # the base policy's result, reused where a batch leaves the block alone
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A (policy, data) pair validated and hashed once; the batch engine's starting point."""
+
+    policy: Policy
+    data: RegionData
+    blocks: tuple[PreparedBlock, ...]
+    digest: str
+    parameters: dict[str, Parameter] = field(default_factory=dict, compare=False, repr=False)  # parsed paths
+
+    def parameter(self, path: str) -> Parameter:
+        """`parameter(policy, path)`, parsed once per prepared pair."""
+        if path not in self.parameters:
+            self.parameters[path] = parameter(self.policy, path)
+        return self.parameters[path]
+
+    @property
+    def unit(self) -> float:
+        return self.policy.rounding.unit
+
+    @property
+    def n_regions(self) -> int:
+        return len(self.data)
+
+
+def prepare(policy: Policy, data: RegionData | pd.DataFrame) -> Prepared:
+    """Check the data for the policy once (same checks and messages as `allocate`) and hash the pair."""
+    if isinstance(data, pd.DataFrame):
+        data = RegionData.from_frame(data)
+    check_for_policy(policy, data)
+    blocks = []
+    for block in policy.blocks:
+        index = np.flatnonzero(eligibility(block, data))
+        sub = data.subset(eligibility(block, data)) if len(index) < len(data) else data
+        cols = {c: sub.columns[c] for c in block.data_columns}
+        totals = np.array([p.total for p in block.pools])
+        pb = PreparedBlock(block, index, cols, base_amounts(block, sub), totals, np.empty((0, len(index))))
+        bp = block_params(pb, [], {}, 1)
+        pb = replace(pb, coefs={x.id: correction_values(x, cols, bp.corrections[x.id])[0] for x in block.corrections})
+        pb = replace(pb, shares=np.array([sh[0] if sh.ndim == 2 else sh for sh in factor_shares(pb, bp, cols)]))
+        lo, hi = unit_bounds(pb, bp, policy.rounding.unit)
+        apply_region_overrides(pb, data.codes, lo, hi, policy.rounding.unit)
+        pb = replace(pb, lo=lo, hi=hi)
+        outcome = block_outcome(pb, bp, policy.rounding.unit, targets(pb, bp) / policy.rounding.unit, lo, hi)
+        blocks.append(replace(pb, outcome=outcome if outcome.ok[0] and not outcome.rerun[0] else None))
+    digest = hashlib.sha256(f"{policy.digest}|{data.digest}|{__version__}|batch".encode()).hexdigest()
+    return Prepared(policy, data, tuple(blocks), digest)
+
+
+# ---------------------------------------------------------------- scenarios → arrays per block
+
+@dataclass
+class BlockParams:
+    """Scenario values for one block and one chunk, in engine units (shares of 1, 万元)."""
+
+    weights: np.ndarray  # (c, K)
+    budget: np.ndarray  # (c,)
+    pool_totals: np.ndarray  # (c, P)
+    corrections: dict[str, dict[str, np.ndarray]]  # correction id → attribute → (c,)
+    floor_share: np.ndarray | None
+    cap_share: np.ndarray | None
+    floor_minimum: np.ndarray | None
+
+
+def _rows(row, c: int) -> np.ndarray:
+    """`row` repeated for c scenarios (a fresh, writable array)."""
+    out = np.empty((c, len(row)))
+    out[:] = row
+    return out
+
+
+def block_params(pb: PreparedBlock, params: list[Parameter], values: dict[str, np.ndarray], c: int) -> BlockParams:
+    """Broadcast the base policy's values to c scenarios and put the varied ones in place."""
+    b = pb.block
+    weights = _rows([f.weight for f in b.factors], c)
+    pool_totals = _rows(pb.pool_totals, c)
+    corr = {x.id: {"elasticity": np.full(c, x.elasticity), "lower": np.full(c, np.nan if x.lower is None else x.lower),
+                   "upper": np.full(c, np.nan if x.upper is None else x.upper)} for x in b.corrections}
+    k = b.constraints
+    cons = {"floor_share_of_base": None if k.floor_share is None else np.full(c, k.floor_share),
+            "cap_share_of_base": None if k.cap_share is None else np.full(c, k.cap_share),
+            "floor_minimum": None if k.floor_minimum is None else np.full(c, k.floor_minimum)}
+    factor_ids = [f.id for f in b.factors]
+    pool_ids = [p.id for p in b.pools]
+    for p in params:
+        if p.block != b.id:
+            continue
+        v = values[p.path] * p.scale
+        if p.kind == "weight":
+            weights[:, factor_ids.index(p.key)] = v
+        elif p.kind == "total":
+            pool_totals[:, pool_ids.index(p.key)] = v
+        elif p.kind == "correction":
+            cid, attr = p.key.split(".")
+            corr[cid][attr] = v
+        else:
+            cons[p.key] = v
+    return BlockParams(weights, pool_totals.sum(axis=1), pool_totals, corr, cons["floor_share_of_base"],
+                       cons["cap_share_of_base"], cons["floor_minimum"])
+
+
+def check_weights(prepared: Prepared, params: list[Parameter], values: dict[str, np.ndarray], n: int) -> None:
+    """Every scenario's weights add up to 100 % in every block it changes (the loader's rule)."""
+    problems = []
+    for pb in prepared.blocks:
+        varied = {p.key: p for p in params if p.block == pb.block.id and p.kind == "weight"}
+        if not varied:
+            continue
+        w = sum((values[varied[f.id].path] * varied[f.id].scale if f.id in varied else f.weight)
+                for f in pb.block.factors)
+        w = np.broadcast_to(w, (n,))
+        for s in np.flatnonzero(np.abs(w - 1.0) > 1e-9)[:10]:
+            problems.append(Problem(f"第 {s + 1} 个情景：资金块「{pb.block.pools[0].label}」的因素权重之和为 "
+                                    f"{w[s] * 100:.6g}%，应为 100%", key="weights", row=int(s) + 1))
+    if problems:
+        raise PolicyError(problems, title="情景参数有误")
+
+
+# ---------------------------------------------------------------- formula, batched (rows = scenarios)
+
+def _share_of_total(col: np.ndarray) -> np.ndarray:
+    """col / Σcol along the regions (last) axis; an all-zero row gives zeros (as `factors._share_of_total`)."""
+    total = col.sum(axis=-1, keepdims=True)
+    return np.divide(col, total, out=np.zeros(np.broadcast_shapes(col.shape, total.shape)), where=total != 0)
+
+
+def _ratio_to_mean(value: np.ndarray) -> np.ndarray:
+    mean = value.mean(axis=-1, keepdims=True)
+    return np.divide(value, mean, out=np.zeros(np.broadcast_shapes(value.shape, mean.shape)), where=mean != 0)
+
+
+def factor_values(factor, cols: dict[str, np.ndarray]) -> np.ndarray:
+    """`allocator.engine.factors.factor_value` along the last axis (1-D data or scenarios × regions)."""
+    total: np.ndarray | float = 0.0
+    for comp in factor.components:
+        col = cols[comp.column]
+        total = total + comp.weight * (_share_of_total(col) if factor.combine == "shares" else col)
+    value = np.asarray(total, dtype=float)
+    if factor.transform == "per_capita":
+        return value / cols[factor.denominator]
+    if factor.transform == "ratio_to_mean":
+        return _ratio_to_mean(value)
+    if factor.transform == "capped_score":
+        return np.clip(_ratio_to_mean(value), -np.inf if factor.lower is None else factor.lower,
+                       np.inf if factor.upper is None else factor.upper)
+    return value
+
+
+def correction_values(corr, cols: dict[str, np.ndarray], p: dict[str, np.ndarray]) -> np.ndarray:
+    """`allocator.engine.corrections.correction_coefficient` for c scenarios: (c, m)."""
+    if corr.method == "column":
+        coef = np.asarray(cols[corr.column], dtype=float)
+    else:
+        capacity = cols[corr.numerator] / cols[corr.denominator]
+        if corr.method == "classes":
+            coef = np.asarray(corr.coefficients, dtype=float)[np.searchsorted(corr.thresholds, capacity, side="right")]
+        else:
+            mean = capacity.mean(axis=-1, keepdims=True)
+            coef = (mean / capacity) ** p["elasticity"][:, None]
+    lower = np.where(np.isnan(p["lower"]), -np.inf, p["lower"])[:, None]
+    upper = np.where(np.isnan(p["upper"]), np.inf, p["upper"])[:, None]
+    return np.clip(coef, lower, upper)
+
+
+def factor_shares(pb: PreparedBlock, bp: BlockParams, cols: dict[str, np.ndarray],
+                  varied: bool = False) -> list[np.ndarray]:
+    """Each factor's share per region, corrections inside the terms applied: (m,) where nothing in it
+    changes between scenarios, else (c, m). A correction whose parameters and columns are the base
+    policy's keeps its prepared coefficient."""
+    b = pb.block
+    coefs = {}
+    for x in b.corrections:
+        if pb.coefs is not None and not varied and all(cols[col] is pb.columns[col] for col in x.columns):
+            coefs[x.id] = pb.coefs[x.id]
+        else:
+            coefs[x.id] = correction_values(x, cols, bp.corrections[x.id])
+    shares = []
+    for f in b.factors:
+        inside = [coefs[x.id] for x in b.corrections if x.apply == "inside" and (x.factors is None or f.id in x.factors)]
+        value = factor_values(f, cols)
+        weighted = value * np.prod(inside, axis=0) if len(inside) > 1 else (value * inside[0] if inside else value)
+        shares.append(_share_of_total(weighted))
+    return shares
+
+
+def targets(pb: PreparedBlock, bp: BlockParams, cols: dict[str, np.ndarray] | None = None,
+            varied: bool = False) -> np.ndarray:
+    """Corrected formula amounts (万元), scenarios × eligible regions: B·Σ w_k·share_k, corrections applied.
+
+    With the base policy's correction parameters and data (`varied` false, `cols` None) the factor
+    shares are those prepared once, and all targets are one matrix product.
+    """
+    b = pb.block
+    outside = [x for x in b.corrections if x.apply == "result"]
+    if cols is None and not varied:
+        formula = bp.budget[:, None] * (bp.weights @ pb.shares)
+        if not outside:
+            return formula
+    cols = pb.columns if cols is None else cols
+    if cols is not pb.columns or varied:
+        formula = np.zeros((len(bp.budget), len(pb.index)))
+        for k, share in enumerate(factor_shares(pb, bp, cols, varied)):
+            formula += bp.weights[:, k:k + 1] * share
+        formula *= bp.budget[:, None]
+    if not outside:
+        return formula
+    factor = np.prod([correction_values(x, cols, bp.corrections[x.id]) for x in outside], axis=0)
+    weighted = formula * factor
+    return bp.budget[:, None] * weighted / weighted.sum(axis=1, keepdims=True)
+
+
+def unit_bounds(pb: PreparedBlock, bp: BlockParams, unit: float) -> tuple[np.ndarray, np.ndarray]:
+    """⌈floor⌉ and ⌊cap⌋ in rounding units, scenarios × regions (`pipeline.bounds` + `to_unit_bounds`)."""
+    c, m = len(bp.budget), len(pb.index)
+    floor = np.zeros((c, m))
+    if bp.floor_share is not None:
+        floor = np.maximum(floor, bp.floor_share[:, None] * pb.base)
+    if bp.floor_minimum is not None:
+        floor = np.maximum(floor, bp.floor_minimum[:, None])
+    cap = np.full((c, m), np.inf)
+    if bp.cap_share is not None:
+        cap = np.where(pb.base > 0, bp.cap_share[:, None] * pb.base, np.inf)
+    return to_unit_bounds(Bounds(floor, cap), unit)
+
+
+def apply_region_overrides(pb: PreparedBlock, codes: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                           unit: float) -> None:
+    """Per-region floors and caps written in the policy replace the rule for their region (in place)."""
+    if not pb.block.constraints.overrides:
+        return
+    where = {code: i for i, code in enumerate(codes[pb.index])}
+    for o in pb.block.constraints.overrides:
+        if o.region in where:
+            i = where[o.region]
+            o_lo, o_hi = to_unit_bounds(Bounds(np.array([o.floor or 0.0]), np.array([o.cap if o.cap is not None
+                                                                                      else np.inf])), unit)
+            if o.floor is not None:
+                lo[:, i] = o_lo[0]
+            if o.cap is not None:
+                hi[:, i] = o_hi[0]
+
+
+# ---------------------------------------------------------------- constrained step and rounding, batched
+
+def feasible_rows(t, lo, hi, total) -> np.ndarray:
+    """Scenarios whose floors, caps and budget can all hold (`solver.check_feasible` row by row)."""
+    caps = np.where(t > 0, hi, np.minimum(lo, hi))
+    floors = np.broadcast_to(lo.sum(axis=1), total.shape)
+    crossed = np.broadcast_to((lo > hi).any(axis=1), total.shape)
+    return ~crossed & (floors <= total + 1e-9) & (caps.sum(axis=1) >= total - 1e-9)
+
+
+def water_fill(t, lo, hi, total) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """x = clip(s·t, lo, hi) with Σx = total, every row at once; zero targets pinned to their floor.
+
+    Newton on s from the proportional start: each step solves the linear piece the current s lies on
+    (the regions no bound holds take s·t, the rest their bound), so the active set settles in a few
+    steps; the last step is that piece solved exactly, s = (total − Σ held) / Σ t_free. Rows that have
+    settled drop out of the iteration. `lo` and `hi` may be one row shared by all scenarios.
+    Returns x, s, s·t and a mask of rows that settled (the rest go to the single-run solver).
+    """
+    c = len(t)
+    positive = bool((t > 0).all())
+    if not positive:  # a zero target is pinned to its floor
+        hi = np.where(t > 0, hi, lo)
+    moving = (t > 0) & (lo < hi) if not positive else lo < hi
+    everyone_moves = bool(moving.all())
+    tsum = t.sum(axis=1)
+    s = total / np.where(tsum > 0, tsum, 1.0)
+    done = np.zeros(c, dtype=bool)
+    rows = np.arange(c)
+    tr, lor, hir, mr, totr = t, lo, hi, moving, total
+    free = np.zeros(t.shape, dtype=bool)
+    for _ in range(NEWTON_STEPS):
+        sr = s[rows]
+        line = sr[:, None] * tr
+        x = np.maximum(line, lor)
+        np.minimum(x, hir, out=x)
+        new_free = x == line
+        if not everyone_moves:
+            new_free &= mr
+        slope = np.einsum("ij,ij->i", tr, new_free)  # Σ t over the free regions
+        gap = totr - x.sum(axis=1)
+        settled = (new_free == free).all(axis=1)
+        # Newton: s + gap / slope solves the piece exactly (= (total − Σ held) / Σ t_free)
+        step = np.where(slope > 0, sr + gap / np.where(slope > 0, slope, 1.0), sr)
+        s[rows[~settled]] = step[~settled]
+        done[rows[settled]] = True
+        keep = ~settled
+        if not keep.any():
+            break
+        if keep.sum() < 0.75 * len(rows):  # gather the unsettled rows once enough have settled
+            rows, free, tr, totr = rows[keep], new_free[keep], tr[keep], totr[keep]
+            lor, hir, mr = (_gather(a, keep) for a in (lor, hir, mr))
+        else:
+            free = new_free
+    line = s[:, None] * t
+    x = np.minimum(np.maximum(line, lo), hi)
+    ok = done & (np.abs(x.sum(axis=1) - total) <= 1e-9 * np.maximum(1.0, total))
+    return x, s, line, ok
+
+
+def _gather(a: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """The kept rows of a per-scenario array; a row shared by every scenario stays as it is."""
+    return a[keep] if a.shape[0] > 1 else a
+
+
+def snap(q: np.ndarray) -> np.ndarray:
+    """`allocator.rounding.hamilton.snap`, elementwise."""
+    nearest = np.round(q)
+    return np.where(np.abs(q - nearest) < SNAP * np.maximum(1.0, np.abs(q)), nearest, q)
+
+
+def round_rows(x, total, lo, hi) -> tuple[np.ndarray, np.ndarray]:
+    """Largest remainder in every row, ties by position (= ascending code), within lo..hi.
+
+    `x` comes from `water_fill`, so it lies within the integer bounds and so does its snapped value
+    (the clamp `largest_remainder` applies changes nothing). The units left after ⌊q⌋ go to the
+    remainders above the row's cut value, then to the first regions (by code) exactly at it — the
+    order `largest_remainder` takes with its stable sort.
+    Returns int64 units and a mask of rows whose rounding is a close call (to be rerun exactly).
+    """
+    nearest = np.round(x)
+    dist = np.abs(x - nearest)
+    size = np.maximum(1.0, x)  # x ≥ 0
+    threshold = SNAP * size
+    q = np.where(dist < threshold, nearest, x)
+    base = np.floor(q)
+    rem = q - base
+    n = x.shape[1]
+    short = (total - base.sum(axis=1)).round().astype(np.int64)
+    desc = np.sort(rem, axis=1)[:, ::-1]
+    k = np.clip(short, 1, n)
+    row = np.arange(len(x))
+    cut = np.where(short > 0, desc[row, k - 1], np.inf)
+    above = rem > cut[:, None]
+    n_above = above.sum(axis=1)
+    at_cut = rem == cut[:, None]
+    n_at = at_cut.sum(axis=1)
+    room = short - n_above
+    up = above | at_cut
+    tie = np.flatnonzero(n_at > room)  # more regions at the cut than units left: the first by code win
+    if tie.size:
+        up[tie] = above[tie] | (at_cut[tie] & (np.cumsum(at_cut[tie], axis=1) <= room[tie, None]))
+    out = base.astype(np.int64)
+    out += up
+    # a quota at the snap threshold, or two remainders at the cut closer than the float noise of the
+    # largest quota of the row, could round the other way on the single-run path
+    near_snap = np.abs(dist - threshold) < FRAGILE * size
+    # Remainders closer than TIE are one tie group decided by code (the rule `largest_remainder`
+    # follows on main since its hardening); a neighbour of the cut within TIE plus the noise might
+    # join or leave the cut's group on the other path, so such rows are rerun on it.
+    inner = (short > 0) & (short < n)
+    after = desc[row, np.clip(short, 0, n - 1)]
+    before = desc[row, np.clip(short - 2, 0, n - 1)]
+    noise = 2 * FRAGILE * np.maximum(1.0, x.max(axis=1)) + TIE
+    close_after = (cut - after < noise) & ~((cut == 0) & (after == 0))
+    close_before = (short > 1) & (before - cut < noise) & ~((before == 0) & (cut == 0))
+    close = inner & (close_after | close_before)
+    bad = (short < 0) | (short > n)
+    return out, near_snap.any(axis=1) | close | bad
+
+
+def binding(x, line, lo, hi) -> tuple[np.ndarray, np.ndarray]:
+    """Held at the floor / at the cap, as `pipeline.binding_labels` decides (line = s·t)."""
+    at_floor = (x <= lo + 1e-7) & (line < lo - 1e-7)
+    at_cap = (x >= hi - 1e-7) & (line > hi + 1e-7)
+    return at_floor, at_cap
+
+
+def split_rows(region_units: np.ndarray, pool_units: np.ndarray) -> np.ndarray:
+    """`split_by_pool` for every row: scenarios × regions × pools, every row and column exact."""
+    if pool_units.shape[1] == 1 or len(region_units) == 0:
+        return region_units[:, :, None] if pool_units.shape[1] == 1 else np.zeros((0, region_units.shape[1],
+                                                                                    pool_units.shape[1]), np.int64)
+    return np.stack([split_by_pool(region_units[r], pool_units[r]) for r in range(len(region_units))])
+
+
+# ---------------------------------------------------------------- one chunk, all blocks
+
+@dataclass
+class ChunkResult:
+    totals: np.ndarray  # int64 units, (c, n) region totals over all blocks
+    at_floor: np.ndarray  # (c, n) a floor holds the region in some block
+    at_cap: np.ndarray  # (c, n) a cap holds the region in some block
+    feasible: np.ndarray  # (c,)
+    rerun: np.ndarray  # (c,) rows recomputed on the single-run path
+    amounts: np.ndarray | None  # (c, n, pools) when asked
+
+
+def scaled_columns(pb: PreparedBlock, scale: dict[str, np.ndarray] | None) -> dict[str, np.ndarray] | None:
+    """The block's columns multiplied by per-scenario data multipliers (c, n over all regions)."""
+    if not scale:
+        return None
+    return {k: (v * scale[k][:, pb.index] if k in scale else v) for k, v in pb.columns.items()}
+
+
+@dataclass(frozen=True)
+class BlockOutcome:
+    """One block's result for c scenarios over its eligible regions."""
+
+    units: np.ndarray  # (c, m) int64
+    floor: np.ndarray  # (c, m) held at the floor
+    cap: np.ndarray  # (c, m) held at the cap
+    ok: np.ndarray  # (c,) feasible
+    rerun: np.ndarray  # (c,) close call or unsettled: recompute on the single-run path
+
+
+def block_outcome(pb: PreparedBlock, bp: BlockParams, unit: float, t: np.ndarray, lo, hi) -> BlockOutcome:
+    """Constrained step and rounding of one block for every row of `t` (targets in units)."""
+    total = np.round(bp.budget / unit)
+    ok = feasible_rows(t, lo, hi, total)
+    x, _, line, settled = water_fill(t, lo, hi, total)
+    units, close = round_rows(x, total, lo, hi)
+    if pb.block.constraints.objective != Objective.LEAST_SQUARES:
+        close[:] = True
+    held_floor, held_cap = binding(x, line, lo, hi)
+    return BlockOutcome(units, held_floor, held_cap, ok, ok & (close | ~settled))
+
+
+def _touched(pb: PreparedBlock, params: list[Parameter], data_scale) -> bool:
+    return any(p.block == pb.block.id for p in params) or bool(data_scale and any(k in pb.columns for k in data_scale))
+
+
+def block_chunk(prepared: Prepared, pb: PreparedBlock, params: list[Parameter], values: dict[str, np.ndarray],
+                c: int, data_scale) -> tuple[BlockOutcome, np.ndarray]:
+    """One block for c scenarios: the prepared base outcome where nothing touches the block."""
+    unit = prepared.unit
+    bp = block_params(pb, params, values, c)
+    pool_units = np.round(bp.pool_totals / unit).astype(np.int64)
+    if not _touched(pb, params, data_scale) and pb.outcome is not None:
+        o = pb.outcome
+        return BlockOutcome(*(np.broadcast_to(a, (c, *a.shape[1:])) for a in (o.units, o.floor, o.cap, o.ok,
+                                                                            o.rerun))), pool_units
+    varied = any(p.block == pb.block.id and p.kind == "correction" for p in params)
+    t = targets(pb, bp, scaled_columns(pb, data_scale), varied) / unit
+    if data_scale and any(k in data_scale for k in pb.block.base_columns):
+        _refuse_scaled_base(pb)
+    if any(p.block == pb.block.id and p.kind == "constraint" for p in params):
+        lo, hi = unit_bounds(pb, bp, unit)
+        apply_region_overrides(pb, prepared.data.codes, lo, hi, unit)
+    else:
+        assert pb.lo is not None and pb.hi is not None, "prepare() sets the base bounds"
+        lo, hi = pb.lo, pb.hi
+    return block_outcome(pb, bp, unit, t, lo, hi), pool_units
+
+
+def run_chunk(prepared: Prepared, params: list[Parameter], values: dict[str, np.ndarray], c: int,
+              data_scale: dict[str, np.ndarray] | None = None, pools: bool = False,
+              out: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> ChunkResult:
+    """Evaluate c scenarios (rows of `values`) on every block of the prepared pair.
+
+    `out`: zeroed (totals, at_floor, at_cap) arrays of c rows to fill in place (slices of the batch's
+    result), so a large batch is written once instead of assembled from copies.
+    """
+    n = prepared.n_regions
+    if out is None:
+        out = (np.zeros((c, n), dtype=np.int64), np.zeros((c, n), dtype=bool), np.zeros((c, n), dtype=bool))
+    totals, at_floor, at_cap = out
+    feasible = np.ones(c, dtype=bool)
+    rerun = np.zeros(c, dtype=bool)
+    per_block = []
+    for pb in prepared.blocks:
+        o, pool_units = block_chunk(prepared, pb, params, values, c, data_scale)
+        feasible &= o.ok
+        rerun |= o.rerun
+        if len(pb.index) == n:
+            totals += o.units
+            at_floor |= o.floor
+            at_cap |= o.cap
+        else:
+            totals[:, pb.index] += o.units
+            at_floor[:, pb.index] |= o.floor
+            at_cap[:, pb.index] |= o.cap
+        per_block.append((pb, o.units, pool_units))
+    totals[~feasible] = 0
+    at_floor[~feasible] = at_cap[~feasible] = False
+    amounts = _pool_table(prepared, per_block, c, feasible & ~rerun) if pools else None
+    result = ChunkResult(totals, at_floor, at_cap, feasible, rerun & feasible, amounts)
+    for r in np.flatnonzero(result.rerun):
+        _rerun_row(prepared, params, values, data_scale, int(r), result)
+    return result
+
+
+def _refuse_scaled_base(pb: PreparedBlock) -> None:
+    """Floors and caps are shares of last year's amounts, which are not measured with error."""
+    raise InputError([Problem("数据误差不能作用于上年基数列（保底、封顶以基数为准）", key=",".join(pb.block.base_columns))])
+
+
+def _pool_table(prepared: Prepared, per_block, c: int, feasible: np.ndarray) -> np.ndarray:
+    """Regions × pools for the feasible rows (zeros elsewhere)."""
+    pool_index = {p.id: j for j, p in enumerate(prepared.policy.pools)}
+    out = np.zeros((c, prepared.n_regions, len(pool_index)), dtype=np.int64)
+    rows = np.flatnonzero(feasible)
+    for pb, units, pool_units in per_block:
+        split = split_rows(units[rows], pool_units[rows])
+        cols = [pool_index[p.id] for p in pb.block.pools]
+        out[rows[:, None, None], pb.index[None, :, None], np.array(cols)[None, None, :]] = split
+    return out
+
+
+def single_run(prepared: Prepared, overrides: dict[str, Any], data_scale_row: dict[str, np.ndarray] | None = None):
+    """The single-run path for one scenario: `apply_overrides` then `allocate` (the reference)."""
+    policy = apply_overrides(prepared.policy, overrides) if overrides else prepared.policy
+    data = prepared.data
+    if data_scale_row:
+        cols = {k: (v * data_scale_row[k] if k in data_scale_row else v) for k, v in data.columns.items()}
+        data = RegionData(data.codes, data.names, cols, data.digest + "|scaled")
+    return allocate(policy, data)
+
+
+def _rerun_row(prepared, params, values, data_scale, r: int, out: ChunkResult) -> None:
+    """Recompute row r exactly on the single-run path and write it into the chunk result."""
+    row = {p.path: values[p.path][r] for p in params}
+    scale_row = {k: v[r] for k, v in data_scale.items()} if data_scale else None
+    try:
+        result = single_run(prepared, overrides_for(params, row), scale_row)
+    except InfeasibleError:
+        out.feasible[r] = False
+        out.totals[r] = 0
+        return
+    out.totals[r] = result.amounts.sum(axis=1)
+    out.at_floor[r] = out.at_cap[r] = False
+    for pb in prepared.blocks:
+        prefix = "" if pb.block.id == SHARED else f"{pb.block.id}:"
+        codes = result.trace[prefix + "binding"][pb.index]
+        out.at_floor[r, pb.index] = codes == Binding.FLOOR.value
+        out.at_cap[r, pb.index] = codes == Binding.CAP.value
+    if out.amounts is not None:
+        out.amounts[r] = result.amounts
+
+
+# ---------------------------------------------------------------- the batch: chunks, executors, result
+
+@dataclass(frozen=True)
+class BatchResult:
+    """S scenarios on one prepared pair. Amounts in rounding units (int64); `to_wan` converts."""
+
+    prepared: Prepared
+    scenarios: pd.DataFrame  # one row per scenario, columns = override paths (file units)
+    totals: np.ndarray  # (S, n) region totals over all pools
+    at_floor: np.ndarray  # (S, n) bool: a floor holds the region (in some block)
+    at_cap: np.ndarray  # (S, n) bool: a cap holds the region (in some block)
+    feasible: np.ndarray  # (S,) False where floors, caps and budget cannot all hold (amounts then 0)
+    rerun: int  # scenarios recomputed on the single-run path (close rounding calls)
+    amounts: np.ndarray | None = None  # (S, n, pools) when asked for
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def codes(self) -> np.ndarray:
+        return self.prepared.data.codes
+
+    def to_wan(self, units: np.ndarray) -> np.ndarray:
+        return units * self.prepared.unit
+
+    def frame(self) -> pd.DataFrame:
+        """Long table: 情景, 地区代码, 地区名称, 分配额(万元), 保底, 封顶 — one row per scenario × region."""
+        s, n = self.totals.shape
+        return pd.DataFrame({
+            "情景": np.repeat(np.arange(1, s + 1), n),
+            "地区代码": np.tile(self.codes, s),
+            "地区名称": np.tile(self.prepared.data.names, s),
+            "分配额(万元)": self.to_wan(self.totals).ravel(),
+            "保底": self.at_floor.ravel(),
+            "封顶": self.at_cap.ravel(),
+            "可行": np.repeat(self.feasible, n),
+        })
+
+
+def chunk_rows(n_regions: int, chunk_bytes: int = CHUNK_BYTES) -> int:
+    """Scenarios per chunk so one float64 scenarios × regions array takes about `chunk_bytes`."""
+    return max(1, chunk_bytes // (8 * max(1, n_regions)))
+
+
+def _chunks(n: int, size: int) -> Iterator[slice]:
+    for start in range(0, n, size):
+        yield slice(start, min(n, start + size))
+
+
+def scenario_values(prepared: Prepared, scenarios: pd.DataFrame | Mapping[str, Any]) -> tuple[list[Parameter], dict[str, np.ndarray], int]:
+    """Parameters and float columns from a table of scenarios (columns = override paths)."""
+    frame = scenarios if isinstance(scenarios, pd.DataFrame) else pd.DataFrame(
+        {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in scenarios.items()})
+    params = [prepared.parameter(str(col)) for col in frame.columns]
+    values = {p.path: frame[p.path].to_numpy(dtype=float) for p in params}
+    return params, values, len(frame)
+
+
+@dataclass(frozen=True)
+class ArrayScale:
+    """Data multipliers given as arrays (column → scenarios × regions), rows from `offset` on."""
+
+    arrays: dict[str, np.ndarray]
+    offset: int = 0
+
+    def rows(self, sl: slice) -> dict[str, np.ndarray]:
+        return {k: a[sl.start - self.offset: sl.stop - self.offset] for k, a in self.arrays.items()}
+
+    def take(self, start: int, stop: int) -> ArrayScale:
+        """The rows start..stop only (what one task of an executor needs)."""
+        return ArrayScale(self.rows(slice(start, stop)), start)
+
+    def __len__(self) -> int:
+        return len(next(iter(self.arrays.values())))
+
+
+def _task(prepared: Prepared, params: list[Parameter], values: dict[str, np.ndarray], scale, pools: bool,
+          start: int, stop: int, rows: int, reduce=None):
+    """Worker body (picklable arguments): scenarios start..stop in chunks of `rows`, each chunk about
+    1 MB; `values` hold only these rows. Returns the chunk results, or the reduced partials."""
+    out = []
+    for a in range(start, stop, rows):
+        sl = slice(a, min(stop, a + rows))
+        v = {k: x[sl.start - start: sl.stop - start] for k, x in values.items()}
+        chunk = run_chunk(prepared, params, v, sl.stop - sl.start, scale.rows(sl) if scale else None, pools)
+        out.append(reduce(chunk, sl) if reduce else chunk)
+    return out
+
+
+def _prepare_batch(prepared: Prepared, scenarios, data_scale, size: int | None):
+    """Parameters, values broadcast to S rows, the data multipliers as a row source, and S."""
+    params, values, s = scenario_values(prepared, scenarios)
+    scale = ArrayScale(dict(data_scale)) if isinstance(data_scale, Mapping) and data_scale else (data_scale or None)
+    if scale is not None and hasattr(scale, "__len__"):
+        s = max(s, len(scale))
+    if size is not None:
+        s = max(s, size)
+    values = {k: np.broadcast_to(v, (s,)) for k, v in values.items()}
+    check_weights(prepared, params, values, s)
+    return params, values, scale, s
+
+
+def _run_tasks(prepared, params, values, scale, pools, s: int, rows: int, executor: Executor,
+               tasks: int, reduce, progress) -> Iterator[Any]:
+    """Split S scenarios into about `tasks` tasks of whole chunks, submit them, yield their results in order."""
+    per_task = max(rows, -(-s // max(1, tasks) // rows) * rows)
+    bounds = [(a, min(s, a + per_task)) for a in range(0, s, per_task)]
+    futures = [executor.submit(_task, prepared, params, {k: v[a:b] for k, v in values.items()},
+                               scale.take(a, b) if isinstance(scale, ArrayScale) else scale, pools, a, b, rows,
+                               reduce) for a, b in bounds]
+    for (_, b), future in zip(bounds, futures):
+        yield from future.result()
+        if progress:
+            progress(b, s)
+
+
+def evaluate(prepared: Prepared, scenarios: pd.DataFrame | Mapping[str, Any],
+             data_scale: Mapping[str, np.ndarray] | Any | None = None, pools: bool = False,
+             executor: Executor | None = None, chunk_bytes: int = CHUNK_BYTES,
+             progress: Callable[[int, int], None] | None = None, tasks: int = 16) -> BatchResult:
+    """Evaluate every scenario (row) on the prepared pair; see the module docstring.
+
+    `scenarios`: columns are override paths in the policy file's units (e.g. factors.need.weight = 70
+    for 70 %). `data_scale`: column → (S, n) multipliers on the data (data-error draws), or an object
+    whose `rows(slice)` gives them. `pools`: also return the region × pool table. `executor`: anything
+    with `submit` (concurrent.futures; a Dask `Client.get_executor()`), given about `tasks` tasks of
+    whole chunks; in-process when None. `progress(done, total)` is called as chunks finish.
+    """
+    params, values, scale, s = _prepare_batch(prepared, scenarios, data_scale, None)
+    rows = chunk_rows(prepared.n_regions, chunk_bytes)
+    frame = scenarios if isinstance(scenarios, pd.DataFrame) else pd.DataFrame(values)
+    frame = frame.reset_index(drop=True)
+    if executor is not None:
+        parts = list(_run_tasks(prepared, params, values, scale, pools, s, rows, executor, tasks, None, progress))
+        return _concat(prepared, frame, parts, pools)
+    n = prepared.n_regions
+    whole = (np.zeros((s, n), dtype=np.int64), np.zeros((s, n), dtype=bool), np.zeros((s, n), dtype=bool))
+    parts = []
+    for sl in _chunks(s, rows):
+        v = {k: a[sl] for k, a in values.items()}
+        parts.append(run_chunk(prepared, params, v, sl.stop - sl.start, scale.rows(sl) if scale else None, pools,
+                               (whole[0][sl], whole[1][sl], whole[2][sl])))
+        if progress:
+            progress(sl.stop, s)
+    return _concat(prepared, frame, parts, pools, whole)
+
+
+def evaluate_reduced(prepared: Prepared, scenarios: pd.DataFrame | Mapping[str, Any], reduce: Callable,
+                     combine: Callable, data_scale=None, size: int | None = None, executor: Executor | None = None,
+                     chunk_bytes: int = CHUNK_BYTES, progress: Callable[[int, int], None] | None = None,
+                     tasks: int = 16) -> Any:
+    """Like `evaluate`, but each chunk is reduced where it is computed (`reduce(chunk, rows)`, picklable)
+    and the partials folded here (`combine(accumulated or None, partial)`), so memory stays bounded
+    whatever the number of scenarios (e.g. a million draws over 2,850 counties). `size`: the number of
+    scenarios when the table has no columns (data draws only)."""
+    params, values, scale, s = _prepare_batch(prepared, scenarios, data_scale, size)
+    rows = chunk_rows(prepared.n_regions, chunk_bytes)
+    acc = None
+    if executor is not None:
+        for partial in _run_tasks(prepared, params, values, scale, False, s, rows, executor, tasks, reduce, progress):
+            acc = combine(acc, partial)
+        return acc
+    for sl in _chunks(s, rows):
+        v = {k: a[sl] for k, a in values.items()}
+        chunk = run_chunk(prepared, params, v, sl.stop - sl.start, scale.rows(sl) if scale else None)
+        acc = combine(acc, reduce(chunk, sl))
+        if progress:
+            progress(sl.stop, s)
+    return acc
+
+
+def _concat(prepared: Prepared, frame: pd.DataFrame, parts: list[ChunkResult], pools: bool,
+            whole: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> BatchResult:
+    totals, at_floor, at_cap = whole if whole is not None else (
+        np.concatenate([p.totals for p in parts]), np.concatenate([p.at_floor for p in parts]),
+        np.concatenate([p.at_cap for p in parts]))
+    return BatchResult(
+        prepared=prepared, scenarios=frame, totals=totals, at_floor=at_floor, at_cap=at_cap,
+        feasible=np.concatenate([p.feasible for p in parts]),
+        rerun=int(sum(p.rerun.sum() for p in parts)),
+        amounts=np.concatenate([p.amounts for p in parts if p.amounts is not None]) if pools else None,
+    )
+
+
+def what_if(prepared: Prepared, overrides: Mapping[str, float]) -> np.ndarray:
+    """One scenario through the prepared pair: region totals in rounding units (int64, length n)."""
+    params = [prepared.parameter(k) for k in overrides]
+    values = {p.path: np.array([float(overrides[p.path])]) for p in params}
+    if any(p.kind == "weight" for p in params):
+        check_weights(prepared, params, values, 1)
+    chunk = run_chunk(prepared, params, values, 1)
+    if not chunk.feasible[0]:
+        single_run(prepared, overrides_for(params, {k: v[0] for k, v in values.items()}))  # raises, explained
+    return chunk.totals[0]
+
+
+def grid_scenarios(prepared: Prepared, axes: Mapping[str, np.ndarray], balance: str | None = None) -> pd.DataFrame:
+    """Every combination of the axes' values (file units); `balance` (a weight path) takes 100 % minus
+    the other weights of its block, and combinations that would put it outside 0–100 % are dropped."""
+    for path in axes:
+        parameter(prepared.policy, path)
+    frame = pd.DataFrame(list(itertools.product(*axes.values())), columns=list(axes))
+    if balance is None:
+        return frame
+    p = parameter(prepared.policy, balance)
+    if p.kind != "weight" or balance in axes:
+        raise InputError([Problem(f"平衡参数 {balance} 应为未在网格中的因素权重", key="balance", value=balance)])
+    block = next(pb.block for pb in prepared.blocks if pb.block.id == p.block)
+    others = [weight_path(block.id, f.id) for f in block.factors if weight_path(block.id, f.id) != balance]
+    fixed = sum(f.weight * 100 for f in block.factors if weight_path(block.id, f.id) in others
+                and weight_path(block.id, f.id) not in axes)
+    value = 100 - fixed - frame[[c for c in others if c in axes]].sum(axis=1)
+    frame[balance] = np.round(value, 10)
+    return frame[(value >= -1e-9) & (value <= 100 + 1e-9)].reset_index(drop=True)

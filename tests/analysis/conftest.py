@@ -1,0 +1,65 @@
+"""Prepared pairs shared by the analysis tests (built once per session: they are read-only)."""
+import pytest
+
+from allocator.analysis.batch import prepare
+from allocator.usecases import load_inputs
+
+
+@pytest.fixture(scope="session")
+def sichuan():
+    inputs = load_inputs("sichuan-2020")
+    return prepare(inputs.policy, inputs.data)
+
+
+@pytest.fixture(scope="session")
+def example():
+    inputs = load_inputs("example")
+    return prepare(inputs.policy, inputs.data)
+
+
+TWO_REGIONS = '''
+[policy]
+id = "two-regions"
+title = "测试：两个地区的手算例"
+year = 2020
+source = "scenario"
+
+[rounding]
+unit = { value = 1, unit = "万元" }
+
+[[pools]]
+id = "central"
+label = "中央财政补助"
+level = "中央"
+kind = "一般公共预算"
+total = { value = 100, unit = "万元" }
+base_column = "base_central"
+
+[[factors]]
+id = "need"
+label = "困难群众人数"
+weight = { value = 100, unit = "%" }
+components = [{ column = "dibao_rural" }]
+'''
+
+
+def policy_from_text(text: str, extra: str = ""):
+    """A policy from TOML text, validated as a file is."""
+    import tomllib
+
+    from allocator.errors import PolicyError
+    from allocator.policy import policy_from_keyed
+    from allocator.policy.load import to_keyed
+    keyed, problems = to_keyed(tomllib.loads(text + extra))
+    if problems:
+        raise PolicyError(problems)
+    return policy_from_keyed(keyed)
+
+
+@pytest.fixture
+def two_regions():
+    """Two regions with 1 and 3 低保对象 sharing 100 万元 by need alone (no floors or caps)."""
+    import pandas as pd
+    data = pd.DataFrame({"code": ["510101", "510102"], "name": ["甲区", "乙县"], "dibao_rural": [1, 3],
+                         "base_central": [20, 80]})
+    return prepare(policy_from_text(TWO_REGIONS), data)
