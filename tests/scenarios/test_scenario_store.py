@@ -67,7 +67,10 @@ def test_the_database_survives_a_killed_writer(tmp_path):
     path = tmp_path / "s.sqlite"
     ScenarioStore(path).save("kept", "sichuan-2020", "sichuan-2020", {"k": 1})
     proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path)])
-    time.sleep(1.5)
+    deadline = time.monotonic() + 60  # on a loaded machine the writer may take a while to start
+    while len(ScenarioStore(path).list()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.2)  # kill it in the middle of its stream of writes
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     store = ScenarioStore(path)
