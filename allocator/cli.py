@@ -98,6 +98,8 @@ def run(
     _echo_note(inputs.note)
     _echo_note(usecases.method_hint(inputs.policy, method))
     typer.echo(result.summary())
+    typer.echo("按资金来源与用途：")
+    _echo_frame(usecases.totals_by_source(result))
     table = result.table().rename(columns=result.column_labels())
     table["约束情况"] = result.binding_labels
     _echo_frame(table)

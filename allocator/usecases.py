@@ -86,6 +86,7 @@ from allocator.funds.selfeval import (
     score_selfeval,
     summary_frame,
 )
+from allocator.funds.sources import source_totals
 from allocator.policy import Policy, apply_overrides, diff, load_policy, policy_from_keyed, preset_names
 from allocator.policy.model import Binding as _Binding
 from allocator.policy.model import Objective, Parameter
@@ -227,6 +228,11 @@ def run(inputs: Inputs, method: str = "fast") -> AllocationResult:
     if method not in METHODS:
         raise InputError([Problem(f"求解方法「{method}」不可用，应为 fast 或 lp", key="method", value=method)])
     return allocate(inputs.policy, inputs.data, method=method)
+
+
+def totals_by_source(result: AllocationResult) -> pd.DataFrame:
+    """资金来源 × 用途 totals with a 小计 per source and the 合计 (万元): 213,294 = 186,650 + 26,644 in 2019."""
+    return source_totals(result)
 
 
 def method_hint(policy: Policy, method: str) -> str | None:
@@ -593,7 +599,7 @@ __all__ = ["DataSource", "ImportReport", "Inputs", "LoopData", "MatchingReport",
            "make_selfeval_template", "required_columns_for_selfeval", "selfeval", "store_selfeval_results", "with_selfeval_results", "TargetsReport", "TemplateReport", "TwoTierReport",
            "Validation", "check_table", "import_dataset", "list_datasets", "load_inputs", "make_template",
            "method_hint", "parse_db_ref", "read_data", "region_parents", "resolve_policy", "run", "settle",
-           "targets", "targets_title", "two_tiers", "validate", "with_objective"]
+           "targets", "targets_title", "totals_by_source", "two_tiers", "validate", "with_objective"]
 
 
 # ---- documents

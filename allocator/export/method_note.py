@@ -113,10 +113,21 @@ def _program(policy: Policy) -> str:
     return policy.title.removeprefix(f"{policy.year}年").removesuffix("分配表")
 
 
-def factor_sentence(factor: Factor) -> str:
+def factor_sentence(factor: Factor, others: tuple[Factor, ...] = ()) -> str:
     """"困难群众人数（权重75%）：城市低保对象、农村低保对象…之和；来源：…"."""
     names = [column_label(c.column) for c in factor.components]
-    if len(names) == 1:
+    if factor.transform == "intensity":
+        labels = {f.id: f.label for f in others}
+
+        def per(column: str | None) -> str:
+            return f"（每单位{labels.get(column, column_label(column))}）" if column else ""
+
+        parts = "、".join(f"{n}{per(c.per)}（{percent(c.weight)}）" for n, c in zip(names, factor.components))
+        bounds = (f"，限定在{factor.lower:g}–{factor.upper:g}倍" if factor.lower is not None and factor.upper is not None
+                  else "")
+        scale = labels.get(factor.scale or "", factor.scale or "")
+        what = f"按努力强度：{parts}各自相对全省平均的比值加权合成努力指数{bounds}，再乘以{scale}"
+    elif len(names) == 1:
         what = names[0]
     elif factor.combine == "shares":
         what = "、".join(f"{n}（{percent(c.weight)}）" for n, c in zip(names, factor.components)) + "按各自份额合成"
@@ -159,7 +170,7 @@ def block_section_paragraphs(block: Block, policy: Policy) -> list[str]:
         head = f"{pools}（{budget}）{scope}，按以下因素测算："
     else:
         head = f"{pools}（合计{budget}）按以下因素测算："
-    lines = [head] + [f"{k + 1}. {factor_sentence(f)}" for k, f in enumerate(block.factors)]
+    lines = [head] + [f"{k + 1}. {factor_sentence(f, block.factors)}" for k, f in enumerate(block.factors)]
     lines += [f"修正因素 {correction_sentence(c, block.factors)}" for c in block.corrections]
     return lines
 
@@ -217,8 +228,14 @@ def settlement_section(settlement: SettlementResult) -> Section:
     now = int(settlement.to_issue.clip(min=0).sum())
     n_exceed = int(settlement.advance_exceeds.sum())
     rule = "收回差额" if settlement.rule == "claw_back" else "将其全年数提高到提前下达数，差额由其他地区按比例分担"
+    policy_rules = r.policy.settlement
+    if policy_rules is not None and policy_rules.advance_rule == "prefecture_ratio":
+        how = ("按提前通知数占上年中央补助资金的比例，以各市（州）上年中央和省补助资金为基数测算，"
+               "由市（州）转下达所属县")
+    else:
+        how = "按上年分配额 × 提前下达总额 ÷ 上年总额测算"
     paragraphs = [
-        f"已提前下达{wan(r, advance)}（按上年分配额 × 提前下达总额 ÷ 上年总额测算），此次下达{wan(r, now)}，"
+        f"已提前下达{wan(r, advance)}（{how}），此次下达{wan(r, now)}，"
         f"收回{wan(r, back)}；全年数 − 已提前下达数 = 此次下达数 − 收回数。",
         f"提前下达数超过因素法全年数的地区{n_exceed}个，按政策{rule}。",
     ]

@@ -16,18 +16,33 @@ from allocator import __version__
 from allocator.engine.result import AllocationResult, label_binding
 from allocator.errors import InputError, Problem
 from allocator.export.csv_safe import append, safe_frame
+from allocator.funds.sources import source_table, source_totals
 
 TRACE_SKIP = {"code", "name"}
 
 
 def result_frame(result: AllocationResult) -> pd.DataFrame:
-    """Region rows: code, name, pools, 合计, then the trace columns — all with Chinese headers."""
-    table = result.table()
+    """Region rows: code, name, pools, 合计, the total of each funding source that holds several pools
+    (e.g. 中央一般公共预算 = 常规分配 + 深度贫困定向), then the trace columns — all with Chinese headers."""
+    table = result.table().rename(columns=result.column_labels())
     trace = result.trace_frame().drop(columns=list(TRACE_SKIP))
     for col in trace.columns:
         if col == "binding" or col.endswith(":binding"):  # codes → 保底 / 封顶 for people
             trace[col] = label_binding(trace[col])
-    return pd.concat([table, trace], axis=1).rename(columns=result.column_labels())
+    return pd.concat([table, shared_source_totals(result), trace.rename(columns=result.column_labels())], axis=1)
+
+
+def shared_source_totals(result: AllocationResult) -> pd.DataFrame:
+    """Per region, the total of every funding source split over several pools ("<source>·小计(万元)"),
+    summed from the integer cells, so the source total a notice quotes (213,294) is in every row."""
+    table = source_table(result)
+    sources = [str(column[0]) for column in table.columns if column[1] == "小计"]
+    return pd.DataFrame({f"{source}·小计(万元)": table[(source, "小计")].to_numpy() for source in sources})
+
+
+def sources_frame(result: AllocationResult) -> pd.DataFrame:
+    """The totals by funding source × purpose with a 小计 per source and the 合计 (万元)."""
+    return source_totals(result)
 
 
 def write_csv(result: AllocationResult, path: str | Path, note: str | None = None) -> None:
@@ -46,6 +61,7 @@ def write_xlsx(result: AllocationResult, path: str | Path, note: str | None = No
     wb = Workbook()
     wb.properties.creator = "allocator"  # lets a later run recognise its own output
     _allocation_sheet(wb.active, result, note)
+    frame_sheet(wb.create_sheet("按资金来源"), sources_frame(result))
     frame_sheet(wb.create_sheet("测算过程"), result_frame(result))
     frame_sheet(wb.create_sheet("政策参数"), parameters_frame(result))
     frame_sheet(wb.create_sheet("运行信息"), run_info_frame(result))

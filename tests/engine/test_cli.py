@@ -45,7 +45,7 @@ def test_run_writes_an_office_ready_workbook(tmp_path, example):
     result = invoke("run", "--policy", EXAMPLE, "--out", out)
     assert result.exit_code == 0, result.output
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["分配表", "测算过程", "政策参数", "运行信息"]
+    assert wb.sheetnames == ["分配表", "按资金来源", "测算过程", "政策参数", "运行信息"]
     sheet = wb["分配表"]
     assert sheet["A1"].value == example.title
     assert "单位：万元" in [c.value for c in sheet[2]]
