@@ -9,10 +9,12 @@ right, money split by source (一般预算 | 彩票公益金) and purpose (常�
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from allocator.dataset.reference import names_in_year
 from allocator.engine.result import AllocationResult
 from allocator.funds.advance import SettlementResult
 from allocator.policy.model import Level, Pool, Purpose
@@ -153,6 +155,15 @@ def group_rows(codes, names, columns: list[Column], parent_of: dict[str, str], p
     return rows
 
 
+def in_year(rows: list[Row], year: int) -> list[Row]:
+    """Region rows named as a table of `year` names them: a unit recoded later shows its code and name
+    of that year (会理县 513425 in 2019 and 2020 tables, 会理市 513402 from 2021)."""
+    regions = [r for r in rows if r.kind == "region"]
+    codes, names = names_in_year([r.code for r in regions], [r.label for r in regions], year)
+    renamed = {id(r): dataclasses.replace(r, code=c, label=n) for r, c, n in zip(regions, codes, names)}
+    return [renamed.get(id(r), r) for r in rows]
+
+
 def build_allocation_table(result: AllocationResult, parent_of: dict[str, str] | None = None,
                            parent_names: dict[str, str] | None = None, settlement: SettlementResult | None = None,
                            direct: tuple[str, ...] = (), note: str | None = None) -> AllocationTable:
@@ -160,7 +171,8 @@ def build_allocation_table(result: AllocationResult, parent_of: dict[str, str] |
     grouped by prefecture. `parent_of`: county → prefecture code (the table's own parent_code column
     wins over the Sichuan list — the caller decides)."""
     columns = settlement_columns(settlement) if settlement is not None else allocation_columns(result)
-    rows = group_rows(result.codes, result.names, columns, parent_of or {}, parent_names or {}, direct)
+    rows = in_year(group_rows(result.codes, result.names, columns, parent_of or {}, parent_names or {}, direct),
+                   result.policy.year)
     notes = [note] if note else []
     notes += earmark_notes(result.policy.pools)
     if direct:

@@ -88,8 +88,8 @@ def test_prefectures_come_in_code_order_each_followed_by_its_counties(full_year,
     for row in table.rows[1:]:
         if row.kind == "subtotal":
             current = row.code
-        else:
-            assert parent_of[row.code] == current
+        else:  # 会理县 513425 (a 2020 table's code) is today's 会理市 513402
+            assert parent_of.get(row.code, parent_of.get({"513425": "513402"}.get(row.code, ""))) == current
 
 
 def test_each_subtotal_adds_up_its_counties_and_the_subtotals_add_up_to_the_total(full_year):

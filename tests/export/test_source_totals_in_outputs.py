@@ -26,3 +26,12 @@ def test_sichuan_2019_issues_273799_with_213294_central_general_in_csv_workbook_
     rows = {(r[0], r[1]): r[2] for r in ws.iter_rows(min_row=2, values_only=True)}
     assert rows[("中央一般公共预算", "小计")] == 213_294 and rows[("中央一般公共预算", "深度贫困定向")] == 26_644
     assert rows[("合计", None)] == 273_799 or rows.get(("合计", "")) == 273_799
+
+
+def test_a_2020_attachment_names_huili_as_it_was_then(tmp_path):
+    from allocator import usecases
+    from allocator.export.allocation_table import build_allocation_table
+
+    result = usecases.run(usecases.load_inputs("sichuan-2020"))
+    rows = {r.code: r.label for r in build_allocation_table(result).rows if r.kind == "region"}
+    assert rows.get("513425") == "会理县" and "513402" not in rows
