@@ -28,6 +28,7 @@ from allocator.export.funds import (
     write_targets_xlsx,
     write_two_tier_xlsx,
 )
+from allocator.export.overwrite import guard_output, write_frames
 from allocator.policy import to_toml
 from allocator.policy.model import OBJECTIVES
 
@@ -63,12 +64,15 @@ def _fail(exc: Exception) -> None:
     raise typer.Exit(code=1)
 
 
-def _out(out: Path | None, suffixes: tuple[str, ...], inputs: tuple = (), force: bool = False) -> Path | None:
-    if out is None:
-        return None
-    if out.suffix.lower() not in suffixes:
+def _suffix(out: Path | None, suffixes: tuple[str, ...]) -> Path | None:
+    if out is not None and out.suffix.lower() not in suffixes:
         raise InputError([Problem(f"输出文件 {out.name} 应为 {' 或 '.join(suffixes)}", key="--out", value=str(out))])
-    return usecases.guard_output(out, inputs, force)
+    return out
+
+
+def _out(out: Path | None, suffixes: tuple[str, ...], inputs: tuple = (), force: bool = False) -> Path | None:
+    checked = _suffix(out, suffixes)
+    return None if checked is None else guard_output(checked, inputs, force)
 
 
 def _echo_note(note: str | None) -> None:
@@ -230,7 +234,7 @@ def template(
     kind: KindOption = "factors",
 ) -> None:
     """生成空白填报模板：中文表头与单位，每个地区一行（代码、名称已填）。"""
-    usecases.guard_output(out, (policy,), force)
+    guard_output(out, (policy,), force)
     if kind == "selfeval":
         report = usecases.make_selfeval_template(out, policy or "sichuan-selfeval", level)
     else:
@@ -404,21 +408,6 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
         yield lambda done, total: bar.update(task, completed=done, total=total)
 
 
-def _write_frames(out: Path, frames: dict[str, pd.DataFrame]) -> list[Path]:
-    """XLSX: one sheet per frame. CSV: the first frame to `out`, the others beside it (<名>_<表>.csv)."""
-    if out.suffix.lower() == ".xlsx":
-        with pd.ExcelWriter(out, engine="openpyxl") as writer:
-            for sheet, frame in frames.items():
-                frame.to_excel(writer, sheet_name=sheet[:31], index=False)
-        return [out]
-    written = []
-    for k, (sheet, frame) in enumerate(frames.items()):
-        path = out if k == 0 else out.with_name(f"{out.stem}_{sheet}{out.suffix}")
-        frame.to_csv(path, index=False, encoding="utf-8-sig")
-        written.append(path)
-    return written
-
-
 def _echo_written(paths: list[Path]) -> None:
     typer.echo("已写出：" + "、".join(str(p) for p in paths))
 
@@ -434,9 +423,10 @@ def sweep(
     workers: WorkersOption = 1,
     scheduler: SchedulerOption = None,
     out: AnalysisOut = None,
+    force: ForceOption = False,
 ) -> None:
     """批量情景：按情景表或参数网格逐一分配（结果与逐次运行完全一致），写出各情景各地区金额。"""
-    out = _out(out, (".csv", ".xlsx"))
+    out = _suffix(out, (".csv", ".xlsx"))  # written by write_frames, which guards every file
     inputs = usecases.load_inputs(policy, data)
     grid_axes = usecases.parse_grid(grid or [])
     with usecases.analysis_executor(workers, scheduler) as executor, _progress("批量情景") as progress:
@@ -449,7 +439,7 @@ def sweep(
                f"可行 {int(batch.feasible.sum())} 个，不可行 {int((~batch.feasible).sum())} 个")
     _echo_frame(report.scenarios.head(20))
     if out:
-        _echo_written(_write_frames(out, {"分配额": report.amounts, "情景": report.scenarios}))
+        _echo_written(write_frames(out, (policy, data), force, {"分配额": report.amounts, "情景": report.scenarios}))
 
 
 @app.command()
@@ -460,9 +450,10 @@ def sensitivity(
     points: Annotated[float, typer.Option(help="每个权重上下调整的百分点数")] = 5.0,
     region: Annotated[str | None, typer.Option(help="打印该地区（代码）的龙卷风图数据")] = None,
     out: AnalysisOut = None,
+    force: ForceOption = False,
 ) -> None:
     """敏感性：各权重上下调整若干百分点时各地区金额的变化（龙卷风图数据），以及各县的激励（边际金额）。"""
-    out = _out(out, (".csv", ".xlsx"))
+    out = _suffix(out, (".csv", ".xlsx"))  # written by write_frames, which guards every file
     inputs = usecases.load_inputs(policy, data)
     report = usecases.sensitivity(inputs, points)
     _echo_note(inputs.note)
@@ -477,7 +468,7 @@ def sensitivity(
     typer.echo("激励（每增加一个单位本地指标所增加的分配额，已计入保底与封顶；封顶地区为 0）：")
     _echo_frame(report.incentives.head(20))
     if out:
-        _echo_written(_write_frames(out, {"龙卷风图": frame, "激励": report.incentives}))
+        _echo_written(write_frames(out, (policy, data), force, {"龙卷风图": frame, "激励": report.incentives}))
 
 
 @app.command()
@@ -494,9 +485,10 @@ def montecarlo(
     workers: WorkersOption = 1,
     scheduler: SchedulerOption = None,
     out: AnalysisOut = None,
+    force: ForceOption = False,
 ) -> None:
     """不确定性：在权重范围与数据误差内随机抽样，给出各地区金额的 P10/P50/P90 及处于保底、封顶的概率。"""
-    out = _out(out, (".csv", ".xlsx"))
+    out = _suffix(out, (".csv", ".xlsx"))  # written by write_frames, which guards every file
     inputs = usecases.load_inputs(policy, data)
     ranges = usecases.parse_ranges(range_ or [])
     errors = usecases.parse_errors(error or [], distribution)
@@ -509,7 +501,7 @@ def montecarlo(
     typer.echo("P10–P90 区间最宽的地区：")
     _echo_frame(summary.loc[spread[:20]])
     if out:
-        _echo_written(_write_frames(out, {"分位数": summary, "抽样": result.draws}))
+        _echo_written(write_frames(out, (policy, data), force, {"分位数": summary, "抽样": result.draws}))
 
 
 @app.command()
@@ -523,9 +515,10 @@ def goal(
     minimum: Annotated[float | None, typer.Option(help="deep_poverty_minimum：每县最低额（万元）；省略则使最低额尽可能高")] = None,
     step: Annotated[float, typer.Option(help="搜索步长（百分点），之后按 1/5、1/25 细化")] = 1.0,
     out: AnalysisOut = None,
+    force: ForceOption = False,
 ) -> None:
     """目标寻优：在允许的权重范围内寻找最能实现目标的权重，并说明实现程度与限制因素。"""
-    out = _out(out, (".csv", ".xlsx"))
+    out = _suffix(out, (".csv", ".xlsx"))  # written by write_frames, which guards every file
     inputs = usecases.load_inputs(policy, data)
     result = usecases.goal(inputs, kind, usecases.parse_ranges(range_ or []), threshold, minimum, step)
     _echo_note(inputs.note)
@@ -534,7 +527,7 @@ def goal(
     typer.echo(("目标已实现" if result.met else "目标未完全实现") + f"（共评估 {result.evaluations} 组权重）")
     if out:
         weights = pd.DataFrame({"参数": list(result.weights), "权重(%)": list(result.weights.values())})
-        _echo_written(_write_frames(out, {"分配额": result.allocation, "权重": weights,
+        _echo_written(write_frames(out, (policy, data), force, {"分配额": result.allocation, "权重": weights,
                                           "说明": pd.DataFrame({"说明": result.notes})}))
 
 
@@ -546,9 +539,10 @@ def pace(
     years: Annotated[int, typer.Option(help="年数（3–5 年为宜）")] = 5,
     growth: Annotated[float, typer.Option(help="资金总额年增长率（%）")] = 0.0,
     out: AnalysisOut = None,
+    force: ForceOption = False,
 ) -> None:
     """逐年调整：从上年分配额出发，在保底与封顶约束下逐年接近公式测算额；给出收敛年数与受约束地区。"""
-    out = _out(out, (".csv", ".xlsx"))
+    out = _suffix(out, (".csv", ".xlsx"))  # written by write_frames, which guards every file
     inputs = usecases.load_inputs(policy, data)
     result = usecases.pace(inputs, years, growth)
     _echo_note(inputs.note)
@@ -559,7 +553,7 @@ def pace(
     else:
         typer.echo(f"第 {result.converged_year} 年起所有地区均按公式测算额分配（不再受保底或封顶约束）")
     if out:
-        _echo_written(_write_frames(out, {"逐年": result.years, "汇总": result.summary}))
+        _echo_written(write_frames(out, (policy, data), force, {"逐年": result.years, "汇总": result.summary}))
 
 
 if __name__ == "__main__":

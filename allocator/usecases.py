@@ -11,7 +11,6 @@ import copy as _copy
 import dataclasses
 import json as _json
 import tempfile as _tempfile
-import zipfile
 from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -19,12 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import docx
 import numpy as _np
 import numpy as np
-import openpyxl
 import pandas as pd
-from openpyxl.utils.exceptions import InvalidFileException
 
 from allocator.analysis import fairness as _fairness
 from allocator.analysis import metrics as _metrics
@@ -58,6 +54,7 @@ from allocator.export.allocation_table import (
     write_allocation_xlsx,
 )
 from allocator.export.method_note import method_note, write_method_note_docx, write_method_note_txt
+from allocator.export.overwrite import is_our_output
 from allocator.export.systems_csv import systems_frame, write_systems_csv
 from allocator.export.tables import result_frame as _result_frame
 from allocator.export.tables import write_xlsx as _write_xlsx
@@ -93,7 +90,6 @@ from allocator.policy.model import Objective, Parameter
 from allocator.scenarios.store import SavedScenario, ScenarioExists, ScenarioStore
 
 METHODS = ("fast", "lp")
-CREATOR = "allocator"  # the author recorded in every workbook we write
 DEFAULT_PRESET = "sichuan-2020"  # the columns an import is checked for when no policy is named
 LEVELS = ("county", "prefecture")
 
@@ -332,45 +328,6 @@ def targets(inputs: Inputs) -> TargetsReport:
     """One 区域绩效目标表 per region, from the policy's [performance] section."""
     tables = target_tables(allocate(inputs.policy, inputs.data), inputs.data)
     return TargetsReport(tables, targets_title(inputs.policy), inputs.note)
-
-
-# ---------------------------------------------------------------- writing files
-
-def guard_output(out: str | Path, inputs: tuple[str | Path | None, ...] = (), force: bool = False) -> Path:
-    """Refuse to write results over an input file, or over an existing file that is not our own output
-    (a filled template, a user's table) unless `force`."""
-    out = Path(out)
-    for given in inputs:
-        if given is not None and Path(str(given)).exists() and out.exists() and out.samefile(str(given)):
-            raise InputError([Problem(f"输出文件 {out} 就是输入文件：结果不能写在输入文件上，请换一个文件名",
-                                      key="out", value=str(out))])
-    if out.exists() and not force and not is_our_output(out):
-        raise InputError([Problem(f"文件 {out} 已存在，且不是本程序写出的结果（可能是填好的表格）；"
-                                  "如确要替换，请加 --force", key="out", value=str(out))])
-    return out
-
-
-def is_our_output(path: Path) -> bool:
-    """A workbook we wrote and nobody has saved since, or one of our result CSVs."""
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        try:
-            wb = openpyxl.load_workbook(path, read_only=True)
-            props = wb.properties
-            wb.close()
-        except (OSError, KeyError, ValueError, zipfile.BadZipFile, InvalidFileException):
-            return False  # unreadable: certainly not something we can vouch for
-        return props.creator == CREATOR and props.lastModifiedBy in (None, "", CREATOR)
-    if path.suffix.lower() == ".docx":
-        try:
-            core = docx.Document(str(path)).core_properties
-        except (OSError, KeyError, ValueError, zipfile.BadZipFile):
-            return False
-        return core.author == CREATOR and core.last_modified_by in (None, "", CREATOR)
-    if path.suffix.lower() == ".csv":
-        with path.open("rb") as handle:
-            head = handle.read(4096).decode("utf-8-sig", errors="replace").splitlines()[:1]
-        return bool(head) and head[0].startswith("地区代码,地区名称,") and "取整后金额(万元)" in head[0]
-    return False
 
 
 # ---------------------------------------------------------------- data entry

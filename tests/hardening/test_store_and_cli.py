@@ -88,3 +88,15 @@ def test_export_replaces_its_own_attachments_but_not_edited_ones(tmp_path):
     refused = runner.invoke(app, args)
     assert refused.exit_code == 1 and "--force" in refused.output
     assert runner.invoke(app, [*args, "--force"]).exit_code == 0
+
+
+def test_analysis_outputs_replace_themselves_but_not_other_tables(tmp_path):
+    runner = CliRunner()
+    args = ["pace", "-p", "sichuan-2020", "--years", "2", "-o", str(tmp_path / "pace.csv")]
+    assert runner.invoke(app, args).exit_code == 0
+    assert runner.invoke(app, args).exit_code == 0  # the same kind of output: ours, replaced
+    other = tmp_path / "pace.csv"
+    other.write_text("地区代码,户籍人口\n510104,1\n", encoding="utf-8")
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 1 and "--force" in refused.output
+    assert other.read_text(encoding="utf-8") == "地区代码,户籍人口\n510104,1\n"
