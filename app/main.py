@@ -18,6 +18,7 @@ page = st.navigation([
     st.Page(PAGES / "design.py", title="方案设计", icon=":material/tune:", url_path="design", default=True),
     st.Page(PAGES / "compare.py", title="方案比较", icon=":material/compare_arrows:", url_path="compare"),
     st.Page(PAGES / "county.py", title="县区预览", icon=":material/location_city:", url_path="county"),
+    st.Page(PAGES / "analysis.py", title="敏感性与不确定性", icon=":material/insights:", url_path="analysis"),
     st.Page(PAGES / "data.py", title="数据", icon=":material/table_view:", url_path="data"),
 ])
 st.sidebar.caption("医疗救助补助资金因素法分配 · 四川（县级因素为示例数据）")
