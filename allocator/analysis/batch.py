@@ -1,10 +1,16 @@
 """Batch engine: thousands of what-ifs over one (policy, data) pair as array operations.
 
 A `Prepared` pair is checked (`check_for_policy`) and hashed once. A batch of S scenarios — factor
-weights, correction parameters, floor/cap shares, pool totals, and optionally multipliers on data
-columns — is evaluated in chunks of about 1 MB of rows:
+weights, sub-weights of a factor's components, correction parameters, floor/cap shares, pool totals,
+and optionally multipliers on data columns — is evaluated in chunks of about 1 MB of rows:
 
-1. targets for every scenario in one matrix product  B_s · Σ_k w_sk · share_k  (万元);
+1. targets for every scenario in one matrix product  B_s · Σ_k w_sk · share_k  (万元), the shares
+   prepared once with the engine's own `factor_value`; where a scenario changes the shares (data
+   multipliers, sub-weights, correction parameters) every transform of `allocator.engine.factors` is
+   computed along the regions axis — intensity (the scale factor's value × the clipped effort index,
+   components divided by a column or by the scale), bonus_penalty, balance_penalty, rank_linear,
+   bands, per_capita, ratio_to_mean, capped_score. A pool with a per-person part (`standard`) gets
+   people × rate first and the factors share B − Σ part, as `pipeline.formula_amounts`;
 2. the least-squares constrained step  x = clip(s·t, L, U), Σx = B  by Newton on the multiplier s
    for all scenarios at once (the water-filling active-set iteration of `allocator.solver.fast`),
    with an exact finish: once the active set stops changing, s is solved from that linear piece;
@@ -17,8 +23,14 @@ Results equal the single-run path (`apply_overrides` + `allocate`) scenario by s
 point may differ in the last bits between the two paths (about 1e-15 of a quota); a scenario whose
 rounding could depend on those bits (two remainders at the cut closer than 1e-12 of the row's
 largest quota, a quota within 1e-12 of the snap threshold), or whose objective is not least squares,
-or whose Newton iteration does not settle, is recomputed through the single-run path itself.
-`BatchResult.rerun` counts them (none in 10,000 random Sichuan scenarios).
+or whose Newton iteration does not settle, is recomputed through the single-run path itself, and so
+is every scenario of a block whose formula uses a transform the batch does not compute
+(`batch_fallback` names the reason; none among the shipped presets). `BatchResult.rerun` counts
+them (none in 10,000 random Sichuan scenarios). A scenario whose per-person part exceeds its pool is
+marked infeasible (the single-run path refuses it with a DataError naming the pool).
+
+A top-level path (`factors.`, `corrections.`, `constraints.`) acts on every block that follows the
+policy's own formula: the shared block and each pool separate only by eligibility or a per-person part.
 """
 from __future__ import annotations
 
@@ -229,6 +241,9 @@ def prepare(policy: Policy, data: RegionData | pd.DataFrame) -> Prepared:
         lo, hi = unit_bounds(pb, bp, policy.rounding.unit)
         apply_region_overrides(pb, data.codes, lo, hi, policy.rounding.unit)
         pb = replace(pb, lo=lo, hi=hi)
+        if batch_fallback(block):
+            blocks.append(pb)  # every scenario of this block goes through the single-run path
+            continue
         outcome = block_outcome(pb, bp, policy.rounding.unit, targets(pb, bp) / policy.rounding.unit, lo, hi)
         blocks.append(replace(pb, outcome=outcome if outcome.ok[0] and not outcome.rerun[0] else None))
     digest = hashlib.sha256(f"{policy.digest}|{data.digest}|{__version__}|batch".encode()).hexdigest()
@@ -718,6 +733,25 @@ def block_outcome(pb: PreparedBlock, bp: BlockParams, unit: float, t: np.ndarray
     return BlockOutcome(units, held_floor, held_cap, ok, ok & (close | ~settled))
 
 
+BATCH_TRANSFORMS = frozenset({Transform.RAW, Transform.PER_CAPITA, Transform.RATIO_TO_MEAN, Transform.CAPPED_SCORE,
+                              Transform.BONUS_PENALTY, Transform.BALANCE_PENALTY, Transform.RANK_LINEAR,
+                              Transform.BANDS, Transform.INTENSITY})
+
+
+def batch_fallback(block: Block) -> str | None:
+    """Why the batch cannot compute this block's formula (its scenarios then take the single-run
+    path, counted in `BatchResult.rerun`), or None when it can."""
+    odd = [f.label for f in block.factors if f.transform not in BATCH_TRANSFORMS]
+    return f"因素「{'、'.join(odd)}」的变换方式未在批量计算中实现，逐个情景按单次计算" if odd else None
+
+
+def _fallback_outcome(pb: PreparedBlock, c: int) -> BlockOutcome:
+    """Every row marked for the single-run path (the units are written there)."""
+    m = len(pb.index)
+    empty = np.zeros((c, m), dtype=bool)
+    return BlockOutcome(np.zeros((c, m), dtype=np.int64), empty, empty, np.ones(c, dtype=bool), np.ones(c, dtype=bool))
+
+
 def _touched(pb: PreparedBlock, params: list[Parameter], data_scale) -> bool:
     return any(p.acts_on(pb.block.id) for p in params) or bool(data_scale and any(k in pb.columns for k in data_scale))
 
@@ -732,6 +766,8 @@ def block_chunk(prepared: Prepared, pb: PreparedBlock, params: list[Parameter], 
         o = pb.outcome
         return BlockOutcome(*(np.broadcast_to(a, (c, *a.shape[1:])) for a in (o.units, o.floor, o.cap, o.ok,
                                                                             o.rerun))), pool_units
+    if batch_fallback(pb.block):
+        return _fallback_outcome(pb, c), pool_units
     varied = any(p.acts_on(pb.block.id) and p.kind == "correction" for p in params)
     cols = scaled_columns(pb, data_scale)
     t = targets(pb, bp, cols, varied) / unit
