@@ -1057,7 +1057,7 @@ def what_if(prepared: Prepared, overrides: Mapping[str, float]) -> np.ndarray:
     """One scenario through the prepared pair: region totals in rounding units (int64, length n)."""
     params = [prepared.parameter(k) for k in overrides]
     values = {p.path: np.array([float(overrides[p.path])]) for p in params}
-    if any(p.kind == "weight" for p in params):
+    if any(p.kind in ("weight", "component") for p in params):
         check_weights(prepared, params, values, 1)
     chunk = run_chunk(prepared, params, values, 1)
     if not chunk.feasible[0]:
