@@ -1,10 +1,16 @@
 """Batch engine: thousands of what-ifs over one (policy, data) pair as array operations.
 
 A `Prepared` pair is checked (`check_for_policy`) and hashed once. A batch of S scenarios — factor
-weights, correction parameters, floor/cap shares, pool totals, and optionally multipliers on data
-columns — is evaluated in chunks of about 1 MB of rows:
+weights, sub-weights of a factor's components, correction parameters, floor/cap shares, pool totals,
+and optionally multipliers on data columns — is evaluated in chunks of about 1 MB of rows:
 
-1. targets for every scenario in one matrix product  B_s · Σ_k w_sk · share_k  (万元);
+1. targets for every scenario in one matrix product  B_s · Σ_k w_sk · share_k  (万元), the shares
+   prepared once with the engine's own `factor_value`; where a scenario changes the shares (data
+   multipliers, sub-weights, correction parameters) every transform of `allocator.engine.factors` is
+   computed along the regions axis — intensity (the scale factor's value × the clipped effort index,
+   components divided by a column or by the scale), bonus_penalty, balance_penalty, rank_linear,
+   bands, per_capita, ratio_to_mean, capped_score. A pool with a per-person part (`standard`) gets
+   people × rate first and the factors share B − Σ part, as `pipeline.formula_amounts`;
 2. the least-squares constrained step  x = clip(s·t, L, U), Σx = B  by Newton on the multiplier s
    for all scenarios at once (the water-filling active-set iteration of `allocator.solver.fast`),
    with an exact finish: once the active set stops changing, s is solved from that linear piece;
@@ -17,8 +23,14 @@ Results equal the single-run path (`apply_overrides` + `allocate`) scenario by s
 point may differ in the last bits between the two paths (about 1e-15 of a quota); a scenario whose
 rounding could depend on those bits (two remainders at the cut closer than 1e-12 of the row's
 largest quota, a quota within 1e-12 of the snap threshold), or whose objective is not least squares,
-or whose Newton iteration does not settle, is recomputed through the single-run path itself.
-`BatchResult.rerun` counts them (none in 10,000 random Sichuan scenarios).
+or whose Newton iteration does not settle, is recomputed through the single-run path itself, and so
+is every scenario of a block whose formula uses a transform the batch does not compute
+(`batch_fallback` names the reason; none among the shipped presets). `BatchResult.rerun` counts
+them (none in 10,000 random Sichuan scenarios). A scenario whose per-person part exceeds its pool is
+marked infeasible (the single-run path refuses it with a DataError naming the pool).
+
+A top-level path (`factors.`, `corrections.`, `constraints.`) acts on every block that follows the
+policy's own formula: the shared block and each pool separate only by eligibility or a per-person part.
 """
 from __future__ import annotations
 
@@ -33,11 +45,12 @@ import numpy as np
 import pandas as pd
 
 from allocator import __version__
+from allocator.engine.factors import factor_value, standard_amounts
 from allocator.engine.inputs import RegionData, check_for_policy, eligibility
 from allocator.engine.pipeline import SHARED, Bounds, allocate, base_amounts, split_by_pool, to_unit_bounds
-from allocator.errors import InfeasibleError, InputError, PolicyError, Problem
+from allocator.errors import DataError, InfeasibleError, InputError, PolicyError, Problem
 from allocator.policy import apply_overrides
-from allocator.policy.model import Binding, Block, Objective, Policy
+from allocator.policy.model import Binding, Block, Factor, Objective, Policy, Transform
 from allocator.rounding.hamilton import SNAP
 
 CHUNK_BYTES = 1 << 20  # about 1 MB of float64 rows per chunk
@@ -59,14 +72,20 @@ class Parameter:
 
     path: str  # e.g. "factors.need.weight", "pools.deep_poverty.factors.poverty.weight"
     block: str  # block id ("shared" or a pool id)
-    kind: str  # weight | correction | constraint | total
-    key: str  # factor id, correction id + attribute, constraint key, or pool id
+    kind: str  # weight | component | correction | constraint | total
+    key: str  # factor id, factor id + component column, correction id + attribute, constraint key, or pool id
     unit: str  # as in the policy file: %, ratio, 万元
     base: float  # the base policy's value, in that unit
+    # every block the path acts on: a top-level factor, correction or constraint also acts on each
+    # pool of its own (eligibility, per-person part) that takes the policy's formula
+    blocks: tuple[str, ...] = ()
 
     @property
     def scale(self) -> float:
         return UNIT_SCALE.get(self.unit, 1.0)
+
+    def acts_on(self, block_id: str) -> bool:
+        return block_id in (self.blocks or (self.block,))
 
 
 def _raw_node(raw: Mapping[str, Any], parts: list[str]) -> Any:
@@ -85,11 +104,11 @@ def _block_of_pool(policy: Policy, pool_id: str) -> Block | None:
 def parameter(policy: Policy, path: str) -> Parameter:
     """Resolve an override path to the block and quantity it changes; PolicyError if a batch cannot vary it."""
     parts = path.split(".")
-    bad = PolicyError([Problem(f"批量情景参数 {path}：不支持（可用：factors.<因素>.weight、corrections.<修正>."
+    bad = PolicyError([Problem(f"批量情景参数 {path}：不支持（可用：factors.<因素>.weight、factors.<因素>.components.<数据列>.weight、corrections.<修正>."
                                f"elasticity/lower/upper、constraints.floor_share_of_base/cap_share_of_base/"
                                f"floor_minimum、pools.<资金池>.total，以及 pools.<资金池>. 下的同类参数）",
                                key=path)], title="情景参数有误")
-    block_id, rest = SHARED, parts
+    block_id, rest = None, parts
     if parts[0] == "pools" and len(parts) == 3 and parts[2] == "total":
         block = _block_of_pool(policy, parts[1])
         if block is None:
@@ -98,14 +117,18 @@ def parameter(policy: Policy, path: str) -> Parameter:
                          next(p.total for p in block.pools if p.id == parts[1]))
     if parts[0] == "pools" and len(parts) > 3:
         block_id, rest = parts[1], parts[2:]
-    block = next((b for b in policy.blocks if b.id == block_id), None)
-    if block is None:
+    blocks = [b for b in policy.blocks if b.id == block_id] if block_id else _top_level_blocks(policy, rest[0])
+    if not blocks:
         raise bad
+    block = blocks[0]
     if rest[0] == "factors" and len(rest) == 3 and rest[2] == "weight" and any(f.id == rest[1] for f in block.factors):
         kind, key = "weight", rest[1]
     elif rest[0] == "corrections" and len(rest) == 3 and rest[2] in CORRECTION_KEYS \
             and any(c.id == rest[1] for c in block.corrections):
         kind, key = "correction", f"{rest[1]}.{rest[2]}"
+    elif rest[0] == "factors" and len(rest) == 5 and rest[2] == "components" and rest[4] == "weight" \
+            and any(f.id == rest[1] and any(c.column == rest[3] for c in f.components) for f in block.factors):
+        kind, key = "component", f"{rest[1]}.{rest[3]}"
     elif rest[0] == "constraints" and len(rest) == 2 and rest[1] in CONSTRAINT_KEYS:
         kind, key = "constraint", rest[1]
     else:
@@ -113,14 +136,39 @@ def parameter(policy: Policy, path: str) -> Parameter:
     node = _raw_node(policy.raw, parts)
     unit = node.get("unit", DEFAULT_UNIT[rest[-1]]) if isinstance(node, Mapping) else DEFAULT_UNIT[rest[-1]]
     value = node.get("value") if isinstance(node, Mapping) else node
-    return Parameter(path, block.id, kind, key, unit, float("nan") if value is None else float(value))
+    return Parameter(path, block.id, kind, key, unit, float("nan") if value is None else float(value),
+                     tuple(b.id for b in blocks))
 
 
-def weight_path(block_id: str, factor_id: str) -> str:
+def _top_level_blocks(policy: Policy, section: str) -> list[Block]:
+    """The blocks a top-level `factors.`, `corrections.` or `constraints.` path acts on: the shared
+    block and every separate pool that takes the policy's own (`Policy.blocks`)."""
+    if section not in ("factors", "corrections", "constraints"):
+        return []
+    return [b for b in policy.blocks if getattr(b, section) is getattr(policy, section)]
+
+
+def weight_path(block: Block | str, factor_id: str) -> str:
     """The override path of a factor weight: `factors.<id>.weight`, or under `pools.<pool>.` for a
-    pool with its own formula."""
-    prefix = "" if block_id == SHARED else f"pools.{block_id}."
+    pool with its own formula (a block id names one; a Block that takes the policy's factors — the
+    shared block, or a pool of its own eligibility or per-person part — takes the top-level path)."""
+    if isinstance(block, Block):
+        own = block.id != SHARED and block.pools[0].factors is not None
+        return f"pools.{block.id}.factors.{factor_id}.weight" if own else f"factors.{factor_id}.weight"
+    prefix = "" if block == SHARED else f"pools.{block}."
     return f"{prefix}factors.{factor_id}.weight"
+
+
+def formula_blocks(prepared: Prepared) -> list[PreparedBlock]:
+    """The prepared blocks with a formula of their own: blocks that take the policy's factors appear
+    once (the first), so a weight path is varied once however many pools follow it."""
+    seen: list[tuple] = []
+    out = []
+    for pb in prepared.blocks:
+        if not any(pb.block.factors is f for f in seen):
+            seen.append(pb.block.factors)
+            out.append(pb)
+    return out
 
 
 def overrides_for(params: list[Parameter], row: Mapping[str, float]) -> dict[str, Any]:
@@ -193,6 +241,9 @@ def prepare(policy: Policy, data: RegionData | pd.DataFrame) -> Prepared:
         lo, hi = unit_bounds(pb, bp, policy.rounding.unit)
         apply_region_overrides(pb, data.codes, lo, hi, policy.rounding.unit)
         pb = replace(pb, lo=lo, hi=hi)
+        if batch_fallback(block):
+            blocks.append(pb)  # every scenario of this block goes through the single-run path
+            continue
         outcome = block_outcome(pb, bp, policy.rounding.unit, targets(pb, bp) / policy.rounding.unit, lo, hi)
         blocks.append(replace(pb, outcome=outcome if outcome.ok[0] and not outcome.rerun[0] else None))
     digest = hashlib.sha256(f"{policy.digest}|{data.digest}|{__version__}|batch".encode()).hexdigest()
@@ -212,6 +263,7 @@ class BlockParams:
     floor_share: np.ndarray | None
     cap_share: np.ndarray | None
     floor_minimum: np.ndarray | None
+    sub: dict[str, np.ndarray] = field(default_factory=dict)  # factor id → (c, J) sub-weights, where varied
 
 
 def _rows(row, c: int) -> np.ndarray:
@@ -234,28 +286,35 @@ def block_params(pb: PreparedBlock, params: list[Parameter], values: dict[str, n
             "floor_minimum": None if k.floor_minimum is None else np.full(c, k.floor_minimum)}
     factor_ids = [f.id for f in b.factors]
     pool_ids = [p.id for p in b.pools]
+    sub: dict[str, np.ndarray] = {}
     for p in params:
-        if p.block != b.id:
+        if not p.acts_on(b.id):
             continue
         v = values[p.path] * p.scale
         if p.kind == "weight":
             weights[:, factor_ids.index(p.key)] = v
         elif p.kind == "total":
             pool_totals[:, pool_ids.index(p.key)] = v
+        elif p.kind == "component":
+            fid, column = p.key.split(".", 1)
+            f = b.factors[factor_ids.index(fid)]
+            if fid not in sub:
+                sub[fid] = _rows([comp.weight for comp in f.components], c)
+            sub[fid][:, [comp.column for comp in f.components].index(column)] = v
         elif p.kind == "correction":
             cid, attr = p.key.split(".")
             corr[cid][attr] = v
         else:
             cons[p.key] = v
     return BlockParams(weights, pool_totals.sum(axis=1), pool_totals, corr, cons["floor_share_of_base"],
-                       cons["cap_share_of_base"], cons["floor_minimum"])
+                       cons["cap_share_of_base"], cons["floor_minimum"], sub)
 
 
 def check_weights(prepared: Prepared, params: list[Parameter], values: dict[str, np.ndarray], n: int) -> None:
     """Every scenario's weights add up to 100 % in every block it changes (the loader's rule)."""
     problems = []
     for pb in prepared.blocks:
-        varied = {p.key: p for p in params if p.block == pb.block.id and p.kind == "weight"}
+        varied = {p.key: p for p in params if p.acts_on(pb.block.id) and p.kind == "weight"}
         if not varied:
             continue
         w = sum((values[varied[f.id].path] * varied[f.id].scale if f.id in varied else f.weight)
@@ -264,8 +323,30 @@ def check_weights(prepared: Prepared, params: list[Parameter], values: dict[str,
         for s in np.flatnonzero(np.abs(w - 1.0) > 1e-9)[:10]:
             problems.append(Problem(f"第 {s + 1} 个情景：资金块「{pb.block.pools[0].label}」的因素权重之和为 "
                                     f"{w[s] * 100:.6g}%，应为 100%", key="weights", row=int(s) + 1))
+    problems += _sub_weight_problems(prepared, params, values, n)
     if problems:
         raise PolicyError(problems, title="情景参数有误")
+
+
+def _sub_weight_problems(prepared: Prepared, params: list[Parameter], values: dict[str, np.ndarray],
+                         n: int) -> list[Problem]:
+    """The loader's rules for sub-weights, per scenario: none negative, not all zero in a factor of weight > 0."""
+    problems = []
+    for pb in formula_blocks(prepared):
+        comps = {p.key: p for p in params if p.acts_on(pb.block.id) and p.kind == "component"}
+        weights = {p.key: p for p in params if p.acts_on(pb.block.id) and p.kind == "weight"}
+        for f in pb.block.factors:
+            w = [np.broadcast_to(values[comps[k].path] * comps[k].scale, (n,)) if k in comps else np.full(n, c.weight)
+                 for c in f.components for k in [f"{f.id}.{c.column}"]]
+            if not any(f"{f.id}.{c.column}" in comps for c in f.components):
+                continue
+            fw = np.broadcast_to(values[weights[f.id].path] * weights[f.id].scale, (n,)) if f.id in weights \
+                else np.full(n, f.weight)
+            bad = (np.min(w, axis=0) < 0) | ((fw > 0) & (np.max(w, axis=0) <= 0))
+            for s in np.flatnonzero(bad)[:10]:
+                problems.append(Problem(f"第 {s + 1} 个情景：因素「{f.label}」的子权重不能为负，且不能全部为 0",
+                                        key=f"{f.id}.components", row=int(s) + 1))
+    return problems
 
 
 # ---------------------------------------------------------------- formula, batched (rows = scenarios)
@@ -281,21 +362,91 @@ def _ratio_to_mean(value: np.ndarray) -> np.ndarray:
     return np.divide(value, mean, out=np.zeros(np.broadcast_shapes(value.shape, mean.shape)), where=mean != 0)
 
 
-def factor_values(factor, cols: dict[str, np.ndarray]) -> np.ndarray:
-    """`allocator.engine.factors.factor_value` along the last axis (1-D data or scenarios × regions)."""
+def _composite(factor: Factor, cols: dict[str, np.ndarray], sub: np.ndarray | None = None) -> np.ndarray:
+    """`factors.composite_value` along the last axis; `sub` (c, J): per-scenario sub-weights."""
     total: np.ndarray | float = 0.0
-    for comp in factor.components:
+    for j, comp in enumerate(factor.components):
         col = cols[comp.column]
-        total = total + comp.weight * (_share_of_total(col) if factor.combine == "shares" else col)
-    value = np.asarray(total, dtype=float)
-    if factor.transform == "per_capita":
+        w = comp.weight if sub is None else sub[:, j:j + 1]
+        total = total + w * (_share_of_total(col) if factor.combine == "shares" else col)
+    return np.asarray(total, dtype=float)
+
+
+def _clip(value: np.ndarray, lower: float | None, upper: float | None) -> np.ndarray:
+    return np.clip(value, -np.inf if lower is None else lower, np.inf if upper is None else upper)
+
+
+def _intensity_index(factor: Factor, cols: dict[str, np.ndarray], scale_value: np.ndarray,
+                     sub: np.ndarray | None = None) -> np.ndarray:
+    """`factors.intensity_index` along the last axis: Σ w_j · (component / per) ÷ mean, over Σ w_j, clipped."""
+    index: np.ndarray | float = 0.0
+    weight_sum: np.ndarray | float = 0.0
+    for j, comp in enumerate(factor.components):
+        value = np.asarray(cols[comp.column], dtype=float)
+        if comp.per:
+            divisor = scale_value if comp.per == factor.scale else cols[comp.per]
+            value, divisor = np.broadcast_arrays(value, divisor)
+            value = np.divide(value, divisor, out=np.zeros(value.shape), where=divisor != 0)
+        w = comp.weight if sub is None else sub[:, j:j + 1]
+        index = index + w * _ratio_to_mean(value)
+        weight_sum = weight_sum + w
+    return _clip(np.asarray(index) / weight_sum, factor.lower, factor.upper)
+
+
+def factor_values(factor: Factor, cols: dict[str, np.ndarray], others: tuple[Factor, ...] = (),
+                  sub: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
+    """`allocator.engine.factors.factor_value` along the last axis (1-D data or scenarios × regions).
+
+    `others`: the block's factors (an intensity factor's scale is one of them); `sub`: factor id →
+    (c, J) sub-weights per scenario for the factors whose sub-weights a batch varies. With 1-D data
+    and no varied sub-weights the engine's own function is called, so the values are the same bits.
+    """
+    sub = sub or {}
+    scale = next((f for f in others if f.id == factor.scale), None) if factor.transform == Transform.INTENSITY else None
+    own = {c: cols[c] for c in _factor_columns(factor, scale)}
+    if not (factor.id in sub or (scale is not None and scale.id in sub)) and all(np.ndim(v) == 1 for v in own.values()):
+        return factor_value(own, factor, others)
+    if factor.transform == Transform.INTENSITY:
+        assert scale is not None, "the loader requires the scale factor"
+        scale_value = _composite(scale, cols, sub.get(scale.id))
+        return scale_value * _intensity_index(factor, cols, scale_value, sub.get(factor.id))
+    value = _composite(factor, cols, sub.get(factor.id))
+    return transformed(factor, value, cols)
+
+
+def _factor_columns(factor: Factor, scale: Factor | None) -> tuple[str, ...]:
+    return factor.columns + (scale.columns if scale is not None else ())
+
+
+def transformed(factor: Factor, value: np.ndarray, cols: dict[str, np.ndarray]) -> np.ndarray:
+    """The transforms of `factors.factor_value` after the composite value, along the last axis."""
+    t = factor.transform
+    if t == Transform.BONUS_PENALTY:
+        mean = value.mean(axis=-1, keepdims=True)
+        relative = np.where(mean != 0, _ratio_to_mean(value) - 1.0, 0.0)
+        lower = max(factor.lower if factor.lower is not None else 0.0, 0.0)
+        return np.clip(1.0 + factor.slope * relative, lower, np.inf if factor.upper is None else factor.upper)
+    if t == Transform.BALANCE_PENALTY:
+        assert factor.penalty_column is not None and factor.threshold is not None, "checked by the loader"
+        return np.where(cols[factor.penalty_column] > factor.threshold, value * (1.0 - factor.penalty), value)
+    if t == Transform.RANK_LINEAR:
+        return np.clip(value.shape[-1] + 1.0 - value, 0.0, None)
+    if t == Transform.BANDS:
+        index = np.searchsorted(np.asarray(factor.thresholds, dtype=float), value, side="left")
+        return np.asarray(factor.values, dtype=float)[index]
+    if t == Transform.PER_CAPITA:
+        assert factor.denominator is not None, "the loader requires a denominator for per_capita"
         return value / cols[factor.denominator]
-    if factor.transform == "ratio_to_mean":
+    if t == Transform.RATIO_TO_MEAN:
         return _ratio_to_mean(value)
-    if factor.transform == "capped_score":
-        return np.clip(_ratio_to_mean(value), -np.inf if factor.lower is None else factor.lower,
-                       np.inf if factor.upper is None else factor.upper)
+    if t == Transform.CAPPED_SCORE:
+        return _clip(_ratio_to_mean(value), factor.lower, factor.upper)
     return value
+
+
+def standard_part(block: Block, cols: dict[str, np.ndarray]) -> np.ndarray | None:
+    """The per-person part in 万元 (`factors.standard_amounts`), (m,) or (c, m); None without one."""
+    return None if block.standard is None else standard_amounts(block.standard, cols)
 
 
 def correction_values(corr, cols: dict[str, np.ndarray], p: dict[str, np.ndarray]) -> np.ndarray:
@@ -329,7 +480,7 @@ def factor_shares(pb: PreparedBlock, bp: BlockParams, cols: dict[str, np.ndarray
     shares = []
     for f in b.factors:
         inside = [coefs[x.id] for x in b.corrections if x.apply == "inside" and (x.factors is None or f.id in x.factors)]
-        value = factor_values(f, cols)
+        value = factor_values(f, cols, b.factors, bp.sub)
         weighted = value * np.prod(inside, axis=0) if len(inside) > 1 else (value * inside[0] if inside else value)
         shares.append(_share_of_total(weighted))
     return shares
@@ -337,28 +488,40 @@ def factor_shares(pb: PreparedBlock, bp: BlockParams, cols: dict[str, np.ndarray
 
 def targets(pb: PreparedBlock, bp: BlockParams, cols: dict[str, np.ndarray] | None = None,
             varied: bool = False) -> np.ndarray:
-    """Corrected formula amounts (万元), scenarios × eligible regions: B·Σ w_k·share_k, corrections applied.
+    """Corrected formula amounts (万元), scenarios × eligible regions: B·Σ w_k·share_k, corrections applied,
+    plus the per-person part where the block has one (the factors then share B − Σ part, as
+    `pipeline.formula_amounts`).
 
-    With the base policy's correction parameters and data (`varied` false, `cols` None) the factor
-    shares are those prepared once, and all targets are one matrix product.
+    With the base policy's correction parameters, sub-weights and data (`varied` false, `cols` None)
+    the factor shares are those prepared once, and all targets are one matrix product.
     """
     b = pb.block
     outside = [x for x in b.corrections if x.apply == "result"]
-    if cols is None and not varied:
-        formula = bp.budget[:, None] * (bp.weights @ pb.shares)
-        if not outside:
-            return formula
-    cols = pb.columns if cols is None else cols
-    if cols is not pb.columns or varied:
+    part = standard_part(b, pb.columns if cols is None else cols)
+    budget = bp.budget if part is None else np.maximum(bp.budget - part.sum(axis=-1), 0.0)
+    if cols is None and not varied and not bp.sub:
+        formula = budget[:, None] * (bp.weights @ pb.shares)
+    else:
+        cols = pb.columns if cols is None else cols
         formula = np.zeros((len(bp.budget), len(pb.index)))
         for k, share in enumerate(factor_shares(pb, bp, cols, varied)):
             formula += bp.weights[:, k:k + 1] * share
-        formula *= bp.budget[:, None]
-    if not outside:
-        return formula
-    factor = np.prod([correction_values(x, cols, bp.corrections[x.id]) for x in outside], axis=0)
-    weighted = formula * factor
-    return bp.budget[:, None] * weighted / weighted.sum(axis=1, keepdims=True)
+        formula *= budget[:, None]
+    if outside:
+        cols = pb.columns if cols is None else cols
+        factor = np.prod([correction_values(x, cols, bp.corrections[x.id]) for x in outside], axis=0)
+        weighted = formula * factor
+        formula = budget[:, None] * weighted / weighted.sum(axis=1, keepdims=True)
+    return formula if part is None else formula + part
+
+
+def standard_exceeds_budget(pb: PreparedBlock, bp: BlockParams, cols: dict[str, np.ndarray] | None) -> np.ndarray:
+    """Scenarios whose per-person part is larger than the block's budget (`inputs._standard_problems`
+    refuses these on the single-run path with a DataError; the batch marks them infeasible)."""
+    part = standard_part(pb.block, pb.columns if cols is None else cols)
+    if part is None:
+        return np.zeros(len(bp.budget), dtype=bool)
+    return part.sum(axis=-1) > bp.budget + 1e-6
 
 
 def unit_bounds(pb: PreparedBlock, bp: BlockParams, unit: float) -> tuple[np.ndarray, np.ndarray]:
@@ -570,8 +733,27 @@ def block_outcome(pb: PreparedBlock, bp: BlockParams, unit: float, t: np.ndarray
     return BlockOutcome(units, held_floor, held_cap, ok, ok & (close | ~settled))
 
 
+BATCH_TRANSFORMS = frozenset({Transform.RAW, Transform.PER_CAPITA, Transform.RATIO_TO_MEAN, Transform.CAPPED_SCORE,
+                              Transform.BONUS_PENALTY, Transform.BALANCE_PENALTY, Transform.RANK_LINEAR,
+                              Transform.BANDS, Transform.INTENSITY})
+
+
+def batch_fallback(block: Block) -> str | None:
+    """Why the batch cannot compute this block's formula (its scenarios then take the single-run
+    path, counted in `BatchResult.rerun`), or None when it can."""
+    odd = [f.label for f in block.factors if f.transform not in BATCH_TRANSFORMS]
+    return f"因素「{'、'.join(odd)}」的变换方式未在批量计算中实现，逐个情景按单次计算" if odd else None
+
+
+def _fallback_outcome(pb: PreparedBlock, c: int) -> BlockOutcome:
+    """Every row marked for the single-run path (the units are written there)."""
+    m = len(pb.index)
+    empty = np.zeros((c, m), dtype=bool)
+    return BlockOutcome(np.zeros((c, m), dtype=np.int64), empty, empty, np.ones(c, dtype=bool), np.ones(c, dtype=bool))
+
+
 def _touched(pb: PreparedBlock, params: list[Parameter], data_scale) -> bool:
-    return any(p.block == pb.block.id for p in params) or bool(data_scale and any(k in pb.columns for k in data_scale))
+    return any(p.acts_on(pb.block.id) for p in params) or bool(data_scale and any(k in pb.columns for k in data_scale))
 
 
 def block_chunk(prepared: Prepared, pb: PreparedBlock, params: list[Parameter], values: dict[str, np.ndarray],
@@ -584,17 +766,24 @@ def block_chunk(prepared: Prepared, pb: PreparedBlock, params: list[Parameter], 
         o = pb.outcome
         return BlockOutcome(*(np.broadcast_to(a, (c, *a.shape[1:])) for a in (o.units, o.floor, o.cap, o.ok,
                                                                             o.rerun))), pool_units
-    varied = any(p.block == pb.block.id and p.kind == "correction" for p in params)
-    t = targets(pb, bp, scaled_columns(pb, data_scale), varied) / unit
+    if batch_fallback(pb.block):
+        return _fallback_outcome(pb, c), pool_units
+    varied = any(p.acts_on(pb.block.id) and p.kind == "correction" for p in params)
+    cols = scaled_columns(pb, data_scale)
+    t = targets(pb, bp, cols, varied) / unit
     if data_scale and any(k in data_scale for k in pb.block.base_columns):
         _refuse_scaled_base(pb)
-    if any(p.block == pb.block.id and p.kind == "constraint" for p in params):
+    if any(p.acts_on(pb.block.id) and p.kind == "constraint" for p in params):
         lo, hi = unit_bounds(pb, bp, unit)
         apply_region_overrides(pb, prepared.data.codes, lo, hi, unit)
     else:
         assert pb.lo is not None and pb.hi is not None, "prepare() sets the base bounds"
         lo, hi = pb.lo, pb.hi
-    return block_outcome(pb, bp, unit, t, lo, hi), pool_units
+    o = block_outcome(pb, bp, unit, t, lo, hi)
+    over = standard_exceeds_budget(pb, bp, cols)
+    if over.any():
+        o = replace(o, ok=o.ok & ~over, rerun=o.rerun & ~over)
+    return o, pool_units
 
 
 def run_chunk(prepared: Prepared, params: list[Parameter], values: dict[str, np.ndarray], c: int,
@@ -667,7 +856,7 @@ def _rerun_row(prepared, params, values, data_scale, r: int, out: ChunkResult) -
     scale_row = {k: v[r] for k, v in data_scale.items()} if data_scale else None
     try:
         result = single_run(prepared, overrides_for(params, row), scale_row)
-    except InfeasibleError:
+    except (InfeasibleError, DataError):  # DataError: a per-person part larger than its pool
         out.feasible[r] = False
         out.totals[r] = 0
         return
@@ -868,7 +1057,7 @@ def what_if(prepared: Prepared, overrides: Mapping[str, float]) -> np.ndarray:
     """One scenario through the prepared pair: region totals in rounding units (int64, length n)."""
     params = [prepared.parameter(k) for k in overrides]
     values = {p.path: np.array([float(overrides[p.path])]) for p in params}
-    if any(p.kind == "weight" for p in params):
+    if any(p.kind in ("weight", "component") for p in params):
         check_weights(prepared, params, values, 1)
     chunk = run_chunk(prepared, params, values, 1)
     if not chunk.feasible[0]:
@@ -888,9 +1077,9 @@ def grid_scenarios(prepared: Prepared, axes: Mapping[str, np.ndarray], balance: 
     if p.kind != "weight" or balance in axes:
         raise InputError([Problem(f"平衡参数 {balance} 应为未在网格中的因素权重", key="balance", value=balance)])
     block = next(pb.block for pb in prepared.blocks if pb.block.id == p.block)
-    others = [weight_path(block.id, f.id) for f in block.factors if weight_path(block.id, f.id) != balance]
-    fixed = sum(f.weight * 100 for f in block.factors if weight_path(block.id, f.id) in others
-                and weight_path(block.id, f.id) not in axes)
+    others = [weight_path(block, f.id) for f in block.factors if weight_path(block, f.id) != balance]
+    fixed = sum(f.weight * 100 for f in block.factors if weight_path(block, f.id) in others
+                and weight_path(block, f.id) not in axes)
     value = 100 - fixed - frame[[c for c in others if c in axes]].sum(axis=1)
     frame[balance] = np.round(value, 10)
     return frame[(value >= -1e-9) & (value <= 100 + 1e-9)].reset_index(drop=True)

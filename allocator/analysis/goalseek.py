@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from allocator.analysis.batch import BatchResult, Prepared, evaluate, parameter, weight_path
+from allocator.analysis.batch import BatchResult, Prepared, evaluate, formula_blocks, parameter, weight_path
 from allocator.errors import InputError, Problem
 
 GOALS = {
@@ -150,8 +150,8 @@ def space(prepared: Prepared, ranges: Mapping[str, tuple[float, float]]) -> Spac
     if problems:
         raise InputError(problems)
     drawn, all_ranges, balance, fixed = [], dict(ranges), {}, {}
-    for pb in prepared.blocks:
-        paths = [weight_path(pb.block.id, f.id) for f in pb.block.factors]
+    for pb in formula_blocks(prepared):
+        paths = [weight_path(pb.block, f.id) for f in pb.block.factors]
         if not any(p in ranges for p in paths):
             continue
         free = [p for p in paths if p not in ranges]
@@ -161,7 +161,7 @@ def space(prepared: Prepared, ranges: Mapping[str, tuple[float, float]]) -> Spac
         drawn += others
         balance[bal] = tuple(others)
         fixed[bal] = sum(f.weight * 100 for f in pb.block.factors
-                         if weight_path(pb.block.id, f.id) not in ranges and weight_path(pb.block.id, f.id) != bal)
+                         if weight_path(pb.block, f.id) not in ranges and weight_path(pb.block, f.id) != bal)
     return Space(tuple(drawn), all_ranges, balance, fixed)
 
 

@@ -26,6 +26,7 @@ from allocator.analysis.batch import (
     binding,
     block_params,
     evaluate,
+    formula_blocks,
     targets,
     unit_bounds,
     water_fill,
@@ -63,20 +64,20 @@ def moved_weights(weights: dict[str, float], key: str, points: float) -> dict[st
 def tornado_scenarios(prepared: Prepared, points: float = STEP_POINTS) -> tuple[pd.DataFrame, list[tuple[str, str, float]]]:
     """One scenario per (factor, ±points): the table of weights and what each row moved."""
     rows, labels = [], []
-    for pb in prepared.blocks:
-        weights = {weight_path(pb.block.id, f.id): f.weight * 100 for f in pb.block.factors}
+    for pb in formula_blocks(prepared):
+        weights = {weight_path(pb.block, f.id): f.weight * 100 for f in pb.block.factors}
         if len(weights) < 2:
             continue
         for f in pb.block.factors:
             for sign in (+1, -1):
-                moved = moved_weights(weights, weight_path(pb.block.id, f.id), sign * points)
+                moved = moved_weights(weights, weight_path(pb.block, f.id), sign * points)
                 if moved is not None:
                     rows.append(moved)
-                    labels.append((weight_path(pb.block.id, f.id), f.label, sign * points))
+                    labels.append((weight_path(pb.block, f.id), f.label, sign * points))
     frame = pd.DataFrame(rows).fillna({})
-    for pb in prepared.blocks:  # blocks a row does not move keep their base weights
+    for pb in formula_blocks(prepared):  # blocks a row does not move keep their base weights
         for f in pb.block.factors:
-            path = weight_path(pb.block.id, f.id)
+            path = weight_path(pb.block, f.id)
             if path in frame:
                 frame[path] = frame[path].fillna(f.weight * 100)
     return frame, labels

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from allocator.analysis.batch import Prepared, evaluate_reduced, parameter, weight_path, what_if
+from allocator.analysis.batch import Prepared, evaluate_reduced, formula_blocks, parameter, weight_path, what_if
 from allocator.errors import InputError, Problem
 
 DISTRIBUTIONS = ("uniform", "normal")
@@ -69,8 +69,8 @@ def draw_weights(prepared: Prepared, ranges: Mapping[str, tuple[float, float]], 
         if p.kind != "weight":
             low, high = ranges[path]
             out[path] = rng.uniform(low, high, draws)
-    for pb in prepared.blocks:
-        paths = {f.id: next((q for q, p in params.items() if p.kind == "weight" and p.block == pb.block.id
+    for pb in formula_blocks(prepared):
+        paths = {f.id: next((q for q, p in params.items() if p.kind == "weight" and p.acts_on(pb.block.id)
                              and p.key == f.id), None) for f in pb.block.factors}
         if not any(paths.values()):
             continue
@@ -102,7 +102,7 @@ def _block_weights(pb, paths, ranges, draws: int, rng) -> dict[str, np.ndarray]:
         raise InputError([Problem(f"权重范围无法同时满足（资金块「{pb.block.pools[0].label}」：各因素权重之和"
                                   f"不能为 100%）", key="ranges")])
     out = {paths[f.id]: values[f.id] for f in drawn}
-    out[weight_path(pb.block.id, balance.id)] = rest
+    out[weight_path(pb.block, balance.id)] = rest
     return out
 
 

@@ -12,6 +12,19 @@ def sichuan():
 
 
 @pytest.fixture(scope="session")
+def presets():
+    """Every shipped preset prepared once, by name (built on first use)."""
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            inputs = load_inputs(name)
+            cache[name] = prepare(inputs.policy, inputs.data)
+        return cache[name]
+    return get
+
+
+@pytest.fixture(scope="session")
 def example():
     inputs = load_inputs("example")
     return prepare(inputs.policy, inputs.data)
