@@ -151,26 +151,38 @@ def slot_for(error: AllocatorError) -> str:
     return "general"
 
 
+def _num(value: float, spec: str) -> str:
+    """A figure for a metric, — when the data cannot give it (e.g. no 户籍人口 column)."""
+    return "—" if value != value else format(value, spec)
+
+
 def headline(view: u.DesignView) -> None:
     h, w = view.headline, view.headline.winners
     cols = st.columns(6)
     cols[0].metric("资金合计（万元）", f"{h.total:,.0f}")
     cols[1].metric("保底 / 封顶生效", f"{h.n_floor} / {h.n_cap}", help="被保底约束抬高 / 被封顶约束压低的地区数")
     cols[2].metric("比上年减少超过 5%", f"{h.n_losing} 个地区")
-    cols[3].metric("深度贫困县分得（万元）", f"{h.deep_poverty_amount:,.0f}",
-                   f"占 {h.deep_poverty_share * 100:.1f}%", delta_color="off", delta_arrow="off")
-    cols[4].metric("每困难群众（元/人）", f"{h.per_need:,.1f}", f"人均 {h.per_capita:,.1f} 元", delta_color="off", delta_arrow="off")
-    cols[5].metric("基尼系数（每困难群众）", f"{h.gini_per_need:.4f}", f"泰尔 {h.theil_per_need:.4f}", delta_color="off", delta_arrow="off")
+    if bool(view.regions["deep_poverty"].any()):
+        cols[3].metric("深度贫困县分得（万元）", f"{h.deep_poverty_amount:,.0f}",
+                       f"占 {h.deep_poverty_share * 100:.1f}%", delta_color="off", delta_arrow="off")
+    else:
+        cols[3].metric("深度贫困县分得（万元）", "—", "数据中没有深度贫困县", delta_color="off", delta_arrow="off")
+    cols[4].metric("每困难群众（元/人）", _num(h.per_need, ",.1f"), f"人均 {_num(h.per_capita, ',.1f')} 元",
+                   delta_color="off", delta_arrow="off")
+    cols[5].metric("基尼系数（每困难群众）", _num(h.gini_per_need, ".4f"), f"泰尔 {_num(h.theil_per_need, '.4f')}",
+                   delta_color="off", delta_arrow="off")
+    need, hardship = view.correlations.get("need", float("nan")), view.correlations.get("hardship", float("nan"))
+    links = [f"{what}的相关系数 {value:.2f}" for what, value in (("人均补助与困难群众占比", need), ("与财政困难程度", hardship))
+             if value == value]
     st.caption(f"增加 {w.winners} 个地区（共 {w.gained:,.0f} 万元），减少 {w.losers} 个地区（共 {w.lost:,.0f} 万元），"
-               f"持平 {w.unchanged} 个；人均补助与困难群众占比的相关系数 {view.correlations.get('need', float('nan')):.2f}，"
-               f"与财政困难程度的相关系数 {view.correlations.get('hardship', float('nan')):.2f}（按户籍人口加权）")
+               f"持平 {w.unchanged} 个" + (f"；{'，'.join(links)}（按户籍人口加权）" if links else ""))
 
 
 def funding_sources(view: u.DesignView) -> None:
     """Totals by funding source × purpose (e.g. 中央一般公共预算 = 常规分配 + 深度贫困定向)."""
     st.markdown("**按资金来源与用途（万元）**")
-    money = {c: st.column_config.NumberColumn(c, format="localized") for c in view.sources.columns[1:]}
-    st.dataframe(view.sources, hide_index=True, key="sources_table", column_config=money)
+    decimals = view.result.policy.rounding.decimals
+    st.table(view.sources.style.format(precision=decimals, thousands=",", na_rep="").hide(axis="index"))
     st.caption("同一资金来源可含不同用途的资金池（如中央一般公共预算含常规分配与深度贫困定向）；空白表示该来源没有此项用途")
 
 

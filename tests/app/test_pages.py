@@ -233,7 +233,7 @@ def test_the_map_tab_says_when_regions_are_off_the_county_map(stores):
 
 def test_design_page_shows_totals_by_funding_source_and_purpose(stores):
     at = _with_preset("sichuan-2019")
-    table = frame_with(at, "资金来源").set_index("资金来源")
+    table = next(t.value for t in at.main.table if "资金来源" in t.value.columns).set_index("资金来源")
     # 2019 report: 中央一般公共预算 213,294 = 186,650 常规分配 + 26,644 深度贫困定向
     assert table.loc["中央一般公共预算", ["常规分配", "深度贫困定向", "小计"]].tolist() == [186650, 26644, 213294]
     assert table.loc["合计", "小计"] == 273799
