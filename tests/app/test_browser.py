@@ -137,6 +137,8 @@ def test_the_documents_download_as_word_and_excel(server, browser):
     context, page = open_page(browser, server)
     files = {}
     for button in ("下载附件：分配表（Excel）", "下载附件：分配表（Word）", "下载测算说明（Word）"):
+        page.get_by_role("button", name=button).first.wait_for(timeout=60_000)
+        wait_for_rerun(page)  # a click during a rerun can land on a button that is being replaced
         with page.expect_download(timeout=120_000) as info:
             page.get_by_role("button", name=button).first.click()
         files[info.value.suggested_filename] = Path(info.value.path()).read_bytes()
