@@ -849,6 +849,7 @@ class DesignView:
     table: pd.DataFrame  # the region × pool table with every trace stage, Chinese headers
     bindings: pd.DataFrame  # regions held by a floor or a cap, with the amount it moves
     correlations: dict[str, float]  # per-head aid vs need intensity and vs fiscal hardship
+    sources: pd.DataFrame  # totals by funding source × purpose (see funding_sources)
 
 
 def design_view(inputs: Inputs, result: AllocationResult | None = None) -> DesignView:
@@ -862,7 +863,36 @@ def design_view(inputs: Inputs, result: AllocationResult | None = None) -> Desig
     head = _metrics.headline(result, base, need, population, deep)
     regions = region_frame(result, base, need, population, deep)
     return DesignView(result, inputs.note, head, regions, region_table(result, regions),
-                      binding_frame(result), correlations(regions, data))
+                      binding_frame(result), correlations(regions, data), funding_sources(result))
+
+
+def funding_sources(result: AllocationResult) -> pd.DataFrame:
+    """Totals by funding source (rows: 中央一般公共预算 …, then 合计) × purpose (columns: 常规分配,
+    深度贫困定向 …, then 小计), 万元, from `allocator.funds.sources`: each cell is a sum of the result's
+    integer units, so rows and columns add up exactly (2019: 中央一般公共预算 186,650 | 26,644 | 213,294)."""
+    from allocator.funds.sources import source_purpose_units
+
+    cells = source_purpose_units(result)
+    sources = list(dict.fromkeys(s for s, _ in cells))
+    purposes = list(dict.fromkeys(p for _, p in cells))
+    units = _np.array([[int(cells[(s, p)].sum()) if (s, p) in cells else 0 for p in purposes] for s in sources],
+                      dtype=_np.int64).reshape(len(sources), len(purposes))
+    present = _np.array([[(s, p) in cells for p in purposes] for s in sources], dtype=bool).reshape(units.shape)
+    grid = _np.vstack([units, units.sum(axis=0, keepdims=True)])
+    grid = _np.hstack([grid, grid.sum(axis=1, keepdims=True)])
+    shown = _np.vstack([present, _np.ones((1, len(purposes)), dtype=bool)])
+    shown = _np.hstack([shown, _np.ones((len(sources) + 1, 1), dtype=bool)])
+    money = _np.where(shown, result.to_wan(grid), _np.nan)  # a source without that purpose: blank, not 0
+    frame = pd.DataFrame(money, columns=[*purposes, "小计"])
+    frame.insert(0, "资金来源", [*sources, "合计"])
+    return frame
+
+
+def off_map_regions(codes, topology: dict[str, Any]) -> list[str]:
+    """The region codes that have no shape on the county map (e.g. a 市本级 such as 510800, or the
+    example's 99xxxx codes): a map of these data would leave them out."""
+    drawn = {str(g.get("properties", {}).get("adcode")) for g in topology["objects"]["data"]["geometries"]}
+    return [str(c) for c in codes if str(c) not in drawn]
 
 
 def region_frame(result: AllocationResult, base, need, population, deep) -> pd.DataFrame:
@@ -1187,6 +1217,41 @@ def county_preview(inputs: Inputs, code: str, pool: str | None = None,
                          note, _county_figures(inputs, i))
 
 
+@dataclass(frozen=True)
+class CountyMatching:
+    """A county's 配套 burden under a matching rule, beside the transfer it receives (see `matching`)."""
+
+    received: float  # 万元 from above (all pools, full year)
+    share: float  # matching share asked, share of 1
+    asked: float  # matching money asked, 万元
+    revenue: float  # own 一般公共预算收入, 万元
+    burden: float  # asked ÷ revenue, share of 1 (inf when the county has no revenue)
+    over: bool  # burden above the rule's threshold
+    threshold: float  # share of 1
+    actual: float | None  # the county's actual 本级投入 (万元), when the data have it
+    actual_ratio: float | None  # actual ÷ received, share of 1
+    n_over: int  # counties above the threshold in the whole table
+
+
+def county_matching(inputs: Inputs, code: str, rule: MatchingRule | None = None) -> CountyMatching | None:
+    """One county's row of `matching` (issue 13: 盐边县 put in 69.3 % of what it received), or None when
+    the data have no 一般公共预算收入/支出 to measure a burden against."""
+    if "revenue" not in inputs.data.columns or "expenditure" not in inputs.data.columns:
+        return None
+    report = matching(inputs, rule)
+    table = report.table.assign(地区代码=report.table["地区代码"].astype(str)).set_index("地区代码")
+    if code not in table.index:
+        raise InputError([Problem(f"数据中没有地区代码「{code}」", key="code", value=code)])
+    row: dict[Any, Any] = table.loc[code].to_dict()
+    actual = row.get("本级实际投入(万元)")
+    ratio = row.get("实际配套比例(本级投入÷上级补助)")
+    return CountyMatching(float(row["上级补助(万元)"]), float(row["配套比例"]), float(row["应配套资金(万元)"]),
+                          float(row["一般公共预算收入(万元)"]), float(row["配套占本级收入比重"]),
+                          bool(row["超过警戒线"] == "是"), report.rule.threshold,
+                          None if actual is None or pd.isna(actual) else float(actual),
+                          None if ratio is None or pd.isna(ratio) else float(ratio), len(report.flagged))
+
+
 def _county_pools(inputs: Inputs, result: AllocationResult, i: int, advance) -> pd.DataFrame:
     rows = []
     for j, pool in enumerate(inputs.policy.pools):
@@ -1325,14 +1390,40 @@ def ring_areas(topology: dict[str, Any]) -> list[float]:
     return out
 
 
+APP_DOCUMENTS = ("table", "note")  # the design page offers the 分配表 (.xlsx, .docx) and the 测算说明 (.docx)
+
+
+def document_files(inputs: Inputs, store: str | Path | None = None) -> dict[str, bytes]:
+    """The notice's attachments for a scenario as file name → bytes, written by `export_documents`: 附件1
+    分配表 (.xlsx, .docx) and the 测算说明 (.docx; its .txt twin is left out), in that order."""
+    with _tempfile.TemporaryDirectory() as folder:
+        report = export_documents(inputs, folder, DocumentOptions(kinds=APP_DOCUMENTS), store)
+        return {f.name: f.read_bytes() for f in report.files if f.suffix in (".xlsx", ".docx")}
+
+
+def document_names(policy: Policy) -> list[str]:
+    """The file names `document_files` gives, without writing them (for download buttons that write
+    only when clicked): 附件1_<title>.xlsx, 附件1_<title>.docx, <测算说明 title>.docx."""
+    from allocator.export.method_note import note_title
+
+    return [f"附件1_{policy.title}.xlsx", f"附件1_{policy.title}.docx", f"{note_title(policy)}.docx"]
+
+
+def comparable(a: Inputs, b: Inputs) -> bool:
+    """Two scenarios can be compared region by region when their data hold the same regions."""
+    return sorted(map(str, a.data.codes)) == sorted(map(str, b.data.codes))
+
+
 def scenario_json(overrides: dict[str, Any]) -> str:
     """Overrides as readable JSON (for showing or copying a scenario's diff)."""
     return _json.dumps(overrides, ensure_ascii=False, indent=2, sort_keys=True)
 
 
-__all__ += ["CHART_LABELS", "Compared", "ComparisonView", "CountyPreview", "DesignView", "SavedScenario",
-            "ScenarioExists", "chart_csv", "changed_overrides", "check_upload", "compare", "county_choices",
-            "county_preview", "data_choices", "dataset_table", "delete_scenario", "describe_path", "design_view",
+__all__ += ["CHART_LABELS", "Compared", "ComparisonView", "CountyMatching", "CountyPreview", "DesignView",
+            "SavedScenario", "ScenarioExists", "chart_csv", "changed_overrides", "check_upload", "comparable",
+            "compare", "county_choices", "county_matching", "county_preview", "document_files", "document_names",
+            "funding_sources",
+            "off_map_regions", "data_choices", "dataset_table", "delete_scenario", "describe_path", "design_view",
             "duplicate_scenario", "find_regions", "headline_rows", "import_upload", "list_scenarios",
             "load_scenario", "map_topology", "problems_frame", "raw_value", "reform_summary", "rename_scenario",
             "result_xlsx", "ring_areas", "save_scenario", "scenario_exists", "scenario_inputs", "scenario_json",

@@ -34,7 +34,7 @@ def controls(policy) -> list[Control]:
         if len(f.components) > 1:
             for c in f.components:
                 path = f"factors.{f.id}.components.{c.column}.weight"
-                out.append(Control(f"sw_{f.id}_{c.column}", path, u.describe_path(policy, path).replace("·子权重", ""),
+                out.append(Control(f"sw_{f.id}_{c.column}", path, _component_label(policy, f, c.column),
                                    u.raw_value(policy, path, 100), "subweights", "%"))
     for c in policy.corrections[:1]:
         p = f"corrections.{c.id}"
@@ -47,6 +47,19 @@ def controls(policy) -> list[Control]:
                            float(u.raw_value(policy, f"pools.{pool.id}.total")), "pools", "万元"))
     out.append(Control("unit", "rounding.unit", "取整单位(万元)", float(u.raw_value(policy, "rounding.unit", 1)), "solver"))
     return out
+
+
+def _component_label(policy, factor, column: str) -> str:
+    """自身努力程度·财政努力程度 when the file names the component, else the column's label."""
+    named = u.raw_value(policy, f"factors.{factor.id}.components.{column}.label")
+    path = f"factors.{factor.id}.components.{column}.weight"
+    return f"{factor.label}·{named}" if named else u.describe_path(policy, path).replace("·子权重", "")
+
+
+def by_shares(factor) -> bool:
+    """Whether a factor's sub-weights are shares of a whole (divided by their sum when it is not 100 %):
+    combine = shares, or the intensity transform's effort index (Σ sub-weight × component ÷ Σ sub-weights)."""
+    return len(factor.components) > 1 and (str(factor.combine) == "shares" or str(factor.transform) == "intensity")
 
 
 def constraint_defaults(policy) -> dict[str, Any]:
@@ -135,10 +148,11 @@ def correction_table(policy, values: dict[str, Any], on: bool, factors: list[str
 
 
 def share_sums(policy, values: dict[str, Any]) -> dict[str, float]:
-    """Per factor combined by shares (e.g. 努力程度): the sum of its sub-weights in %, when not 100."""
+    """Per factor whose sub-weights are shares (e.g. 自身努力程度's effort index): the sum of its
+    sub-weights in %, when not 100."""
     out = {}
     for f in policy.factors:
-        if str(f.combine) == "shares" and len(f.components) > 1:
+        if by_shares(f):
             total = sum(float(values.get(f"sw_{f.id}_{c.column}", 0)) for c in f.components)
             if abs(total - 100) > 1e-9:
                 out[f.label] = total

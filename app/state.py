@@ -85,6 +85,17 @@ def result_xlsx(base: str, data: str, overrides: str) -> bytes:
     return u.result_xlsx(v.result, v.note)
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def documents(base: str, data: str, overrides: str) -> dict[str, bytes]:
+    """The scenario's 分配表 (.xlsx, .docx) and 测算说明 (.docx), file name → bytes."""
+    return u.document_files(inputs(base, data, overrides), store_path())
+
+
+def document(base: str, data: str, overrides: str, index: int) -> bytes:
+    """One of the scenario's documents (in the order of `u.document_files`), for a lazy download."""
+    return list(documents(base, data, overrides).values())[index]
+
+
 @dataclass(frozen=True)
 class Scenario:
     """A scenario as the app passes it around: base preset, data reference, overrides."""

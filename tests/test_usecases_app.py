@@ -1,5 +1,7 @@
 """Use cases behind the app: scenario overrides, design view, comparison, county preview, map data."""
 import re
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -53,7 +55,8 @@ def test_reform_summary_lists_numbers_with_their_sources():
     row = summary.set_index("路径").loc["constraints.cap_share_of_base"]
     assert (row["参数"], row["原值"], row["新值"]) == ("封顶（上年分配额的比例）", "（无）", "120 %")
     assert "渐进调整" in row["依据"]
-    assert "中央财政一般公共预算·资金总额" in set(summary["参数"])
+    row = summary.set_index("路径").loc["pools.central_general.total"]
+    assert (row["参数"], row["原值"], row["新值"]) == ("中央财政一般公共预算（常规分配）·资金总额", "186650 万元", "196000 万元")
 
 
 def test_comparison_deltas_are_alternative_minus_baseline(base):
@@ -128,3 +131,67 @@ def test_a_county_on_screen_is_small():
     widths = sorted(w for w, _ in boxes)
     assert widths[len(widths) // 2] < 40  # a typical county is a small part of the 400 px map
     assert max(w * h for w, h in boxes) < 0.25 * 400 * 400  # none fills the canvas
+
+
+# ---------------------------------------------------------------- funding sources, matching, documents
+
+def test_funding_sources_split_the_2019_central_general_budget():
+    """2019 report: 中央一般公共预算 213,294 = 186,650 常规分配 + 26,644 深度贫困定向; 273,799 in all."""
+    view = u.design_view(u.load_inputs("sichuan-2019"))
+    table = view.sources.set_index("资金来源")
+    assert list(table.columns) == ["常规分配", "深度贫困定向", "小计"]
+    assert table.loc["中央一般公共预算"].tolist() == [186650, 26644, 213294]
+    assert table.loc["中央彩票公益金", "小计"] == 14865 and np.isnan(table.loc["中央彩票公益金", "深度贫困定向"])
+    assert table.loc["省级一般公共预算", "小计"] == 35900 and table.loc["省级彩票公益金", "小计"] == 9740
+    assert table.loc["合计"].tolist() == [186650 + 14865 + 35900 + 9740, 26644, 273799]
+    assert table.loc["合计", "小计"] == view.result.table()["total"].sum()
+
+
+def test_regions_off_the_county_map():
+    topology = load_topology()
+    assert u.off_map_regions(u.load_inputs("guangyuan-capacity-2023").data.codes, topology) == ["510800"]
+    assert u.off_map_regions(u.load_inputs("sichuan-2020").data.codes, topology) == []
+
+
+def test_county_matching_is_the_rule_share_of_the_transfer(base):
+    total = float(u.run(base).table().set_index("code").loc["513222", "total"])
+    figures = base.source.frame.set_index("code").loc["513222"]
+    m = u.county_matching(base, "513222", u.MatchingRule(share=0.5, threshold=0.02))
+    assert m.received == pytest.approx(total)
+    assert m.asked == pytest.approx(0.5 * total)
+    assert m.burden == pytest.approx(0.5 * total / figures["revenue"], abs=1e-6)
+    assert m.over == (0.5 * total / figures["revenue"] > 0.02)
+    assert m.actual == pytest.approx(figures["local_input"])
+    assert m.actual_ratio == pytest.approx(figures["local_input"] / total, abs=1e-4)
+    table = u.matching(base, u.MatchingRule(share=0.5, threshold=0.02)).table
+    assert m.n_over == int((table["超过警戒线"] == "是").sum())
+
+
+def test_county_matching_needs_revenue_and_expenditure():
+    assert u.county_matching(u.load_inputs("guangyuan-insurance-2023"), "510802") is None
+    with pytest.raises(InputError, match="999999"):
+        u.county_matching(u.load_inputs("sichuan-2020"), "999999")
+
+
+def test_documents_for_a_scenario_are_the_export_files():
+    import docx
+    import openpyxl
+
+    inputs = u.scenario_inputs("sichuan-2019", None, {"factors.need.weight": 70.0, "factors.effort.weight": 25.0})
+    files = u.document_files(inputs)
+    assert list(files) == u.document_names(inputs.policy)
+    assert [Path(n).suffix for n in files] == [".xlsx", ".docx", ".docx"]
+    assert "分配测算说明" in list(files)[2]
+    folder = Path(tempfile.mkdtemp())
+    for name, content in files.items():
+        (folder / name).write_bytes(content)
+    sheet = openpyxl.load_workbook(folder / list(files)[0]).active
+    numbers = [c for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, (int, float))]
+    assert 273799 in numbers  # the 合计 of the whole table (2019: 273,799 万元)
+    text = "\n".join(p.text for p in docx.Document(folder / list(files)[2]).paragraphs)
+    assert "困难群众人数（权重70%）" in text and "示例数据" in text  # the scenario's weight, the demo label
+
+
+def test_comparable_means_the_same_regions(base):
+    assert u.comparable(base, u.load_inputs("sichuan-2019"))
+    assert not u.comparable(base, u.load_inputs("guangyuan-capacity-2023"))

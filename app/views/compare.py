@@ -123,11 +123,24 @@ def comparison(options: dict[str, state.Scenario], default_base: str) -> None:
         st.altair_chart(charts.dumbbell(part, f"{label}：与基准方案相比（万元）"), key=f"dumbbell_{label}")
     common.chart_download(view.deltas, "各地区差额.csv", "dl_deltas", "下载全部地区差额（CSV）")
     st.markdown("**地图对比：与基准方案的差额（万元）**")
-    frames = [(label, view.maps[view.maps["scenario"] == label]) for label in alt_labels]
-    chart = charts.maps_side_by_side(state.topology(), frames, "delta")
-    st.vega_lite_chart(charts.with_topology(chart, state.topology()), key="cmp_maps")
+    missing = u.off_map_regions(view.deltas["code"].unique(), state.topology())
+    if missing:
+        st.info(f"有 {len(missing)} 个地区（{'、'.join(missing[:8])}）不在四川省县级地图上，无法按地图对比；差额见上表",
+                icon=":material/map:")
+    else:
+        frames = [(label, view.maps[view.maps["scenario"] == label]) for label in alt_labels]
+        chart = charts.maps_side_by_side(state.topology(), frames, "delta")
+        st.vega_lite_chart(charts.with_topology(chart, state.topology()), key="cmp_maps")
     common.chart_download(view.maps[["scenario", "code", "name", "prefecture", "total", "delta"]], "地图对比.csv",
                           "dl_cmp_maps")
+
+
+def _runs(s: state.Scenario) -> bool:
+    try:
+        state.inputs(*s.key)
+    except AllocatorError:
+        return False
+    return True
 
 
 def render() -> None:
@@ -140,13 +153,16 @@ def render() -> None:
     saved = u.list_scenarios(state.scenarios_path())
     manage(saved)
     options = {"当前方案（未保存的编辑）": current}
-    for name in state.presets():
+    here = state.inputs(*current.key)
+    for name in state.presets():  # only what holds the same regions can be compared region by region
         p = state.base_policy(name)
-        if p.dataset and p.dataset.startswith("sichuan"):
-            options[f"预设：{name}"] = state.Scenario(name, p.dataset, {}, f"预设：{name}")
+        preset = state.Scenario(name, p.dataset or "", {}, f"预设：{name}")
+        if p.dataset and _runs(preset) and u.comparable(here, state.inputs(*preset.key)):
+            options[preset.label] = preset
     for s in saved:
         sc = state.saved_as_scenario(s)
-        options[sc.label] = sc
+        if _runs(sc) and u.comparable(here, state.inputs(*sc.key)):
+            options[sc.label] = sc
     comparison(options, f"预设：{current.base}")
 
 

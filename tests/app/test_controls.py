@@ -8,6 +8,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 import app.controls as c  # noqa: E402
 from allocator import usecases as u  # noqa: E402
+from allocator.errors import InfeasibleError  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +30,8 @@ CASES = {
     "correction on need only": ({}, True, ["need"]),
     "correction bounds": ({"hc_el": 1.0, "hc_hi": 2.0}, True, None),
     "no cap": ({"cap_pct": 0.0}, True, None),
-    "a minimum": ({"floor_min": 100.0}, True, None),
+    # the minimum must stay under every cap (120 % of last year): 西区 510403's cap is 50 万元, see below
+    "a minimum": ({"floor_min": 40.0}, True, None),
     "cents": ({"unit": 0.01}, True, None),
     "a pool total": ({"pool_central_general": 230000.0}, True, None),
     "another objective": ({"objective": "least_absolute"}, True, None),
@@ -55,16 +57,71 @@ def test_controls_run_and_come_back_from_the_scenario(base, start, name):
         assert back[key] == pytest.approx(value) if isinstance(value, float) else back[key] == value
 
 
+def _bounds(result, code: str) -> tuple[float, float]:
+    """A region's formula total and its cap in the shared block (万元), read from the library's result."""
+    k = list(result.codes.astype(str)).index(code)
+    return float(result.table().set_index("code").loc[code, "total"]), float(result.trace["cap"][k])
+
+
+def test_the_minimum_case_stays_under_every_cap(base):
+    result = u.run(u.load_inputs(base))
+    assert float(result.trace["cap"].min()) == 50.0  # 西区 510403: 120 % of its base
+    assert CASES["a minimum"][0]["floor_min"] < 50.0
+
+
 def test_a_region_override_from_the_table(base, start):
     values, on, factors, _ = start
-    table = pd.DataFrame([{"地区代码": "510104", "保底额(万元)": 400.0, "封顶额(万元)": None, "理由": "试点"}])
+    total, cap = _bounds(u.run(u.load_inputs(base)), "510104")  # 123 and 141 万元 on the 2020 demo data
+    floor = float((total + cap) // 2)  # above what the formula gives, under the general cap (120 % of base)
+    table = pd.DataFrame([{"地区代码": "510104", "保底额(万元)": floor, "封顶额(万元)": None, "理由": "试点"}])
     overrides = c.overrides_from(base, values, on, factors, table)
     policy = u.scenario_policy(base, overrides)
-    assert [(o.region, o.floor, o.cap, o.reason) for o in policy.constraints.overrides] == [("510104", 400.0, None, "试点")]
+    assert [(o.region, o.floor, o.cap, o.reason) for o in policy.constraints.overrides] == [("510104", floor, None, "试点")]
     result = u.run(u.load_inputs(policy))
-    assert result.table().set_index("code").loc["510104", "total"] >= 400
+    assert result.table().set_index("code").loc["510104", "total"] == floor  # held exactly at its floor
+    assert result.trace["binding"][list(result.codes.astype(str)).index("510104")] == "floor"
+
+
+def test_a_region_floor_above_the_general_cap_is_explained(base, start):
+    values, on, factors, _ = start
+    _, cap = _bounds(u.run(u.load_inputs(base)), "510104")
+    table = pd.DataFrame([{"地区代码": "510104", "保底额(万元)": 400.0, "封顶额(万元)": None, "理由": ""}])
+    overrides = c.overrides_from(base, values, on, factors, table)
+    with pytest.raises(InfeasibleError, match=f"510104 锦江区 保底 400 万元 > 封顶 {cap:g} 万元"):
+        u.run(u.scenario_inputs(base, None, overrides))
 
 
 def test_effort_sub_weights_off_100_are_flagged(base, start):
+    # the 2020 effort index: 财政努力程度 50 %, 资金使用绩效 30 %, 管理工作水平 20 % (sichuan-2019.toml)
+    assert c.share_sums(base, start[0]) == {}
     values = {**start[0], "sw_effort_local_input": 70.0}
-    assert c.share_sums(base, values) == {"自身努力程度": 120.0}
+    assert c.share_sums(base, values) == {"自身努力程度": 70.0 + 30.0 + 20.0}
+
+
+def test_effort_sub_weights_are_the_intensity_components(base):
+    effort = {k.key: k for k in c.controls(base) if k.section == "subweights" and k.key.startswith("sw_effort_")}
+    assert {k: (v.label, v.default) for k, v in effort.items()} == {
+        "sw_effort_local_input": ("自身努力程度·财政努力程度", 50),
+        "sw_effort_performance_score": ("自身努力程度·资金使用绩效", 30),
+        "sw_effort_management_score": ("自身努力程度·管理工作水平", 20),
+    }
+
+
+def test_sub_weights_off_100_act_as_shares_of_the_effort_index(base, start):
+    """The index divides by the sum of sub-weights, so 100/60/40 allocates as 50/30/20 does."""
+    values = {**start[0], "sw_effort_local_input": 100.0, "sw_effort_performance_score": 60.0,
+              "sw_effort_management_score": 40.0}
+    assert c.share_sums(base, values) == {"自身努力程度": 200.0}
+    overrides = c.overrides_from(base, values, *start[1:3], start[3])
+    assert set(overrides) == {f"factors.effort.components.{col}.weight" for col in
+                              ("local_input", "performance_score", "management_score")}
+    doubled = u.run(u.scenario_inputs(base, None, overrides)).table()["total"].tolist()
+    assert doubled == u.run(u.load_inputs(base)).table()["total"].tolist()
+
+
+@pytest.mark.parametrize("name", list(u.builtin_presets()))
+def test_every_preset_gives_controls_that_come_back_unchanged(name):
+    policy = u.resolve_policy(name)
+    values, on, factors, regions = c.values_from(policy)
+    assert c.overrides_from(policy, values, on, factors, regions) == {}
+    assert c.share_sums(policy, values) == {}  # every shipped preset's shares add up to 100 %

@@ -32,7 +32,8 @@ def test_design_page_opens_with_the_2020_preset_and_the_demo_label(stores):
     at = app()
     assert not at.exception
     assert at.title[0].value == "方案设计"
-    assert at.metric[0].value == "315,500"
+    # sichuan-2020.toml: 196,000 常规 + 15,600 + 37,700 + 10,200 + 28,000 深度贫困定向 = 287,500 万元
+    assert at.metric[0].value == "287,500"
     assert any("示例数据" in c.value for c in at.caption)
     assert len(totals(at)) == 183
 
@@ -132,6 +133,7 @@ def test_comparison_is_shown(stores):
 
 
 def test_county_preview_and_private_what_if(stores):
+    shared = u.load_inputs("sichuan-2020").source.frame.set_index("code").loc["513222", "dibao_rural"]
     at = app()
     at.switch_page("views/county.py").run()
     assert not at.exception
@@ -143,7 +145,7 @@ def test_county_preview_and_private_what_if(stores):
     assert not at.exception
     labels = [m.label for m in at.metric]
     assert "模拟后（万元）" in labels
-    assert u.load_inputs("sichuan-2020").source.frame.set_index("code").loc["513222", "dibao_rural"] == 4835
+    assert u.load_inputs("sichuan-2020").source.frame.set_index("code").loc["513222", "dibao_rural"] == shared
 
 
 def test_a_bad_upload_is_refused_with_every_problem_listed(stores):
@@ -196,3 +198,79 @@ def test_an_imported_version_can_be_chosen_on_the_design_page(stores):
     after = totals(at)
     assert after != before and sum(after) == sum(before)
     assert not any("示例数据" in c.value for c in at.caption if "注：" in c.value)  # imported data are not the demo
+
+
+# ---------------------------------------------------------------- every preset, sources, matching, documents
+
+def _with_preset(name: str, tab: str | None = None) -> AppTest:
+    at = app()
+    at.selectbox(key="preset").set_value(name).run()
+    if tab:
+        at.session_state["tab"] = tab
+        at.run()
+    return at
+
+
+@pytest.mark.parametrize("name", list(u.builtin_presets()))
+def test_every_preset_runs_on_its_own_data(stores, name):
+    at = _with_preset(name)
+    assert not at.exception and not at.error and not at.warning
+    policy = u.resolve_policy(name)
+    assert at.selectbox(key="data").value == policy.dataset  # a new preset brings its own dataset
+    expected = u.run(u.load_inputs(name)).table()["total"].sum()
+    assert at.metric[0].value == f"{expected:,.0f}"
+    assert len(totals(at)) == len(u.load_inputs(name).data.codes)
+
+
+def test_the_map_tab_says_when_regions_are_off_the_county_map(stores):
+    at = _with_preset("guangyuan-capacity-2023", "地图")
+    assert not at.exception
+    assert any("不在四川省县级地图上" in i.value and "510800" in i.value for i in at.info)
+    assert not at.get("vega_lite_chart") and not at.get("arrow_vega_lite_chart")
+    sichuan = _with_preset("sichuan-2019", "地图")
+    assert not sichuan.info and sichuan.get("vega_lite_chart")
+
+
+def test_design_page_shows_totals_by_funding_source_and_purpose(stores):
+    at = _with_preset("sichuan-2019")
+    table = next(t.value for t in at.main.table if "资金来源" in t.value.columns).set_index("资金来源")
+    # 2019 report: 中央一般公共预算 213,294 = 186,650 常规分配 + 26,644 深度贫困定向
+    assert table.loc["中央一般公共预算", ["常规分配", "深度贫困定向", "小计"]].tolist() == [186650, 26644, 213294]
+    assert table.loc["合计", "小计"] == 273799
+
+
+def test_design_page_offers_the_documents_next_to_the_downloads(stores):
+    at = app()
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels[:2] == ["下载分配表与测算过程（CSV）", "下载分配表（Excel）"]
+    assert labels[2:5] == ["下载附件：分配表（Excel）", "下载附件：分配表（Word）", "下载测算说明（Word）"]
+
+
+def test_county_preview_shows_the_matching_burden_beside_the_transfer(stores):
+    at = app()
+    at.switch_page("views/county.py").run()
+    at.text_input(key="county_q").input("理县").run()
+    metrics = {m.label: m.value for m in at.metric}
+    full = float(u.run(u.load_inputs("sichuan-2020")).table().set_index("code").loc["513222", "total"])
+    assert metrics["全年分配额（万元）"] == f"{full:,.2f}"
+    assert metrics["上级补助（万元）"] == f"{full:,.2f}"
+    assert metrics["应配套资金（万元）"] == f"{0.2 * full:,.2f}"  # the default rule: 20 % of the transfer
+    at.number_input(key="match_share").set_value(50.0).run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric}["应配套资金（万元）"] == f"{0.5 * full:,.2f}"
+
+
+def test_county_preview_without_fiscal_figures_says_so(stores):
+    at = _with_preset("guangyuan-insurance-2023")
+    at.switch_page("views/county.py").run()
+    assert not at.exception
+    assert any("无法测算配套负担" in i.value for i in at.info)
+
+
+def test_compare_offers_only_presets_with_the_same_regions(stores):
+    at = _with_preset("guangyuan-capacity-2023")
+    at.switch_page("views/compare.py").run()
+    assert not at.exception
+    assert at.selectbox(key="cmp_base").options == ["当前方案（未保存的编辑）", "预设：guangyuan-capacity-2023",
+                                                    "预设：guangyuan-insurance-2023"]
+    assert any("510800" in i.value for i in at.info)  # no map comparison for 市本级
