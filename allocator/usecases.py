@@ -53,7 +53,7 @@ from allocator.export.allocation_table import (
     write_allocation_docx,
     write_allocation_xlsx,
 )
-from allocator.export.method_note import method_note, write_method_note_docx, write_method_note_txt
+from allocator.export.method_note import method_note, note_title, write_method_note_docx, write_method_note_txt
 from allocator.export.overwrite import is_our_output
 from allocator.export.systems_csv import systems_frame, write_systems_csv
 from allocator.export.tables import result_frame as _result_frame
@@ -83,7 +83,7 @@ from allocator.funds.selfeval import (
     score_selfeval,
     summary_frame,
 )
-from allocator.funds.sources import source_totals
+from allocator.funds.sources import source_purpose_units, source_totals
 from allocator.policy import Policy, apply_overrides, diff, load_policy, policy_from_keyed, preset_names
 from allocator.policy.model import Binding as _Binding
 from allocator.policy.model import Objective, Parameter
@@ -870,7 +870,6 @@ def funding_sources(result: AllocationResult) -> pd.DataFrame:
     """Totals by funding source (rows: 中央一般公共预算 …, then 合计) × purpose (columns: 常规分配,
     深度贫困定向 …, then 小计), 万元, from `allocator.funds.sources`: each cell is a sum of the result's
     integer units, so rows and columns add up exactly (2019: 中央一般公共预算 186,650 | 26,644 | 213,294)."""
-    from allocator.funds.sources import source_purpose_units
 
     cells = source_purpose_units(result)
     sources = list(dict.fromkeys(s for s, _ in cells))
@@ -1404,7 +1403,6 @@ def document_files(inputs: Inputs, store: str | Path | None = None) -> dict[str,
 def document_names(policy: Policy) -> list[str]:
     """The file names `document_files` gives, without writing them (for download buttons that write
     only when clicked): 附件1_<title>.xlsx, 附件1_<title>.docx, <测算说明 title>.docx."""
-    from allocator.export.method_note import note_title
 
     return [f"附件1_{policy.title}.xlsx", f"附件1_{policy.title}.docx", f"{note_title(policy)}.docx"]
 

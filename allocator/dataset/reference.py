@@ -15,7 +15,9 @@ from typing import Any
 import pandas as pd
 
 from allocator.errors import DataError, Problem
+from allocator.funds.selfeval import results_frame, score_selfeval
 from allocator.funds.tiers import aggregate
+from allocator.policy import load_policy
 
 PROVINCE_CODE = "510000"
 DEMO_LABEL = "示例数据"  # shown wherever the generated figures are displayed or exported
@@ -223,9 +225,6 @@ EXTRA_DATASETS = {
 def loop_figures() -> pd.DataFrame:
     """The 2020 demo figures with each county's 2019 绩效自评 results joined (selfeval_score, execution_rate,
     balance_share), scored from the shipped 2019 entries under the sichuan-selfeval system."""
-    from allocator.funds.selfeval import results_frame, score_selfeval
-    from allocator.policy import load_policy
-
     entries = load_packaged(SELFEVAL_DATASET)
     results = results_frame(score_selfeval(load_policy("sichuan-selfeval"), entries)).drop(columns="name")
     figures = load_figures(2020)

@@ -16,6 +16,8 @@ import numpy as np
 
 from allocator.dataset.reference import names_in_year
 from allocator.engine.result import AllocationResult
+from allocator.export import layout as L
+from allocator.export.csv_safe import put
 from allocator.funds.advance import SettlementResult
 from allocator.policy.model import Level, Pool, Purpose
 
@@ -272,8 +274,6 @@ def allocation_sheet(ws, table: AllocationTable, heading: Heading) -> None:
     fonts 仿宋/黑体/小标宋, borders, frozen header, print titles, one page wide, landscape where wide."""
     from openpyxl.utils import get_column_letter
 
-    from allocator.export import layout as L
-    from allocator.export.csv_safe import put
 
     ws.title = "分配表"
     n = len(table.columns) + 1
@@ -354,7 +354,6 @@ ROW_HEIGHT_MM = 5.5
 
 def write_allocation_docx(table: AllocationTable, heading: Heading, path, fonts=None) -> None:
     """The attachment as a GB/T 9704 document: landscape A4 where the table is wide."""
-    from allocator.export import layout as L
 
     fonts = fonts or L.FONTS
     doc = L.new_document(fonts, landscape=is_wide(table))
@@ -365,7 +364,6 @@ def write_allocation_docx(table: AllocationTable, heading: Heading, path, fonts=
 def add_allocation_table(doc, table: AllocationTable, heading: Heading, fonts) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
-    from allocator.export import layout as L
 
     section = doc.sections[-1]
     width = L.text_width_mm(section)

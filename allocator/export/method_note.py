@@ -12,6 +12,7 @@ from allocator import __version__
 from allocator.columns import BY_ID
 from allocator.columns import column_label as header_label
 from allocator.engine.result import AllocationResult
+from allocator.export import layout as L
 from allocator.export.allocation_table import source_leaves
 from allocator.funds.advance import SettlementResult
 from allocator.policy.model import (
@@ -274,7 +275,6 @@ def write_method_note_docx(note: MethodNote, path, fonts=None) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
 
-    from allocator.export import layout as L
 
     fonts = fonts or L.FONTS
     doc = L.new_document(fonts)

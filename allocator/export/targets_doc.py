@@ -13,8 +13,10 @@ import numpy as np
 
 from allocator.engine import AllocationResult, RegionData
 from allocator.errors import PolicyError, Problem
+from allocator.export import layout as L
 from allocator.export.allocation_table import source_leaves
-from allocator.funds.targets import indicator_value
+from allocator.export.csv_safe import put
+from allocator.funds.targets import indicator_value, target_tables
 from allocator.policy.model import Indicator, Level, Policy
 
 LEVELS = ("一级指标", "二级指标", "三级指标", "指标值")
@@ -94,7 +96,6 @@ def check_indicator_pools(policy: Policy) -> None:
 def region_sheets(result: AllocationResult, data: RegionData, departments: Departments | None = None
                   ) -> list[RegionSheet]:
     """One sheet per region of the result, amounts from the engine's integers."""
-    from allocator.funds.targets import target_tables
 
     policy = result.policy
     base = target_tables(result, data)  # checks [performance] and its columns; gives the goal text
@@ -223,7 +224,6 @@ def write_targets_docx(sheets: list[RegionSheet], title: str, departments: Depar
 
     Regions whose tables have the same shape share one laid-out table, copied and filled with each
     region's text (laying out 183 tables cell by cell in python-docx took about 30 s)."""
-    from allocator.export import layout as L
 
     fonts = fonts or L.FONTS
     doc = L.new_document(fonts)
@@ -272,7 +272,6 @@ def _targets_table(doc, sheet: RegionSheet, departments: Departments, decimals: 
 def _lay_out_table(doc, rows: list[list], texts: list[list[str]], merges: list[tuple], fonts):
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
-    from allocator.export import layout as L
 
     first_indicator = next(r for r, cells in enumerate(rows) if cells[0] == "绩效指标")
     t = doc.add_table(rows=len(rows), cols=5)
@@ -304,8 +303,6 @@ def write_targets_xlsx(sheets: list[RegionSheet], title: str, departments: Depar
     from openpyxl import Workbook
     from openpyxl.worksheet.pagebreak import Break
 
-    from allocator.export import layout as L
-    from allocator.export.csv_safe import put
 
     wb = Workbook()
     wb.properties.creator = "allocator"  # lets a later run recognise its own output
