@@ -24,26 +24,32 @@ def tornado_chart(frame: pd.DataFrame, title: str):
     bars = frame.assign(方向=frame["权重变化(百分点)"].map(lambda v: "权重提高" if v > 0 else "权重降低"))
     return alt.Chart(bars).mark_bar().encode(
         x=alt.X("变化(万元):Q", title="金额变化（万元）"),
-        y=alt.Y("因素:N", sort=alt.EncodingSortField("变化(万元)", op="max", order="descending"), title=None),
+        y=alt.Y("因素:N", sort=alt.EncodingSortField("变化(万元)", op="max", order="descending"), title=None,
+                axis=alt.Axis(labelOverlap=False, labelLimit=240)),
         color=alt.Color("方向:N", scale=alt.Scale(domain=["权重提高", "权重降低"], range=["#c0392b", "#2e86c1"]),
                         title=None),
         tooltip=["因素", "权重变化(百分点)", alt.Tooltip("基准(万元):Q", format=",.2f"),
                  alt.Tooltip("情景(万元):Q", format=",.2f"), alt.Tooltip("变化(万元):Q", format="+,.2f")],
-    ).properties(title=title, height=160).configure(font=charts.FONT)
+    ).properties(title=title, height=alt.Step(30)).configure(font=charts.FONT)
 
 
 def fan_chart(fan: pd.DataFrame):
-    """Regions sorted by their base amount: the P10–P90 band, the median, the base."""
-    frame = fan.reset_index(drop=True).assign(序号=lambda f: f.index + 1)
+    """Regions sorted by their base amount: the P10–P90 band and the median, as % of the base amount (a
+    band in 万元 would vanish next to the largest counties)."""
+    base = fan["基准(万元)"].where(fan["基准(万元)"] > 0)
+    frame = pd.DataFrame({
+        "序号": range(1, len(fan) + 1), "地区名称": fan["地区名称"].to_numpy(),
+        "P10": ((fan["P10(万元)"] / base - 1) * 100).to_numpy(), "P50": ((fan["P50(万元)"] / base - 1) * 100).to_numpy(),
+        "P90": ((fan["P90(万元)"] / base - 1) * 100).to_numpy(), "基准(万元)": fan["基准(万元)"].to_numpy()})
     band = alt.Chart(frame).mark_area(opacity=0.35, color="#5dade2").encode(
-        x=alt.X("序号:Q", title="地区（按基准金额从小到大）"), y=alt.Y("P10(万元):Q", title="万元"),
-        y2="P90(万元):Q", tooltip=["地区名称", alt.Tooltip("P10(万元):Q", format=",.1f"),
-                                  alt.Tooltip("P90(万元):Q", format=",.1f")])
-    median = alt.Chart(frame).mark_line(color="#1a5276").encode(x="序号:Q", y="P50(万元):Q")
-    base = alt.Chart(frame).mark_point(color="#c0392b", size=8).encode(x="序号:Q", y="基准(万元):Q",
-                                                                       tooltip=["地区名称", "基准(万元)"])
-    return (band + median + base).properties(height=320, title="各地区金额的 P10–P90 区间（线为中位数，点为基准）"
-                                             ).configure(font=charts.FONT)
+        x=alt.X("序号:Q", title="地区（按基准金额从小到大）"), y=alt.Y("P10:Q", title="相对基准（%）"),
+        y2="P90:Q", tooltip=["地区名称", alt.Tooltip("基准(万元):Q", format=",.0f"),
+                            alt.Tooltip("P10:Q", format="+.1f", title="P10(%)"),
+                            alt.Tooltip("P90:Q", format="+.1f", title="P90(%)")])
+    median = alt.Chart(frame).mark_line(color="#1a5276").encode(x="序号:Q", y="P50:Q")
+    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#c0392b").encode(y="y:Q")
+    return (band + median + zero).properties(
+        height=320, title="各地区金额的 P10–P90 区间，相对基准的百分比（线为中位数，红线为基准）").configure(font=charts.FONT)
 
 
 def render() -> None:
