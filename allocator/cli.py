@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from allocator import usecases
 from allocator.errors import AllocatorError, InputError, Problem
 from allocator.export import write_result
+from allocator.export.csv_safe import write_safe_csv
 from allocator.export.funds import (
     settlement_notes_frame,
     write_settlement_xlsx,
@@ -302,6 +303,8 @@ def selfeval_(
     region: Annotated[str | None, typer.Option("--region", help="打印此地区的自评表（地区代码）")] = None,
     save_as: Annotated[str | None, typer.Option("--save-as", help="把得分存为数据库中的数据集（供下一年分配读取）")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="得分表 .csv")] = None,
+    doc: Annotated[Path | None, typer.Option("--doc", help="区域绩效自评表附件 .xlsx 或 .docx（每个地区一页；有 --region 时只写该地区）")] = None,
+    number: Annotated[int | None, typer.Option("--number", help="附件编号")] = None,
     store: StoreOption = None,
     force: ForceOption = False,
 ) -> None:
@@ -320,8 +323,11 @@ def selfeval_(
         typer.echo(f"年度总体目标：{e.goal}\n全年实际完成情况：{e.achieved}")
         _echo_frame(e.indicators)
     if target is not None:
-        report.summary.to_csv(target, index=False, encoding="utf-8-sig")
+        write_safe_csv(report.summary, target)
         typer.echo(f"已写出：{target}")
+    if doc is not None:
+        written = usecases.write_selfeval_document(report, doc, (region,) if region else (), number, force)
+        typer.echo(f"已写出：{written}")
     if save_as:
         v = usecases.store_selfeval_results(report, save_as, store)
         typer.echo(f"得分已存为 db:{v.name}@{v.version}；并入下一年因素数据：allocator loop-data --data <下一年数据> "

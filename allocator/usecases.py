@@ -54,7 +54,8 @@ from allocator.export.allocation_table import (
     write_allocation_xlsx,
 )
 from allocator.export.method_note import method_note, note_title, write_method_note_docx, write_method_note_txt
-from allocator.export.overwrite import is_our_output
+from allocator.export.overwrite import guard_output, is_our_output
+from allocator.export.selfeval_doc import write_selfeval_docx, write_selfeval_xlsx
 from allocator.export.systems_csv import systems_frame, write_systems_csv
 from allocator.export.tables import result_frame as _result_frame
 from allocator.export.tables import write_xlsx as _write_xlsx
@@ -467,6 +468,28 @@ class SelfEvalReport:
     results: pd.DataFrame  # column ids: code, name, selfeval_score, execution_rate, balance_share
     source: str  # the entries' reference (db:name@version, path …)
     note: str | None
+
+
+def selfeval_title(policy: Policy) -> str:
+    """2019年中央和省级财政医疗救助补助资金区域绩效自评表, from the allocation table's title."""
+    return f"{policy.year}年{program_name(policy)}区域绩效自评表"
+
+
+def write_selfeval_document(report: SelfEvalReport, out: str | Path, regions: tuple[str, ...] = (),
+                            number: int | None = None, force: bool = False) -> Path:
+    """The scored 自评表 of every region (or of `regions`) as an attachment, .xlsx or .docx by suffix,
+    one page per region."""
+    out = Path(out)
+    if out.suffix.lower() not in (".xlsx", ".docx"):
+        raise InputError([Problem(f"自评表文件 {out.name} 应为 .xlsx 或 .docx", key="out", value=str(out))])
+    chosen = [e for e in report.evals if not regions or e.code in regions]
+    missing = sorted(set(regions) - {e.code for e in chosen})
+    if missing:
+        raise InputError([Problem(f"自评数据中没有地区 {'、'.join(missing)}", key="region", value=missing[0])])
+    guard_output(out, (report.source,), force)
+    write = write_selfeval_xlsx if out.suffix.lower() == ".xlsx" else write_selfeval_docx
+    write(chosen, selfeval_title(report.policy), out, report.note, number)
+    return out
 
 
 def selfeval(policy: PolicyRef, data: DataRef, level: str = "county",
