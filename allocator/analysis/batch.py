@@ -334,12 +334,14 @@ def _sub_weight_problems(prepared: Prepared, params: list[Parameter], values: di
     problems = []
     for pb in formula_blocks(prepared):
         comps = {p.key: p for p in params if p.acts_on(pb.block.id) and p.kind == "component"}
+        if not comps:  # no sub-weight varied in this block: nothing to check
+            continue
         weights = {p.key: p for p in params if p.acts_on(pb.block.id) and p.kind == "weight"}
         for f in pb.block.factors:
-            w = [np.broadcast_to(values[comps[k].path] * comps[k].scale, (n,)) if k in comps else np.full(n, c.weight)
-                 for c in f.components for k in [f"{f.id}.{c.column}"]]
             if not any(f"{f.id}.{c.column}" in comps for c in f.components):
                 continue
+            w = [np.broadcast_to(values[comps[k].path] * comps[k].scale, (n,)) if k in comps else np.full(n, c.weight)
+                 for c in f.components for k in [f"{f.id}.{c.column}"]]
             fw = np.broadcast_to(values[weights[f.id].path] * weights[f.id].scale, (n,)) if f.id in weights \
                 else np.full(n, f.weight)
             bad = (np.min(w, axis=0) < 0) | ((fw > 0) & (np.max(w, axis=0) <= 0))
