@@ -125,9 +125,9 @@ def _constrained(pb: PreparedBlock, prepared: Prepared, cols: dict[str, np.ndarr
     lo, hi = unit_bounds(pb, bp, prepared.unit)
     apply_region_overrides(pb, prepared.data.codes, lo, hi, prepared.unit)
     total = np.round(bp.budget / prepared.unit)
-    x, _, line, _ = water_fill(t, lo, hi, total)
-    _, held_cap = binding(x, line, lo, hi)
-    return x * prepared.unit, held_cap
+    fill = water_fill(t, lo, hi, total)
+    _, held_cap = binding(fill.x, fill.line, lo, hi)
+    return fill.x * prepared.unit, held_cap
 
 
 def marginal_gain(prepared: Prepared, column: str, step: float = 1.0) -> np.ndarray:
