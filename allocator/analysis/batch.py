@@ -196,7 +196,43 @@ class PreparedBlock:
     lo: np.ndarray | None = None  # (1, m) ⌈floor⌉ in units with the base policy's constraints
     hi: np.ndarray | None = None  # (1, m) ⌊cap⌋
     outcome: BlockOutcome | None = None  # the base policy's result, reused where a batch leaves the block alone
-    start: tuple[np.ndarray, np.ndarray] | None = None  # (1, m) held below / above by the base policy: water_fill's guess
+    base_params: dict[int, BlockParams] = field(default_factory=dict, compare=False, repr=False)  # by chunk size
+    pool_units: np.ndarray | None = None  # (1, P) pool totals in rounding units
+    start: Start | None = None  # the base policy's active set: water_fill's first guess
+
+
+@dataclass(frozen=True)
+class Start:
+    """A guess of the active set for `water_fill` — the base policy's — with what it implies under the
+    bounds it was found with (`lo`, `hi`: the prepared ⌈floor⌉ and ⌊cap⌋ rows), so scenarios that
+    keep those bounds need not recompute it."""
+
+    below: np.ndarray  # (1, m) held at the floor
+    above: np.ndarray  # (1, m) held at the cap
+    lo: np.ndarray  # (1, m) the bounds these sums belong to (compared by identity)
+    hi: np.ndarray
+    free: np.ndarray  # (1, m) no bound holds and the bounds leave room
+    guess: np.ndarray  # (m,) the same as floats, for a matrix product
+    held: float  # Σ floors below + Σ caps above, units
+    floors: float  # Σ lo
+    caps: float  # Σ hi
+    crossed: bool  # some floor above its cap
+
+    @classmethod
+    def of(cls, x: np.ndarray, line: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> Start:
+        below, above = x[:1] > line[:1], x[:1] < line[:1]
+        free = (lo < hi) & ~below & ~above
+        return cls(below, above, lo, hi, free, free[0].astype(float),
+                   float(np.where(below, lo, 0.0).sum() + np.where(above, hi, 0.0).sum()), float(lo.sum()),
+                   float(hi.sum()), bool((lo > hi).any()))
+
+    def fits(self, lo: np.ndarray, hi: np.ndarray) -> bool:
+        """These are the bounds the sums were taken under (every target then > 0)."""
+        return lo is self.lo and hi is self.hi
+
+    def feasible(self, total: np.ndarray) -> np.ndarray:
+        """`feasible_rows` under these bounds with every target > 0."""
+        return (not self.crossed) & (self.floors <= total + 1e-9) & (self.caps >= total - 1e-9)
 
 
 @dataclass(frozen=True)
@@ -241,13 +277,13 @@ def prepare(policy: Policy, data: RegionData | pd.DataFrame) -> Prepared:
         pb = replace(pb, shares=np.array([sh[0] if sh.ndim == 2 else sh for sh in factor_shares(pb, bp, cols)]))
         lo, hi = unit_bounds(pb, bp, policy.rounding.unit)
         apply_region_overrides(pb, data.codes, lo, hi, policy.rounding.unit)
-        pb = replace(pb, lo=lo, hi=hi)
+        pb = replace(pb, lo=lo, hi=hi, pool_units=np.round(totals / policy.rounding.unit).astype(np.int64)[None, :])
         if batch_fallback(block):
             blocks.append(pb)  # every scenario of this block goes through the single-run path
             continue
         t = targets(pb, bp, unit=policy.rounding.unit)
         x, _, line, _ = water_fill(t, lo, hi, np.round(bp.budget / policy.rounding.unit))
-        pb = replace(pb, start=(x > line, x < line))
+        pb = replace(pb, start=Start.of(x, line, lo, hi))
         outcome = block_outcome(pb, bp, policy.rounding.unit, t, lo, hi)
         blocks.append(replace(pb, outcome=outcome if outcome.ok[0] and not outcome.rerun[0] else None))
     digest = hashlib.sha256(f"{policy.digest}|{data.digest}|{__version__}|batch".encode()).hexdigest()
@@ -277,23 +313,41 @@ def _rows(row, c: int) -> np.ndarray:
     return out
 
 
+def _base_params(pb: PreparedBlock, c: int) -> BlockParams:
+    """The base policy's values for c scenarios, made once per chunk size (read-only: `block_params`
+    copies what a batch varies)."""
+    if c not in pb.base_params:
+        b = pb.block
+        corr = {x.id: {"elasticity": np.full(c, x.elasticity),
+                       "lower": np.full(c, np.nan if x.lower is None else x.lower),
+                       "upper": np.full(c, np.nan if x.upper is None else x.upper)} for x in b.corrections}
+        k = b.constraints
+        pool_totals = _rows(pb.pool_totals, c)
+        pb.base_params[c] = BlockParams(
+            _rows([f.weight for f in b.factors], c), pool_totals.sum(axis=1), pool_totals, corr,
+            None if k.floor_share is None else np.full(c, k.floor_share),
+            None if k.cap_share is None else np.full(c, k.cap_share),
+            None if k.floor_minimum is None else np.full(c, k.floor_minimum))
+    return pb.base_params[c]
+
+
 def block_params(pb: PreparedBlock, params: list[Parameter], values: dict[str, np.ndarray], c: int) -> BlockParams:
-    """Broadcast the base policy's values to c scenarios and put the varied ones in place."""
+    """The base policy's values for c scenarios with the varied ones put in place."""
     b = pb.block
-    weights = _rows([f.weight for f in b.factors], c)
-    pool_totals = _rows(pb.pool_totals, c)
-    corr = {x.id: {"elasticity": np.full(c, x.elasticity), "lower": np.full(c, np.nan if x.lower is None else x.lower),
-                   "upper": np.full(c, np.nan if x.upper is None else x.upper)} for x in b.corrections}
-    k = b.constraints
-    cons = {"floor_share_of_base": None if k.floor_share is None else np.full(c, k.floor_share),
-            "cap_share_of_base": None if k.cap_share is None else np.full(c, k.cap_share),
-            "floor_minimum": None if k.floor_minimum is None else np.full(c, k.floor_minimum)}
+    base = _base_params(pb, c)
+    mine = [p for p in params if p.acts_on(b.id)]
+    if not mine:
+        return base
+    kinds = {p.kind for p in mine}
+    weights = base.weights.copy() if "weight" in kinds else base.weights
+    pool_totals = base.pool_totals.copy() if "total" in kinds else base.pool_totals
+    corr = {cid: dict(attrs) for cid, attrs in base.corrections.items()} if "correction" in kinds else base.corrections
+    cons = {"floor_share_of_base": base.floor_share, "cap_share_of_base": base.cap_share,
+            "floor_minimum": base.floor_minimum}
     factor_ids = [f.id for f in b.factors]
     pool_ids = [p.id for p in b.pools]
     sub: dict[str, np.ndarray] = {}
-    for p in params:
-        if not p.acts_on(b.id):
-            continue
+    for p in mine:
         v = values[p.path] * p.scale
         if p.kind == "weight":
             weights[:, factor_ids.index(p.key)] = v
@@ -310,8 +364,8 @@ def block_params(pb: PreparedBlock, params: list[Parameter], values: dict[str, n
             corr[cid][attr] = v
         else:
             cons[p.key] = v
-    return BlockParams(weights, pool_totals.sum(axis=1), pool_totals, corr, cons["floor_share_of_base"],
-                       cons["cap_share_of_base"], cons["floor_minimum"], sub)
+    return BlockParams(weights, pool_totals.sum(axis=1) if "total" in kinds else base.budget, pool_totals, corr,
+                       cons["floor_share_of_base"], cons["cap_share_of_base"], cons["floor_minimum"], sub)
 
 
 def check_weights(prepared: Prepared, params: list[Parameter], values: dict[str, np.ndarray], n: int) -> None:
@@ -321,6 +375,11 @@ def check_weights(prepared: Prepared, params: list[Parameter], values: dict[str,
         varied = {p.key: p for p in params if p.acts_on(pb.block.id) and p.kind == "weight"}
         if not varied:
             continue
+        if n == 1:  # a what-if: plain floats
+            one = sum(float(values[varied[f.id].path][0]) * varied[f.id].scale if f.id in varied else f.weight
+                      for f in pb.block.factors)
+            if abs(one - 1.0) <= 1e-9:
+                continue
         w = sum((values[varied[f.id].path] * varied[f.id].scale if f.id in varied else f.weight)
                 for f in pb.block.factors)
         w = np.broadcast_to(w, (n,))
@@ -335,7 +394,9 @@ def check_weights(prepared: Prepared, params: list[Parameter], values: dict[str,
 def _sub_weight_problems(prepared: Prepared, params: list[Parameter], values: dict[str, np.ndarray],
                          n: int) -> list[Problem]:
     """The loader's rules for sub-weights, per scenario: none negative, not all zero in a factor of weight > 0."""
-    problems = []
+    problems: list[Problem] = []
+    if not any(p.kind == "component" for p in params):
+        return problems
     for pb in formula_blocks(prepared):
         comps = {p.key: p for p in params if p.acts_on(pb.block.id) and p.kind == "component"}
         if not comps:  # no sub-weight varied in this block: nothing to check
@@ -586,16 +647,15 @@ class Fill(NamedTuple):
     ok: np.ndarray  # (c,) settled with Σx = total (the rest go to the single-run solver)
 
 
-def water_fill(t, lo, hi, total, positive: bool | None = None,
-               start: tuple[np.ndarray, np.ndarray] | None = None) -> Fill:
+def water_fill(t, lo, hi, total, positive: bool | None = None, start: Start | None = None) -> Fill:
     """x = clip(s·t, lo, hi) with Σx = total, every row at once; zero targets pinned to their floor.
 
     Newton on s: each step solves the linear piece the current s lies on (the regions no bound holds
     take s·t, the rest their bound), s = (total − Σ held) / Σ t_free, so the active set settles in a
     few steps. A row has settled when the free set at its s is the one that s was solved from; its
     x and s·t are kept from that evaluation and it drops out of the iteration. The first s solves
-    the piece of `start` — a guess of the active set, (below the floor, above the cap) masks of one
-    row, e.g. the base policy's — so a scenario near the guess settles at the first evaluation;
+    the piece of `start` — a guess of the active set, the base policy's — so a scenario near the
+    guess settles in one or two evaluations;
     without a guess (or where it gives no positive s) the first s is the proportional one.
     `lo` and `hi` may be one row shared by all scenarios. `positive`: every target > 0, if the caller
     knows.
@@ -607,7 +667,9 @@ def water_fill(t, lo, hi, total, positive: bool | None = None,
         hi = np.where(t > 0, hi, lo)
     moving = lo < hi if positive else (t > 0) & (lo < hi)
     everyone_moves = bool(moving.all())
-    s, free = _first_step(t, lo, hi, total, moving, start)
+    s, free = _first_step(t, lo, hi, total, moving, start if positive else None)
+    if c == 1:
+        return _fill_one(t[0], lo[0], hi[0], float(total[0]), moving[0], everyone_moves, float(s[0]), free[0])
     ok = np.zeros(c, dtype=bool)
     rows = np.arange(c)
     tr, lor, hir, mr, totr = t, lo, hi, moving, total
@@ -648,23 +710,51 @@ def water_fill(t, lo, hi, total, positive: bool | None = None,
     return Fill(x_out, s, line_out, ok)
 
 
-def _first_step(t, lo, hi, total, moving, start) -> tuple[np.ndarray, np.ndarray]:
+def _fill_one(t, lo, hi, total: float, moving, everyone_moves: bool, s: float, free) -> Fill:
+    """`water_fill`'s steps for one scenario (a what-if): the same arithmetic on one row, without the
+    bookkeeping of rows that settle at different steps."""
+    for _ in range(NEWTON_STEPS):
+        line = t * s
+        x = np.clip(line, lo, hi)
+        new_free = x == line
+        if not everyone_moves:
+            new_free &= moving
+        gap = total - x.sum()
+        if np.array_equal(new_free, free):
+            return Fill(x[None], np.array([s]), line[None], np.array([abs(gap) <= 1e-9 * max(1.0, total)]))
+        free = new_free
+        slope = float(np.einsum("i,i->", t, free))
+        if slope > 0:
+            s = s + gap / slope
+    line = t * s
+    return Fill(np.clip(line, lo, hi)[None], np.array([s]), line[None], np.zeros(1, dtype=bool))
+
+
+def _first_step(t, lo, hi, total, moving, start: Start | None) -> tuple[np.ndarray, np.ndarray]:
     """The first s of `water_fill` and the free set it was solved from (all False for the proportional s)."""
     use = None
     if start is not None:  # solve the piece of the guessed active set
-        below, above = start
-        guess = moving & ~below & ~above
-        held = (np.where(below, lo, 0.0) + np.where(above, hi, 0.0)).sum(axis=1)
-        slope = t @ guess[0].astype(float) if guess.shape[0] == 1 else np.einsum("ij,ij->i", t, guess)
+        if start.fits(lo, hi):
+            free = _rows_of(start.free, t.shape)
+            slope, held = t @ start.guess, start.held
+        else:  # bounds of each scenario's own: (c, m) or one row
+            free = _rows_of(moving & ~start.below & ~start.above, t.shape)
+            slope = np.einsum("ij,ij->i", t, free)
+            held = (np.where(start.below, lo, 0.0) + np.where(start.above, hi, 0.0)).sum(axis=1)
         warm = (total - held) / np.where(slope > 0, slope, 1.0)
         use = (slope > 0) & (warm > 0)
         if use.all():
-            return warm, np.broadcast_to(guess, t.shape)
+            return warm, free
     tsum = t.sum(axis=1)
     s = total / np.where(tsum > 0, tsum, 1.0)
     if use is None or not use.any():
         return s, np.zeros(t.shape, dtype=bool)
-    return np.where(use, warm, s), np.broadcast_to(guess, t.shape) & use[:, None]
+    return np.where(use, warm, s), free & use[:, None]
+
+
+def _rows_of(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """`a` (one row or c rows) as c rows, a view (np.broadcast_to costs more than the what-if's arithmetic)."""
+    return a if a.shape == shape else np.broadcast_to(a, shape)
 
 
 def _gather(a: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -703,7 +793,7 @@ def round_rows(x, total, lo, hi) -> tuple[np.ndarray, np.ndarray]:
         close_before = (k > 1) & (before - cut_r < noise) & ~((before == 0) & (cut_r == 0))
         fragile[rows[close_after | close_before]] = True
     up = rem >= cut[:, None]
-    tie = np.flatnonzero(np.count_nonzero(up, axis=1) > short)  # more regions at the cut than units left: the first by code win
+    tie = np.flatnonzero((np.count_nonzero(up, axis=1) if up.size > 20_000 else up.sum(axis=1)) > short)  # more regions at the cut than units left: the first by code win
     if tie.size:
         above = rem[tie] > cut[tie, None]
         at_cut = rem[tie] == cut[tie, None]
@@ -720,6 +810,8 @@ def _row_cuts(rem, rows, k) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     set — the partition is that much narrower. Rows whose k reaches past those columns (the cut
     is 0) take all of them."""
     sub = rem if len(rows) == len(rem) else rem[rows]
+    if sub.size < 20_000:  # not worth a pass to find the columns
+        return _cut_values(sub, k)
     some = np.any(sub != 0, axis=0)
     width = int(np.count_nonzero(some))
     if width > 0.8 * sub.shape[1] or k.max() >= width:
@@ -760,7 +852,8 @@ def _cut_values(rem: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     whose k differ too much for padding to pay are sorted instead.
     """
     rows, n = rem.shape
-    top, spread = k.max(), k.max() - k.min()
+    top = int(k.max())
+    spread = top - int(k.min())
     if spread > n:
         desc = np.sort(rem, axis=1)[:, ::-1]
         r = np.arange(rows)
@@ -768,9 +861,12 @@ def _cut_values(rem: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     width = n + spread
     # remainders are ≥ 0, so their bit patterns as unsigned integers sort as the values do: the
     # partition is exact and faster than on floats (no NaN handling); pads are 2.0 above, 0.0 below
-    padded = np.empty((rows, width))
-    padded[:, :n] = rem
-    padded[:, n:] = np.where(np.arange(spread)[None, :] < (top - k)[:, None], 2.0, 0.0)
+    if spread:
+        padded = np.empty((rows, width))
+        padded[:, :n] = rem
+        padded[:, n:] = np.where(np.arange(spread)[None, :] < (top - k)[:, None], 2.0, 0.0)
+    else:
+        padded = np.ascontiguousarray(rem)
     # descending rank d is ascending column width − 1 − d; a row's k-th largest has rank top − 1
     cols = (width - top - 1, width - top, min(width - top + 1, width - 1))
     part = np.partition(padded.view(np.uint64), sorted(set(cols)), axis=1).view(np.float64)
@@ -826,7 +922,10 @@ def block_outcome(pb: PreparedBlock, bp: BlockParams, unit: float, t: np.ndarray
     """Constrained step and rounding of one block for every row of `t` (targets in units)."""
     total = np.round(bp.budget / unit)
     positive = bool(t.size == 0 or t.min() > 0)
-    ok = feasible_rows(t, lo, hi, total, positive)
+    if positive and pb.start is not None and pb.start.fits(lo, hi):
+        ok = pb.start.feasible(total)
+    else:
+        ok = feasible_rows(t, lo, hi, total, positive)
     x, _, line, settled = water_fill(t, lo, hi, total, positive, pb.start)
     units, close = round_rows(x, total, lo, hi)
     if pb.block.constraints.objective != Objective.LEAST_SQUARES:
@@ -862,12 +961,16 @@ def block_chunk(prepared: Prepared, pb: PreparedBlock, params: list[Parameter], 
                 c: int, data_scale) -> tuple[BlockOutcome, np.ndarray]:
     """One block for c scenarios: the prepared base outcome where nothing touches the block."""
     unit = prepared.unit
-    bp = block_params(pb, params, values, c)
-    pool_units = np.round(bp.pool_totals / unit).astype(np.int64)
     if not _touched(pb, params, data_scale) and pb.outcome is not None:
         o = pb.outcome
+        pool_units = pb.pool_units
+        assert pool_units is not None, "prepare() sets the pool units"
+        if c == 1:
+            return o, pool_units
         return BlockOutcome(*(np.broadcast_to(a, (c, *a.shape[1:])) for a in (o.units, o.floor, o.cap, o.ok,
-                                                                            o.rerun))), pool_units
+                                                                            o.rerun))), np.repeat(pool_units, c, 0)
+    bp = block_params(pb, params, values, c)
+    pool_units = np.round(bp.pool_totals / unit).astype(np.int64)
     if batch_fallback(pb.block):
         return _fallback_outcome(pb, c), pool_units
     varied = any(p.acts_on(pb.block.id) and p.kind == "correction" for p in params)
@@ -917,12 +1020,14 @@ def run_chunk(prepared: Prepared, params: list[Parameter], values: dict[str, np.
             at_floor[:, pb.index] |= o.floor
             at_cap[:, pb.index] |= o.cap
         per_block.append((pb, o.units, pool_units))
-    totals[~feasible] = 0
-    at_floor[~feasible] = at_cap[~feasible] = False
+    if not feasible.all():
+        totals[~feasible] = 0
+        at_floor[~feasible] = at_cap[~feasible] = False
     amounts = _pool_table(prepared, per_block, c, feasible & ~rerun) if pools else None
     result = ChunkResult(totals, at_floor, at_cap, feasible, rerun & feasible, amounts)
-    for r in np.flatnonzero(result.rerun):
-        _rerun_row(prepared, params, values, data_scale, int(r), result)
+    if result.rerun.any():
+        for r in np.flatnonzero(result.rerun):
+            _rerun_row(prepared, params, values, data_scale, int(r), result)
     return result
 
 
