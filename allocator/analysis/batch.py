@@ -56,6 +56,7 @@ from allocator.rounding.hamilton import SNAP
 CHUNK_BYTES = 1 << 20  # about 1 MB of float64 rows per chunk
 NEWTON_STEPS = 30
 FRAGILE = 1e-12  # relative to the quotas (units): closer calls are recomputed on the single path
+SORT_WIDTH = 256  # rows of remainders up to this long are sorted, longer ones partitioned (`_cut_values`)
 TIE = 1e-9  # remainders this close are tied and go by code (allocator.rounding.hamilton.TIE on main)
 UNIT_SCALE = {"%": 0.01, "share": 1.0, "ratio": 1.0, "万元": 1.0}
 DEFAULT_UNIT = {"weight": "%", "floor_share_of_base": "%", "cap_share_of_base": "%", "floor_minimum": "万元",
@@ -647,16 +648,18 @@ class Fill(NamedTuple):
     ok: np.ndarray  # (c,) settled with Σx = total (the rest go to the single-run solver)
 
 
-def water_fill(t, lo, hi, total, positive: bool | None = None, start: Start | None = None) -> Fill:
+def water_fill(t, lo, hi, total, positive: bool | None = None, start: Start | None = None,
+               feasible: np.ndarray | None = None) -> Fill:
     """x = clip(s·t, lo, hi) with Σx = total, every row at once; zero targets pinned to their floor.
 
     Newton on s: each step solves the linear piece the current s lies on (the regions no bound holds
     take s·t, the rest their bound), s = (total − Σ held) / Σ t_free, so the active set settles in a
-    few steps. A row has settled when the free set at its s is the one that s was solved from; its
-    x and s·t are kept from that evaluation and it drops out of the iteration. The first s solves
-    the piece of `start` — a guess of the active set, the base policy's — so a scenario near the
-    guess settles in one or two evaluations;
-    without a guess (or where it gives no positive s) the first s is the proportional one.
+    few steps. A row has settled when the free set at its s is the one that s was solved from and
+    Σx = total; its x and s·t are kept from that evaluation and it drops out of the iteration. The
+    first s solves the piece of `start` — a guess of the active set, the base policy's — so a
+    scenario near the guess settles in one or two evaluations; without a guess (or where it gives
+    no positive s) the first s is the proportional one. Rows known not to be `feasible` (floors, caps
+    and budget cannot all hold) are evaluated once and left unsettled.
     `lo` and `hi` may be one row shared by all scenarios. `positive`: every target > 0, if the caller
     knows.
     """
@@ -669,10 +672,12 @@ def water_fill(t, lo, hi, total, positive: bool | None = None, start: Start | No
     everyone_moves = bool(moving.all())
     s, free = _first_step(t, lo, hi, total, moving, start if positive else None)
     if c == 1:
-        return _fill_one(t[0], lo[0], hi[0], float(total[0]), moving[0], everyone_moves, float(s[0]), free[0])
+        return _fill_one(t[0], lo[0], hi[0], float(total[0]), moving[0], everyone_moves, float(s[0]), free[0],
+                         feasible is None or bool(feasible[0]))
     ok = np.zeros(c, dtype=bool)
     rows = np.arange(c)
     tr, lor, hir, mr, totr = t, lo, hi, moving, total
+    low, high, solved = np.zeros(c), np.full(c, np.inf), np.ones(c, dtype=bool)  # bracket; s solved from `free`
     x_out = line_out = np.empty((0, 0))
     for step_no in range(NEWTON_STEPS):
         sr = s[rows]
@@ -682,50 +687,84 @@ def water_fill(t, lo, hi, total, positive: bool | None = None, start: Start | No
         if not everyone_moves:
             new_free &= mr
         gap = totr - x.sum(axis=1)
-        settled = (new_free == free).all(axis=1)
+        # settled: s solves the piece of `free` and that is the piece s lies on — the same free set and
+        # Σx = total (a guessed set may hold a region at its cap that s puts at its floor: the free
+        # set is the same, the sum is not)
+        settled = solved & (new_free == free).all(axis=1) & (np.abs(gap) <= 1e-9 * np.maximum(1.0, totr))
         if step_no == 0:  # the first evaluation covers every row: keep it whole, write later rows into it
             x_out, line_out = x, line
         elif settled.any():
             x_out[rows[settled]], line_out[rows[settled]] = x[settled], line[settled]
-        ok[rows[settled]] = np.abs(gap[settled]) <= 1e-9 * np.maximum(1.0, totr[settled])
+        ok[rows[settled]] = True
+        dropped = step_no == 0 and feasible is not None and not feasible.all()
+        if dropped and feasible is not None:
+            settled = settled | ~feasible  # no solution to look for: out of the iteration
         if settled.all():
             return Fill(x_out, s, line_out, ok)
         keep = ~settled
-        gather = keep.sum() < 0.75 * len(rows)  # gather the unsettled rows once enough have settled
-        if gather:
+        low = np.where(gap > 0, np.maximum(low, sr), low)  # Σx is monotone in s: the solution lies above
+        high = np.where(gap < 0, np.minimum(high, sr), high)
+        if dropped or keep.sum() < 0.75 * len(rows):  # gather the unsettled rows once enough have settled
             rows, free, tr, totr, gap, sr = rows[keep], new_free[keep], tr[keep], totr[keep], gap[keep], sr[keep]
+            low, high, solved = low[keep], high[keep], solved[keep]
             lor, hir, mr = (_gather(a, keep) for a in (lor, hir, mr))
-        else:
-            free = new_free
-        # Newton: s + gap / slope solves the piece exactly (= (total − Σ held) / Σ t_free)
-        slope = np.einsum("ij,ij->i", tr, free)  # Σ t over the free regions
-        step = np.where(slope > 0, sr + gap / np.where(slope > 0, slope, 1.0), sr)
-        if gather:
+            step, solved = _safe_step(tr, lor, hir, sr, gap, np.einsum("ij,ij->i", tr, free), low, high)
             s[rows] = step
         else:
+            free = new_free
+            step, now = _safe_step(tr, lor, hir, sr, gap, np.einsum("ij,ij->i", tr, free), low, high)
             s[rows[keep]] = step[keep]
+            solved = np.where(keep, now, solved)
     # rows still moving after NEWTON_STEPS: their last s, not settled (ok stays False)
     line = tr * s[rows][:, None]
     x_out[rows], line_out[rows] = np.clip(line, lor, hir), line
     return Fill(x_out, s, line_out, ok)
 
 
-def _fill_one(t, lo, hi, total: float, moving, everyone_moves: bool, s: float, free) -> Fill:
+def _safe_step(t, lo, hi, s, gap, slope, low, high) -> tuple[np.ndarray, np.ndarray]:
+    """The next s for rows not settled, and whether it solves the piece s lay on (Newton's step).
+
+    Newton: s + gap / slope (slope = Σ t over the free regions) solves that piece exactly. Newton can
+    cycle on a piecewise-linear sum, so the step is kept inside the bracket (low, high) the
+    evaluations so far have put around the solution; a row with no slope (every region held) goes
+    to the nearest s at which a held region comes free; a step that leaves the bracket halves it.
+    """
+    solved = slope > 0
+    step = np.where(solved, s + gap / np.where(solved, slope, 1.0), s)
+    if not solved.all():
+        stuck = np.flatnonzero(~solved)
+        step[stuck] = _next_breakpoint(t[stuck], _gather_rows(lo, stuck), _gather_rows(hi, stuck), s[stuck],
+                                       gap[stuck])
+    inside = (step > low) & (step < high)
+    if not inside.all():
+        halve = np.where(np.isfinite(high), 0.5 * (low + high), 2.0 * np.maximum(s, low))
+        step = np.where(inside, step, halve)
+        solved &= inside
+    return step, solved
+
+
+def _fill_one(t, lo, hi, total: float, moving, everyone_moves: bool, s: float, free, feasible: bool) -> Fill:
     """`water_fill`'s steps for one scenario (a what-if): the same arithmetic on one row, without the
     bookkeeping of rows that settle at different steps."""
-    for _ in range(NEWTON_STEPS):
+    low, high, solved = 0.0, np.inf, True
+    for _ in range(NEWTON_STEPS if feasible else 1):
         line = t * s
         x = np.clip(line, lo, hi)
         new_free = x == line
         if not everyone_moves:
             new_free &= moving
         gap = total - x.sum()
-        if np.array_equal(new_free, free):
-            return Fill(x[None], np.array([s]), line[None], np.array([abs(gap) <= 1e-9 * max(1.0, total)]))
+        if solved and abs(gap) <= 1e-9 * max(1.0, total) and np.array_equal(new_free, free):
+            return Fill(x[None], np.array([s]), line[None], np.ones(1, dtype=bool))
         free = new_free
+        low, high = (max(low, s), high) if gap > 0 else (low, min(high, s) if gap < 0 else high)
         slope = float(np.einsum("i,i->", t, free))
-        if slope > 0:
-            s = s + gap / slope
+        if slope > 0 and low < s + gap / slope < high:
+            s, solved = s + gap / slope, True
+        else:
+            step, now = _safe_step(t[None], lo[None], hi[None], np.array([s]), np.array([gap]), np.array([slope]),
+                                   np.array([low]), np.array([high]))
+            s, solved = float(step[0]), bool(now[0])
     line = t * s
     return Fill(np.clip(line, lo, hi)[None], np.array([s]), line[None], np.zeros(1, dtype=bool))
 
@@ -750,6 +789,22 @@ def _first_step(t, lo, hi, total, moving, start: Start | None) -> tuple[np.ndarr
     if use is None or not use.any():
         return s, np.zeros(t.shape, dtype=bool)
     return np.where(use, warm, s), free & use[:, None]
+
+
+def _next_breakpoint(t, lo, hi, s, gap) -> np.ndarray:
+    """For rows where every region is held: the nearest s, in the direction the sum must move, at which
+    some region's line reaches its bound (and so comes free); s itself where there is none."""
+    line = t * s[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        freed_up = np.where((line < lo) & (t > 0), lo / t, np.inf).min(axis=1)  # raising s frees a floor region
+        freed_down = np.where(line > hi, hi / t, -np.inf).max(axis=1)  # lowering s frees a capped one
+    out = np.where(gap > 0, freed_up, freed_down)
+    return np.where(np.isfinite(out), out, s)
+
+
+def _gather_rows(a: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The given rows of a per-scenario array; a row shared by every scenario stays as it is."""
+    return a[rows] if a.shape[0] > 1 else a
 
 
 def _rows_of(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -845,22 +900,23 @@ def _snap_in_place(x, base, rem, size) -> np.ndarray:
 
 
 def _cut_values(rem: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per row, the k-th largest remainder (the cut) and the (k−1)-th and (k+1)-th (1 ≤ k < n).
+    """Per row, the k-th largest remainder (the cut) and the (k−1)-th (the cut itself where k = 1) and
+    the (k+1)-th (1 ≤ k < n).
 
-    One partition for all rows: each row gets (max k − k) pads of 2 above every remainder and the
-    rest of its padding 0 (not above any), so its k-th largest sits at the same column in every row. Rows
-    whose k differ too much for padding to pay are sorted instead.
+    Remainders are ≥ 0, so their bit patterns as unsigned integers order as the values do: sorting
+    or partitioning those is exact and faster than on floats (no NaN handling). Short rows (up to
+    SORT_WIDTH) are sorted — numpy's vectorised sort beats a partition there; longer ones share one
+    partition: each row gets (max k − k) pads of 2.0 above every remainder and the rest of its
+    padding 0.0 (not above any), so its k-th largest sits at the same column in every row.
     """
     rows, n = rem.shape
     top = int(k.max())
     spread = top - int(k.min())
-    if spread > n:
-        desc = np.sort(rem, axis=1)[:, ::-1]
+    if n <= SORT_WIDTH or spread > n:
+        asc = np.sort(np.ascontiguousarray(rem).view(np.uint64), axis=1).view(np.float64)
         r = np.arange(rows)
-        return desc[r, np.maximum(k - 2, 0)], desc[r, k - 1], desc[r, k]
+        return asc[r, n - np.maximum(k - 1, 1)], asc[r, n - k], asc[r, n - 1 - k]
     width = n + spread
-    # remainders are ≥ 0, so their bit patterns as unsigned integers sort as the values do: the
-    # partition is exact and faster than on floats (no NaN handling); pads are 2.0 above, 0.0 below
     if spread:
         padded = np.empty((rows, width))
         padded[:, :n] = rem
@@ -870,7 +926,8 @@ def _cut_values(rem: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     # descending rank d is ascending column width − 1 − d; a row's k-th largest has rank top − 1
     cols = (width - top - 1, width - top, min(width - top + 1, width - 1))
     part = np.partition(padded.view(np.uint64), sorted(set(cols)), axis=1).view(np.float64)
-    return part[:, cols[2]], part[:, cols[1]], part[:, cols[0]]
+    before = np.where(k > 1, part[:, cols[2]], part[:, cols[1]])  # k = 1: no (k−1)-th, the cut itself
+    return before, part[:, cols[1]], part[:, cols[0]]
 
 
 def binding(x, line, lo, hi) -> tuple[np.ndarray, np.ndarray]:
@@ -926,7 +983,7 @@ def block_outcome(pb: PreparedBlock, bp: BlockParams, unit: float, t: np.ndarray
         ok = pb.start.feasible(total)
     else:
         ok = feasible_rows(t, lo, hi, total, positive)
-    x, _, line, settled = water_fill(t, lo, hi, total, positive, pb.start)
+    x, _, line, settled = water_fill(t, lo, hi, total, positive, pb.start, ok)
     units, close = round_rows(x, total, lo, hi)
     if pb.block.constraints.objective != Objective.LEAST_SQUARES:
         close[:] = True

@@ -76,3 +76,10 @@ def two_regions():
     data = pd.DataFrame({"code": ["510101", "510102"], "name": ["甲区", "乙县"], "dibao_rural": [1, 3],
                          "base_central": [20, 80]})
     return prepare(policy_from_text(TWO_REGIONS), data)
+
+
+@pytest.fixture(scope="session")
+def wide():
+    """sichuan-2020 on 700 regions with tight floors and caps (`batch_cases.wide_pair`)."""
+    from batch_cases import wide_pair
+    return wide_pair()

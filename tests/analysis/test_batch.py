@@ -4,6 +4,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pandas as pd
 import pytest
+from batch_cases import assert_same_as_single_runs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -45,25 +46,6 @@ def frame_for(prepared, rows, pool, special=None):
             row[f"pools.{special}.factors.illness.weight"] = 140 - r["floor"]
         data.append(row)
     return pd.DataFrame(data)
-
-
-def assert_same_as_single_runs(prepared, frame):
-    batch = evaluate(prepared, frame, pools=True)
-    params = [parameter(prepared.policy, c) for c in frame.columns]
-    for i, row in frame.iterrows():
-        try:
-            single = single_run(prepared, overrides_for(params, row))
-        except InfeasibleError:  # floors, caps and budget cannot all hold
-            assert not batch.feasible[i]
-            continue
-        assert batch.feasible[i]
-        np.testing.assert_array_equal(batch.amounts[i], single.amounts)
-        np.testing.assert_array_equal(batch.totals[i], single.amounts.sum(axis=1))
-        floor_codes = np.zeros(len(single.codes), dtype=bool)
-        for key, codes in single.trace.items():
-            if key.endswith("binding"):
-                floor_codes |= codes == "floor"
-        np.testing.assert_array_equal(batch.at_floor[i], floor_codes)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -163,3 +145,30 @@ def test_blocks_a_scenario_leaves_alone_give_the_single_run_too(sichuan):
     params = [parameter(sichuan.policy, c) for c in frame.columns]
     for i, row in frame.iterrows():
         np.testing.assert_array_equal(batch.amounts[i], single_run(sichuan, overrides_for(params, row)).amounts)
+
+
+def test_the_wide_pair_holds_regions_at_floors_and_caps_in_its_base(wide):
+    start = wide.blocks[0].start
+    assert wide.n_regions == 700 and start is not None
+    assert start.below.sum() > 50 and start.above.sum() > 50  # the warm start has a real guess to try
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(scenario_rows)
+def test_batch_equals_single_runs_on_a_wide_pair(wide, rows):
+    """700 regions: the rounding partitions (rows longer than SORT_WIDTH) over the columns with a
+    remainder, and the water-filling starts from the base policy's active set."""
+    assert_same_as_single_runs(wide, frame_for(wide, rows, "central_general", special="deep_poverty"))
+
+
+def test_a_wide_chunk_of_many_scenarios_equals_single_runs(wide):
+    """Enough scenarios in one chunk for the column search of the rounding (sampled against single runs)."""
+    rng = np.random.default_rng(7)
+    need = rng.uniform(60, 85, 60)
+    frame = pd.DataFrame(weights(need, rng.uniform(0, 10, 60)))
+    batch = evaluate(wide, frame)
+    assert batch.rerun <= 2
+    params = [parameter(wide.policy, c) for c in frame.columns]
+    for i in (0, 17, 59):
+        single = single_run(wide, overrides_for(params, frame.iloc[i]))
+        np.testing.assert_array_equal(batch.totals[i], single.amounts.sum(axis=1))

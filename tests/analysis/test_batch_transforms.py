@@ -4,46 +4,23 @@ pools with a per-person part (standard), and top-level factors that several bloc
 import numpy as np
 import pandas as pd
 import pytest
+from batch_cases import assert_same_as_single_runs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from allocator.analysis.batch import (
     evaluate,
     formula_blocks,
-    overrides_for,
     parameter,
-    single_run,
     weight_path,
     what_if,
 )
 from allocator.engine import allocate
-from allocator.errors import DataError, InfeasibleError, PolicyError
+from allocator.errors import DataError, PolicyError
 
 PRESETS = ["example", "sichuan-2019", "sichuan-2020", "sichuan-2020-loop", "sichuan-selfeval",
            "guangyuan-insurance-2023", "guangyuan-capacity-2023"]
 SETTINGS = settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-
-
-def assert_same(prepared, frame, data_scale=None):
-    """Scenario by scenario: amounts, totals and floors as `apply_overrides` + `allocate` give them."""
-    batch = evaluate(prepared, frame, data_scale=data_scale, pools=True)
-    params = [parameter(prepared.policy, c) for c in frame.columns]
-    for i in range(len(batch.feasible)):
-        row = frame.iloc[i] if len(frame.columns) else {}
-        scale_row = {k: v[i] for k, v in data_scale.items()} if data_scale else None
-        try:
-            single = single_run(prepared, overrides_for(params, row), scale_row)
-        except (InfeasibleError, DataError):
-            assert not batch.feasible[i]
-            continue
-        assert batch.feasible[i]
-        np.testing.assert_array_equal(batch.amounts[i], single.amounts)
-        np.testing.assert_array_equal(batch.totals[i], single.amounts.sum(axis=1))
-        at_floor = np.zeros(len(single.codes), dtype=bool)
-        for key, codes in single.trace.items():
-            if key.endswith("binding"):
-                at_floor |= codes == "floor"
-        np.testing.assert_array_equal(batch.at_floor[i], at_floor)
 
 
 @pytest.mark.parametrize("name", PRESETS)
@@ -51,7 +28,7 @@ def test_the_base_scenario_is_the_stored_run_for_every_preset(presets, name):
     prepared = presets(name)
     base = allocate(prepared.policy, prepared.data)
     np.testing.assert_array_equal(what_if(prepared, {}), base.amounts.sum(axis=1))
-    assert_same(prepared, pd.DataFrame(index=[0]))
+    assert_same_as_single_runs(prepared, pd.DataFrame(index=[0]))
 
 
 def weight_rows(prepared, draws):
@@ -88,7 +65,7 @@ def test_intensity_sub_weights_and_its_scale_sub_weights(presets, rows):
         "corrections.hardship.elasticity": r["elasticity"],
         "constraints.floor_share_of_base": r["floor"],
     } for r in rows])
-    assert_same(prepared, frame)
+    assert_same_as_single_runs(prepared, frame)
 
 
 @SETTINGS
@@ -104,7 +81,7 @@ def test_the_loop_transform_with_data_errors(presets, rows, seed):
     rng = np.random.default_rng(seed)
     n = prepared.n_regions
     scale = {c: rng.uniform(0.8, 1.2, (len(frame), n)) for c in ("dibao_urban", "selfeval_score", "balance_share", "local_input")}
-    assert_same(prepared, frame, scale)
+    assert_same_as_single_runs(prepared, frame, scale)
 
 
 @SETTINGS
@@ -119,8 +96,8 @@ def test_pools_with_a_per_person_part(presets, rows, seed):
                            "pools.local.total": round(27299.31 * r["local"], 2)} for r in rows])
     rng = np.random.default_rng(seed)
     scale = {"insured": rng.uniform(0.95, 1.05, (len(frame), prepared.n_regions))}
-    assert_same(prepared, frame)
-    assert_same(prepared, frame, scale)
+    assert_same_as_single_runs(prepared, frame)
+    assert_same_as_single_runs(prepared, frame, scale)
 
 
 @SETTINGS
@@ -129,7 +106,7 @@ def test_rank_linear_and_a_top_level_formula_on_a_pool_of_its_own(presets, rows)
     prepared = presets("guangyuan-capacity-2023")
     frame = pd.DataFrame([weight_rows(prepared, r["shares"]) for r in rows])
     assert "factors.ranking.weight" in frame
-    assert_same(prepared, frame)
+    assert_same_as_single_runs(prepared, frame)
 
 
 def test_a_top_level_weight_acts_on_every_block_that_follows_it(presets):
@@ -169,4 +146,4 @@ def test_a_transform_the_batch_does_not_compute_falls_back_to_the_single_run(pre
     frame = pd.DataFrame([weight_rows(prepared, s) for s in ([0.7, 0.05], [0.8, 0.1], [0.6, 0.02])])
     batch = evaluate(prepared, frame)
     assert batch.rerun == len(frame)  # said, not silent
-    assert_same(prepared, frame)
+    assert_same_as_single_runs(prepared, frame)

@@ -1,0 +1,73 @@
+"""The batch engine's array kernels against their one-row references: the cut of the largest-remainder
+rounding (sort and partition), the rounding itself (`largest_remainder`), and the water-filling with and
+without a guessed active set."""
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from allocator.analysis.batch import SORT_WIDTH, Start, _cut_values, round_rows, water_fill
+from allocator.rounding.hamilton import largest_remainder
+
+widths = st.sampled_from([2, 7, 183, SORT_WIDTH, SORT_WIDTH + 1, 700])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 12), widths, st.integers(0, 2**31), st.floats(0, 0.9), st.booleans())
+def test_cut_values_are_the_sorted_remainders_at_k(rows, n, seed, zeros, ties):
+    """Whatever the mix of k, zeros (regions held at an integral bound) and exact ties."""
+    rng = np.random.default_rng(seed)
+    rem = rng.random((rows, n))
+    if ties:
+        rem = np.round(rem * 8) / 9  # few distinct values
+    rem[rng.random((rows, n)) < zeros] = 0.0
+    k = rng.integers(1, n, rows) if n > 1 else np.ones(rows, dtype=np.int64)
+    if n == 1:
+        return
+    before, cut, after = _cut_values(rem, k)
+    desc = -np.sort(-rem, axis=1)
+    r = np.arange(rows)
+    np.testing.assert_array_equal(cut, desc[r, k - 1])
+    np.testing.assert_array_equal(after, desc[r, k])
+    np.testing.assert_array_equal(before, desc[r, np.maximum(k - 2, 0)])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 40), widths, st.integers(0, 2**31), st.floats(0, 0.8))
+def test_round_rows_is_largest_remainder_wherever_it_does_not_ask_for_a_rerun(rows, n, seed, held):
+    """Rows it marks as close calls go to the single-run path; every other row is `largest_remainder`
+    with ties by position, within the integral bounds, summing to the total."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 50, (rows, n))
+    lo, hi = np.floor(x * 0.8), np.ceil(x * 1.3)
+    pinned = rng.random((rows, n)) < held
+    x[pinned] = np.where(rng.random(pinned.sum()) < 0.5, lo[pinned], hi[pinned])  # held: integral amounts
+    total = np.round(x.sum(axis=1))
+    units, fragile = round_rows(x, total, lo, hi)
+    assert (units.sum(axis=1)[~fragile] == total[~fragile]).all()
+    for r in np.flatnonzero(~fragile):
+        np.testing.assert_array_equal(units[r], largest_remainder(x[r], int(total[r]), lo=lo[r], hi=hi[r]))
+        assert (units[r] >= lo[r]).all() and (units[r] <= hi[r]).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 30), st.sampled_from([5, 183, 700]), st.integers(0, 2**31), st.floats(0.5, 0.98),
+       st.floats(1.02, 1.6))
+def test_water_fill_from_any_guess_gives_the_same_point(rows, n, seed, floor, cap):
+    """The warm start changes where Newton starts, never where it ends: x = clip(s·t, lo, hi), Σx = total."""
+    rng = np.random.default_rng(seed)
+    base = rng.uniform(10, 100, n)
+    lo = np.ceil(floor * base)[None, :]
+    hi = np.maximum(np.floor(cap * base)[None, :], lo)  # never crossed: those are infeasible before this step
+    t = base * rng.lognormal(0, 0.4, (rows, n))
+    total = np.round(base.sum() * rng.uniform(0.98, 1.05, rows))
+    plain = water_fill(t, lo, hi, total)
+    guess = rng.random((1, n))
+    start = Start.of(np.where(guess < 0.3, lo, np.where(guess > 0.8, hi, 0.5 * (lo + hi))),
+                     0.5 * (lo + hi), lo, hi)  # a third held low, a fifth held high, at random
+    warm = water_fill(t, lo, hi, total, start=start)
+    np.testing.assert_array_equal(warm.ok, plain.ok)
+    ok = plain.ok
+    np.testing.assert_allclose(warm.x[ok], plain.x[ok], rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(warm.x[ok].sum(axis=1), total[ok], rtol=1e-12)
+    assert (warm.x[ok] >= lo - 1e-9).all() and (warm.x[ok] <= hi + 1e-9).all()
+    np.testing.assert_allclose(warm.x[ok], np.clip(warm.s[ok, None] * t[ok], lo, hi), rtol=1e-12, atol=1e-9)
