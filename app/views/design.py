@@ -285,11 +285,20 @@ def render() -> None:
         st.error(st.session_state.pop("load_error"))
     presets = state.presets()
     top = st.columns([2, 3])
+    # The preset travels in the URL by its id (?preset=sichuan-2019), not by the label the box shows,
+    # so it is bound here rather than with bind=URL (which would put the label in the link).
+    wanted = st.query_params.get("preset")
+    if wanted in presets and "preset" not in st.session_state:
+        st.session_state["preset"] = wanted
     if st.session_state.get("preset") not in presets:
         st.session_state.pop("preset", None)
     base = top[0].selectbox("基础政策", list(presets), format_func=lambda k: f"{k}：{presets[k]}",
-                            index=list(presets).index(state.DEFAULT_PRESET), key="preset", bind=URL,
+                            index=list(presets).index(state.DEFAULT_PRESET), key="preset",
                             on_change=reset_controls)
+    if base == state.DEFAULT_PRESET:
+        st.query_params.pop("preset", None)
+    elif st.query_params.get("preset") != base:
+        st.query_params["preset"] = base
     policy = state.base_policy(base)
     choices = state.data_choices()
     default_data = policy.dataset if policy.dataset in choices else next(iter(choices))

@@ -110,6 +110,12 @@ def test_change_a_weight_share_the_link_save_compare_and_download(server, browse
     assert download(shared, "下载分配表与测算过程（CSV）") == after
     other.close()
 
+    # a link naming a preset by its id opens that preset, and keeps the id in the address
+    other, linked = open_page(browser, server + "?preset=sichuan-2019")
+    linked.get_by_text("273,799").first.wait_for(timeout=60_000)  # sichuan-2019.toml issues 273,799 万元
+    assert "preset=sichuan-2019" in linked.url
+    other.close()
+
     # the map is drawn
     page.get_by_role("tab", name="地图").click()
     page.locator(".vega-embed").first.wait_for(timeout=60_000)

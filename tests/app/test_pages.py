@@ -200,6 +200,19 @@ def test_an_imported_version_can_be_chosen_on_the_design_page(stores):
     assert not any("示例数据" in c.value for c in at.caption if "注：" in c.value)  # imported data are not the demo
 
 
+def test_a_link_names_the_preset_by_its_id(stores):
+    """?preset=<id> opens that preset; choosing another writes its id (the default leaves the link clean)."""
+    at = app(preset="sichuan-2019")
+    assert not at.exception
+    assert at.metric[0].value == "273,799"  # sichuan-2019.toml: 213,294 central general + …
+    assert at.query_params["preset"] == "sichuan-2019"
+    at.selectbox(key="preset").set_value("example").run()
+    assert at.query_params["preset"] == "example"
+    at.selectbox(key="preset").set_value("sichuan-2020").run()
+    assert "preset" not in at.query_params
+    assert app(preset="no-such-preset").metric[0].value == "287,500"  # an unknown id: the default preset
+
+
 # ---------------------------------------------------------------- every preset, sources, matching, documents
 
 def _with_preset(name: str, tab: str | None = None) -> AppTest:
