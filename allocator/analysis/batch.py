@@ -13,10 +13,13 @@ and optionally multipliers on data columns — is evaluated in chunks of about 1
    people × rate first and the factors share B − Σ part, as `pipeline.formula_amounts`;
 2. the least-squares constrained step  x = clip(s·t, L, U), Σx = B  by Newton on the multiplier s
    for all scenarios at once (the water-filling active-set iteration of `allocator.solver.fast`),
-   with an exact finish: once the active set stops changing, s is solved from that linear piece;
+   with an exact finish: once the active set stops changing, s is solved from that linear piece.
+   The first step solves the base policy's active set (a scenario near the base settles at once), and each
+   step stays inside the bracket the evaluations have found, so Newton cannot cycle;
 3. largest-remainder rounding in whole rounding units, ties by administrative code, within
    ⌈floor⌉ and ⌊cap⌋ (`allocator.engine.pipeline.to_unit_bounds`), exactly as
-   `allocator.rounding.largest_remainder`;
+   `allocator.rounding.largest_remainder`: the cut value comes from one sort (short rows) or one
+   partition (long rows, over the regions that have a remainder) of the remainders' bits;
 4. optionally the split of each region's total across the block's pools (`split_by_pool`).
 
 Results equal the single-run path (`apply_overrides` + `allocate`) scenario by scenario. Floating
@@ -27,7 +30,8 @@ or whose Newton iteration does not settle, is recomputed through the single-run 
 is every scenario of a block whose formula uses a transform the batch does not compute
 (`batch_fallback` names the reason; none among the shipped presets). `BatchResult.rerun` counts
 them (none in 10,000 random Sichuan scenarios). A scenario whose per-person part exceeds its pool is
-marked infeasible (the single-run path refuses it with a DataError naming the pool).
+marked infeasible (the single-run path refuses it with a DataError naming the pool), and so is one
+that gives weight to a data column with no value over the block's regions.
 
 A top-level path (`factors.`, `corrections.`, `constraints.`) acts on every block that follows the
 policy's own formula: the shared block and each pool separate only by eligibility or a per-person part.
@@ -199,6 +203,7 @@ class PreparedBlock:
     outcome: BlockOutcome | None = None  # the base policy's result, reused where a batch leaves the block alone
     base_params: dict[int, BlockParams] = field(default_factory=dict, compare=False, repr=False)  # by chunk size
     pool_units: np.ndarray | None = None  # (1, P) pool totals in rounding units
+    zero_columns: frozenset[str] = frozenset()  # component columns with no value over the block's regions
     start: Start | None = None  # the base policy's active set: water_fill's first guess
 
 
@@ -278,7 +283,9 @@ def prepare(policy: Policy, data: RegionData | pd.DataFrame) -> Prepared:
         pb = replace(pb, shares=np.array([sh[0] if sh.ndim == 2 else sh for sh in factor_shares(pb, bp, cols)]))
         lo, hi = unit_bounds(pb, bp, policy.rounding.unit)
         apply_region_overrides(pb, data.codes, lo, hi, policy.rounding.unit)
-        pb = replace(pb, lo=lo, hi=hi, pool_units=np.round(totals / policy.rounding.unit).astype(np.int64)[None, :])
+        pb = replace(pb, lo=lo, hi=hi, pool_units=np.round(totals / policy.rounding.unit).astype(np.int64)[None, :],
+                     zero_columns=frozenset(c.column for f in block.factors for c in f.components
+                                            if not cols[c.column].any()))
         if batch_fallback(block):
             blocks.append(pb)  # every scenario of this block goes through the single-run path
             continue
@@ -585,6 +592,19 @@ def targets(pb: PreparedBlock, bp: BlockParams, cols: dict[str, np.ndarray] | No
         formula = budget[:, None] * weighted / weighted.sum(axis=1, keepdims=True)
     formula = formula if part is None else formula + part
     return formula if unit == 1.0 else formula / unit
+
+
+def weight_on_zero_column(pb: PreparedBlock, bp: BlockParams) -> np.ndarray:
+    """Scenarios that give weight to a data column with no value over the block's regions (a factor or
+    sub-weight the base policy leaves at 0): the single-run path refuses them (`check_for_policy`: 使用
+    的列全部为零), the batch marks them infeasible."""
+    dead = np.zeros(len(bp.budget), dtype=bool)
+    for k, f in enumerate(pb.block.factors):
+        for j, comp in enumerate(f.components):
+            if comp.column in pb.zero_columns:
+                sub = bp.sub[f.id][:, j] if f.id in bp.sub else comp.weight
+                dead |= (bp.weights[:, k] > 0) & (sub > 0)
+    return dead
 
 
 def standard_exceeds_budget(pb: PreparedBlock, bp: BlockParams, cols: dict[str, np.ndarray] | None) -> np.ndarray:
@@ -1043,6 +1063,8 @@ def block_chunk(prepared: Prepared, pb: PreparedBlock, params: list[Parameter], 
         lo, hi = pb.lo, pb.hi
     o = block_outcome(pb, bp, unit, t, lo, hi)
     over = standard_exceeds_budget(pb, bp, cols)
+    if pb.zero_columns:
+        over |= weight_on_zero_column(pb, bp)
     if over.any():
         o = replace(o, ok=o.ok & ~over, rerun=o.rerun & ~over)
     return o, pool_units

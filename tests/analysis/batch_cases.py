@@ -57,3 +57,42 @@ def wide_pair(n: int = 700, seed: int = 0, floor: float = 85, cap: float = 115):
         if p.advance_total is not None:
             overrides[f"pools.{p.id}.advance_total"] = float(round(p.advance_total * ratio))
     return prepare(apply_overrides(inputs.policy, overrides), RegionData.from_frame(frame))
+
+
+TWO_REGIONS = '''
+[policy]
+id = "two-regions"
+title = "测试：两个地区的手算例"
+year = 2020
+source = "scenario"
+
+[rounding]
+unit = { value = 1, unit = "万元" }
+
+[[pools]]
+id = "central"
+label = "中央财政补助"
+level = "中央"
+kind = "一般公共预算"
+total = { value = 100, unit = "万元" }
+base_column = "base_central"
+
+[[factors]]
+id = "need"
+label = "困难群众人数"
+weight = { value = 100, unit = "%" }
+components = [{ column = "dibao_rural" }]
+'''
+
+
+def policy_from_text(text: str, extra: str = ""):
+    """A policy from TOML text, validated as a file is."""
+    import tomllib
+
+    from allocator.errors import PolicyError
+    from allocator.policy import policy_from_keyed
+    from allocator.policy.load import to_keyed
+    keyed, problems = to_keyed(tomllib.loads(text + extra))
+    if problems:
+        raise PolicyError(problems)
+    return policy_from_keyed(keyed)

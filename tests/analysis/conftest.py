@@ -1,5 +1,6 @@
 """Prepared pairs shared by the analysis tests (built once per session: they are read-only)."""
 import pytest
+from batch_cases import TWO_REGIONS, policy_from_text
 
 from allocator.analysis.batch import prepare
 from allocator.usecases import load_inputs
@@ -28,45 +29,6 @@ def presets():
 def example():
     inputs = load_inputs("example")
     return prepare(inputs.policy, inputs.data)
-
-
-TWO_REGIONS = '''
-[policy]
-id = "two-regions"
-title = "测试：两个地区的手算例"
-year = 2020
-source = "scenario"
-
-[rounding]
-unit = { value = 1, unit = "万元" }
-
-[[pools]]
-id = "central"
-label = "中央财政补助"
-level = "中央"
-kind = "一般公共预算"
-total = { value = 100, unit = "万元" }
-base_column = "base_central"
-
-[[factors]]
-id = "need"
-label = "困难群众人数"
-weight = { value = 100, unit = "%" }
-components = [{ column = "dibao_rural" }]
-'''
-
-
-def policy_from_text(text: str, extra: str = ""):
-    """A policy from TOML text, validated as a file is."""
-    import tomllib
-
-    from allocator.errors import PolicyError
-    from allocator.policy import policy_from_keyed
-    from allocator.policy.load import to_keyed
-    keyed, problems = to_keyed(tomllib.loads(text + extra))
-    if problems:
-        raise PolicyError(problems)
-    return policy_from_keyed(keyed)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pandas as pd
 import pytest
-from batch_cases import assert_same_as_single_runs
+from batch_cases import TWO_REGIONS, assert_same_as_single_runs, policy_from_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +18,7 @@ from allocator.analysis.batch import (
     what_if,
 )
 from allocator.engine import allocate
-from allocator.errors import InfeasibleError, PolicyError
+from allocator.errors import DataError, InfeasibleError, PolicyError
 
 
 def weights(draw_need, draw_pop):
@@ -172,3 +172,25 @@ def test_a_wide_chunk_of_many_scenarios_equals_single_runs(wide):
     for i in (0, 17, 59):
         single = single_run(wide, overrides_for(params, frame.iloc[i]))
         np.testing.assert_array_equal(batch.totals[i], single.amounts.sum(axis=1))
+
+
+def test_weight_on_a_column_with_no_value_is_infeasible_as_the_single_run_refuses_it():
+    """A factor at 0 % may read a column that is all zero; a scenario that gives it weight is refused
+    by the single-run path (DataError), so the batch marks it infeasible and what_if raises the same."""
+    extra = '''
+[[factors]]
+id = "tekun"
+label = "特困人员"
+weight = { value = 0, unit = "%" }
+components = [{ column = "tekun" }]
+'''
+    data = pd.DataFrame({"code": ["510101", "510102"], "name": ["甲区", "乙县"], "dibao_rural": [1, 3],
+                         "tekun": [0, 0], "base_central": [20, 80]})
+    pair = prepare(policy_from_text(TWO_REGIONS, extra), data)
+    frame = pd.DataFrame({"factors.need.weight": [100.0, 60.0], "factors.tekun.weight": [0.0, 40.0]})
+    batch = evaluate(pair, frame)
+    assert batch.feasible.tolist() == [True, False]
+    with pytest.raises(DataError, match="全部为零"):
+        single_run(pair, overrides_for([parameter(pair.policy, c) for c in frame.columns], frame.iloc[1]))
+    with pytest.raises(DataError, match="全部为零"):
+        what_if(pair, dict(frame.iloc[1]))
