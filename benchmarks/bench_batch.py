@@ -17,7 +17,8 @@ Cases
 - guangyuan-insurance-2023 (7 counties, two pools each with a per-person part 参保人数 × 补助标准):
   10,000 scenarios of the weights and both pool totals.
 - a synthetic national set of 2,850 counties: the 183 Sichuan counties plus 2,667 made by resampling
-  them with ±30 % lognormal noise on every figure (fixed seed), pool totals scaled to the new bases.
+  them with ±30 % lognormal noise on every figure (fixed seed), pool totals scaled to the new bases
+  (`allocator.analysis.synthetic.scaled_up`, also behind the wide-pair tests).
 - a single what-if through the prepared pair (`what_if`), median of many calls.
 - the region × pool table (controlled rounding per scenario, a Python loop) on 1,000 scenarios.
 - a process pool of 2 workers on the 10,000 weight scenarios.
@@ -42,6 +43,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from allocator.analysis.batch import evaluate, overrides_for, parameter, prepare, what_if  # noqa: E402
+from allocator.analysis.synthetic import scaled_up  # noqa: E402
 from allocator.engine import RegionData, allocate  # noqa: E402
 from allocator.errors import DataError, InfeasibleError  # noqa: E402
 from allocator.policy import apply_overrides  # noqa: E402
@@ -108,29 +110,9 @@ def preset_case(name: str, frame: pd.DataFrame, label: str, repeats: int, sample
 
 
 def national(seed: int = 0):
-    """The sichuan-2020 policy on a synthetic national set of 2,850 counties (see the module docstring)."""
+    """The sichuan-2020 policy on a synthetic national set of 2,850 counties (`allocator.analysis.synthetic`)."""
     inputs = load_inputs("sichuan-2020")
-    data = inputs.data
-    rng = np.random.default_rng(seed)
-    extra = N_NATIONAL - len(data)
-    pick = rng.integers(0, len(data), extra)
-    flags = {"former_poverty_county", "deep_poverty_county", "sanzhou_county", "ethnic_autonomous_unit",
-             "hardship_area_class"}
-    columns = {}
-    for k, v in data.columns.items():
-        new = v[pick] if k in flags else v[pick] * rng.lognormal(0.0, 0.3, extra)
-        columns[k] = np.concatenate([v, new])
-    codes = np.concatenate([data.codes, np.array([f"{700000 + i:06d}" for i in range(extra)])])
-    names = np.concatenate([data.names, np.array([f"合成县{i}" for i in range(extra)])])
-    frame = pd.DataFrame({"code": codes, "name": names, **columns})
-    region_data = RegionData.from_frame(frame)
-    overrides = {}
-    for p in inputs.policy.pools:
-        ratio = columns[p.base_column].sum() / data.columns[p.base_column].sum()
-        overrides[f"pools.{p.id}.total"] = float(round(p.total * ratio))
-        if p.advance_total is not None:
-            overrides[f"pools.{p.id}.advance_total"] = float(round(p.advance_total * ratio))
-    return apply_overrides(inputs.policy, overrides), region_data
+    return scaled_up(inputs.policy, inputs.data, N_NATIONAL, seed)
 
 
 def best_of(fn, repeats: int) -> tuple[float, float]:

@@ -1,11 +1,9 @@
 """Helpers shared by the batch-engine tests: the single-run comparison and a wide synthetic pair."""
 import numpy as np
-import pandas as pd
 
 from allocator.analysis.batch import evaluate, overrides_for, parameter, prepare, single_run, what_if
-from allocator.engine import RegionData
+from allocator.analysis.synthetic import scaled_up
 from allocator.errors import DataError, InfeasibleError
-from allocator.policy import apply_overrides
 from allocator.usecases import load_inputs
 
 
@@ -36,27 +34,13 @@ def assert_same_as_single_runs(prepared, frame, data_scale=None):
 
 
 def wide_pair(n: int = 700, seed: int = 0, floor: float = 85, cap: float = 115):
-    """sichuan-2020 on n regions — the 183 counties and more resampled from them with ±30 % noise —
-    with floors and caps tight enough that the base run holds many regions at each: wide enough for the
-    partition and column search of the rounding, held enough for the water-filling's warm start."""
+    """sichuan-2020 grown to n regions (`allocator.analysis.synthetic.scaled_up`) with floors and caps
+    tight enough that the base run holds many regions at each: wide enough for the partition and
+    column search of the rounding, held enough for the water-filling's warm start."""
     inputs = load_inputs("sichuan-2020")
-    data = inputs.data
-    rng = np.random.default_rng(seed)
-    pick = rng.integers(0, len(data), n - len(data))
-    flags = {"former_poverty_county", "deep_poverty_county", "sanzhou_county", "ethnic_autonomous_unit",
-             "hardship_area_class"}
-    columns = {k: np.concatenate([v, v[pick] if k in flags else v[pick] * rng.lognormal(0.0, 0.3, len(pick))])
-               for k, v in data.columns.items()}
-    codes = np.concatenate([data.codes, [f"{700000 + i:06d}" for i in range(len(pick))]])
-    names = np.concatenate([data.names, [f"合成县{i}" for i in range(len(pick))]])
-    frame = pd.DataFrame({"code": codes, "name": names, **columns})
-    overrides = {"constraints.floor_share_of_base": floor, "constraints.cap_share_of_base": cap}
-    for p in inputs.policy.pools:
-        ratio = columns[p.base_column].sum() / data.columns[p.base_column].sum()
-        overrides[f"pools.{p.id}.total"] = float(round(p.total * ratio))
-        if p.advance_total is not None:
-            overrides[f"pools.{p.id}.advance_total"] = float(round(p.advance_total * ratio))
-    return prepare(apply_overrides(inputs.policy, overrides), RegionData.from_frame(frame))
+    policy, data = scaled_up(inputs.policy, inputs.data, n, seed, overrides={
+        "constraints.floor_share_of_base": floor, "constraints.cap_share_of_base": cap})
+    return prepare(policy, data)
 
 
 TWO_REGIONS = '''
