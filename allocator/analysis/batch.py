@@ -61,6 +61,7 @@ CHUNK_BYTES = 1 << 20  # about 1 MB of float64 rows per chunk
 NEWTON_STEPS = 30
 FRAGILE = 1e-12  # relative to the quotas (units): closer calls are recomputed on the single path
 SORT_WIDTH = 256  # rows of remainders up to this long are sorted, longer ones partitioned (`_cut_values`)
+SMALL = 20_000  # arrays of fewer elements (a what-if, a small chunk) skip passes that only pay on large ones
 TIE = 1e-9  # remainders this close are tied and go by code (allocator.rounding.hamilton.TIE on main)
 UNIT_SCALE = {"%": 0.01, "share": 1.0, "ratio": 1.0, "万元": 1.0}
 DEFAULT_UNIT = {"weight": "%", "floor_share_of_base": "%", "cap_share_of_base": "%", "floor_minimum": "万元",
@@ -698,6 +699,7 @@ def water_fill(t, lo, hi, total, positive: bool | None = None, start: Start | No
     rows = np.arange(c)
     tr, lor, hir, mr, totr = t, lo, hi, moving, total
     low, high, solved = np.zeros(c), np.full(c, np.inf), np.ones(c, dtype=bool)  # bracket; s solved from `free`
+    hopeless = None if feasible is None or feasible.all() else ~feasible  # no solution to look for
     x_out = line_out = np.empty((0, 0))
     for step_no in range(NEWTON_STEPS):
         sr = s[rows]
@@ -716,9 +718,9 @@ def water_fill(t, lo, hi, total, positive: bool | None = None, start: Start | No
         elif settled.any():
             x_out[rows[settled]], line_out[rows[settled]] = x[settled], line[settled]
         ok[rows[settled]] = True
-        dropped = step_no == 0 and feasible is not None and not feasible.all()
-        if dropped and feasible is not None:
-            settled = settled | ~feasible  # no solution to look for: out of the iteration
+        dropped = step_no == 0 and hopeless is not None
+        if dropped:
+            settled = settled | hopeless  # out of the iteration (ok stays False)
         if settled.all():
             return Fill(x_out, s, line_out, ok)
         keep = ~settled
@@ -753,8 +755,7 @@ def _safe_step(t, lo, hi, s, gap, slope, low, high) -> tuple[np.ndarray, np.ndar
     step = np.where(solved, s + gap / np.where(solved, slope, 1.0), s)
     if not solved.all():
         stuck = np.flatnonzero(~solved)
-        step[stuck] = _next_breakpoint(t[stuck], _gather_rows(lo, stuck), _gather_rows(hi, stuck), s[stuck],
-                                       gap[stuck])
+        step[stuck] = _next_breakpoint(t[stuck], _gather(lo, stuck), _gather(hi, stuck), s[stuck], gap[stuck])
     inside = (step > low) & (step < high)
     if not inside.all():
         halve = np.where(np.isfinite(high), 0.5 * (low + high), 2.0 * np.maximum(s, low))
@@ -822,18 +823,13 @@ def _next_breakpoint(t, lo, hi, s, gap) -> np.ndarray:
     return np.where(np.isfinite(out), out, s)
 
 
-def _gather_rows(a: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """The given rows of a per-scenario array; a row shared by every scenario stays as it is."""
-    return a[rows] if a.shape[0] > 1 else a
-
-
 def _rows_of(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """`a` (one row or c rows) as c rows, a view (np.broadcast_to costs more than the what-if's arithmetic)."""
     return a if a.shape == shape else np.broadcast_to(a, shape)
 
 
 def _gather(a: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """The kept rows of a per-scenario array; a row shared by every scenario stays as it is."""
+    """The kept rows (a mask or indices) of a per-scenario array; a row shared by every scenario stays as it is."""
     return a[keep] if a.shape[0] > 1 else a
 
 
@@ -844,7 +840,7 @@ def round_rows(x, total, lo, hi) -> tuple[np.ndarray, np.ndarray]:
     (the clamp `largest_remainder` applies changes nothing). The units left after ⌊q⌋ go to the
     remainders above the row's cut value, then to the first regions (by code) exactly at it — the
     order `largest_remainder` takes with its stable sort. The cut and its two neighbours come from
-    one partition of the remainders (`_row_cuts`), not a sort.
+    one sort or partition of the remainders for the whole chunk (`_row_cuts`).
     Returns int64 units and a mask of rows whose rounding is a close call (to be rerun exactly).
     """
     c, n = x.shape
@@ -868,7 +864,8 @@ def round_rows(x, total, lo, hi) -> tuple[np.ndarray, np.ndarray]:
         close_before = (k > 1) & (before - cut_r < noise) & ~((before == 0) & (cut_r == 0))
         fragile[rows[close_after | close_before]] = True
     up = rem >= cut[:, None]
-    tie = np.flatnonzero((np.count_nonzero(up, axis=1) if up.size > 20_000 else up.sum(axis=1)) > short)  # more regions at the cut than units left: the first by code win
+    n_up = np.count_nonzero(up, axis=1) if up.size > SMALL else up.sum(axis=1)  # the faster at each size
+    tie = np.flatnonzero(n_up > short)  # more regions at the cut than units left: the first by code win
     if tie.size:
         above = rem[tie] > cut[tie, None]
         at_cut = rem[tie] == cut[tie, None]
@@ -885,7 +882,7 @@ def _row_cuts(rem, rows, k) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     set — the partition is that much narrower. Rows whose k reaches past those columns (the cut
     is 0) take all of them."""
     sub = rem if len(rows) == len(rem) else rem[rows]
-    if sub.size < 20_000:  # not worth a pass to find the columns
+    if sub.size < SMALL:  # not worth a pass to find the columns
         return _cut_values(sub, k)
     some = np.any(sub != 0, axis=0)
     width = int(np.count_nonzero(some))
