@@ -947,10 +947,10 @@ def _cut_values(rem: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray,
     return before, part[:, cols[1]], part[:, cols[0]]
 
 
-def binding(x, line, lo, hi) -> tuple[np.ndarray, np.ndarray]:
-    """Held at the floor / at the cap, as `pipeline.binding_labels` decides (line = s·t). x is
-    clip(line, lo, hi), so x sits on its floor whenever the line is below it and on its cap whenever
-    the line is above it: the tests on x that `binding_labels` also makes add nothing here."""
+def binding(line, lo, hi) -> tuple[np.ndarray, np.ndarray]:
+    """Held at the floor / at the cap, as `pipeline.binding_labels` decides (line = s·t). The amount
+    is clip(line, lo, hi), so it sits on its floor whenever the line is below it and on its cap
+    whenever the line is above it: the tests on it that `binding_labels` also makes add nothing here."""
     return line < lo - 1e-7, line > hi + 1e-7
 
 
@@ -1004,7 +1004,7 @@ def block_outcome(pb: PreparedBlock, bp: BlockParams, unit: float, t: np.ndarray
     units, close = round_rows(x, total, lo, hi)
     if pb.block.constraints.objective != Objective.LEAST_SQUARES:
         close[:] = True
-    held_floor, held_cap = binding(x, line, lo, hi)
+    held_floor, held_cap = binding(line, lo, hi)
     return BlockOutcome(units, held_floor, held_cap, ok, ok & (close | ~settled))
 
 

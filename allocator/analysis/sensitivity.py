@@ -126,7 +126,7 @@ def _constrained(pb: PreparedBlock, prepared: Prepared, cols: dict[str, np.ndarr
     apply_region_overrides(pb, prepared.data.codes, lo, hi, prepared.unit)
     total = np.round(bp.budget / prepared.unit)
     fill = water_fill(t, lo, hi, total)
-    _, held_cap = binding(fill.x, fill.line, lo, hi)
+    _, held_cap = binding(fill.line, lo, hi)
     return fill.x * prepared.unit, held_cap
 
 

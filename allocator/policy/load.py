@@ -176,6 +176,11 @@ def _read_one(ref: str | Path) -> tuple[dict[str, Any], Path | None]:
         text = (presets() / name).read_text(encoding="utf-8")
     else:
         raise PolicyError([Problem(f"找不到政策文件或内置预设「{ref}」（内置预设：{'、'.join(preset_names())}）")])
+    return keyed_from_text(text, name), base_dir
+
+
+def keyed_from_text(text: str, name: str = "（文本）") -> dict[str, Any]:
+    """A policy document given as TOML text, its lists of tables keyed; `PolicyError` on bad TOML or keys."""
     try:
         document = tomllib.loads(text)
         keyed, problems = to_keyed(document)
@@ -185,7 +190,13 @@ def _read_one(ref: str | Path) -> tuple[dict[str, Any], Path | None]:
         raise PolicyError([Problem(f"政策文件 {name} 的表或列表嵌套层数过多")]) from None
     if problems:
         raise PolicyError(problems)
-    return keyed, base_dir
+    return keyed
+
+
+def policy_from_text(text: str, name: str = "（文本）") -> Policy:
+    """Read and validate a policy given as TOML text, as `load_policy` does for a file (no `base`:
+    a reform names its base relative to a file)."""
+    return policy_from_keyed(keyed_from_text(text, name))
 
 
 def to_keyed(document: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:

@@ -67,16 +67,3 @@ label = "困难群众人数"
 weight = { value = 100, unit = "%" }
 components = [{ column = "dibao_rural" }]
 '''
-
-
-def policy_from_text(text: str, extra: str = ""):
-    """A policy from TOML text, validated as a file is."""
-    import tomllib
-
-    from allocator.errors import PolicyError
-    from allocator.policy import policy_from_keyed
-    from allocator.policy.load import to_keyed
-    keyed, problems = to_keyed(tomllib.loads(text + extra))
-    if problems:
-        raise PolicyError(problems)
-    return policy_from_keyed(keyed)

@@ -1,8 +1,9 @@
 """Prepared pairs shared by the analysis tests (built once per session: they are read-only)."""
 import pytest
-from batch_cases import TWO_REGIONS, policy_from_text
+from batch_cases import TWO_REGIONS
 
 from allocator.analysis.batch import prepare
+from allocator.policy import policy_from_text
 from allocator.usecases import load_inputs
 
 

@@ -4,7 +4,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pandas as pd
 import pytest
-from batch_cases import TWO_REGIONS, assert_same_as_single_runs, policy_from_text
+from batch_cases import TWO_REGIONS, assert_same_as_single_runs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +19,7 @@ from allocator.analysis.batch import (
 )
 from allocator.engine import allocate
 from allocator.errors import DataError, InfeasibleError, PolicyError
+from allocator.policy import policy_from_text
 
 
 def weights(draw_need, draw_pop):
@@ -186,7 +187,7 @@ components = [{ column = "tekun" }]
 '''
     data = pd.DataFrame({"code": ["510101", "510102"], "name": ["甲区", "乙县"], "dibao_rural": [1, 3],
                          "tekun": [0, 0], "base_central": [20, 80]})
-    pair = prepare(policy_from_text(TWO_REGIONS, extra), data)
+    pair = prepare(policy_from_text(TWO_REGIONS + extra), data)
     frame = pd.DataFrame({"factors.need.weight": [100.0, 60.0], "factors.tekun.weight": [0.0, 40.0]})
     batch = evaluate(pair, frame)
     assert batch.feasible.tolist() == [True, False]

@@ -6,7 +6,6 @@ property tests; both go through the same validation as a policy file.
 from __future__ import annotations
 
 import textwrap
-import tomllib
 
 import pandas as pd
 
@@ -76,14 +75,6 @@ WORKED_DATA = pd.DataFrame({
     "base_central": [128, 160, 232, 216],  # last year's totals: 160, 200, 290, 270
     "base_provincial": [32, 40, 58, 54],
 })
-
-
-def policy_from_text(text: str) -> Policy:
-    """Validate a TOML policy given as text, exactly as `load_policy` does for a file."""
-    keyed, problems = to_keyed(tomllib.loads(text))
-    if problems:
-        raise PolicyError(problems)
-    return policy_from_keyed(keyed)
 
 
 def policy_from_document(document: dict) -> Policy:

@@ -1,11 +1,12 @@
 """Correction coefficients and where they apply, worked by hand (allocator/engine/corrections.py)."""
 import numpy as np
 import pytest
-from engine_cases import WORKED_DATA, WORKED_POLICY, policy_from_text
+from engine_cases import WORKED_DATA, WORKED_POLICY
 
 from allocator.engine import RegionData, allocate
 from allocator.engine.corrections import coefficient_by_class, coefficient_from_capacity, correction_coefficient
 from allocator.engine.pipeline import formula_amounts
+from allocator.policy import policy_from_text
 from allocator.policy.model import Correction
 
 # fiscal capacity = revenue / expenditure = 0.2, 0.4, 0.6, 0.8 (mean 0.5)

@@ -1,11 +1,11 @@
 """Region data: every problem reported at once, naming the region, the column (Chinese) and the value."""
 import numpy as np
 import pytest
-from engine_cases import WORKED_DATA, WORKED_POLICY, policy_from_text
+from engine_cases import WORKED_DATA, WORKED_POLICY
 
 from allocator.engine import RegionData, allocate, check_for_policy
 from allocator.errors import DataError
-from allocator.policy import apply_overrides
+from allocator.policy import apply_overrides, policy_from_text
 
 
 def problems_of(callable_, *args):

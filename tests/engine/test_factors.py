@@ -1,7 +1,7 @@
 """Factor values and shares, worked by hand (allocator/engine/factors.py)."""
 import numpy as np
 import pytest
-from engine_cases import WORKED_DATA, WORKED_POLICY, policy_from_text
+from engine_cases import WORKED_DATA, WORKED_POLICY
 
 from allocator.engine import RegionData
 from allocator.engine.factors import (
@@ -13,6 +13,7 @@ from allocator.engine.factors import (
     shares,
 )
 from allocator.engine.pipeline import formula_amounts
+from allocator.policy import policy_from_text
 from allocator.policy.model import Component, Factor
 
 COLUMNS = {

@@ -2,11 +2,11 @@
 import numpy as np
 import pandas as pd
 import pytest
-from engine_cases import WORKED_DATA, WORKED_POLICY, policy_from_document, policy_from_text, simple_document
+from engine_cases import WORKED_DATA, WORKED_POLICY, policy_from_document, simple_document
 
 from allocator.engine import RegionData, allocate
 from allocator.errors import InfeasibleError
-from allocator.policy import apply_overrides
+from allocator.policy import apply_overrides, policy_from_text
 
 HUNDREDTHS_POLICY = (WORKED_POLICY
                      .replace('unit = { value = 1, unit = "万元"', 'unit = { value = 0.01, unit = "万元"')

@@ -2,13 +2,13 @@
 import copy
 
 import pytest
-from engine_cases import WORKED_DATA, WORKED_POLICY, policy_from_text
+from engine_cases import WORKED_DATA, WORKED_POLICY
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from allocator.engine import allocate
 from allocator.errors import PolicyError
-from allocator.policy import apply_overrides, diff, load_policy, to_toml
+from allocator.policy import apply_overrides, diff, load_policy, policy_from_text, to_toml
 
 FIVE_PROBLEMS = '''
 [policy]
@@ -178,3 +178,8 @@ def test_any_override_and_its_reverse_give_back_the_base(need, floor, cap):
     assert {path for path, _, _ in diff(base, there)} <= {
         "factors.need.weight", "factors.population.weight",
         "constraints.floor_share_of_base", "constraints.cap_share_of_base"}
+
+
+def test_policy_text_that_is_not_toml_is_refused_in_chinese():
+    with pytest.raises(PolicyError, match="不是有效的 TOML"):
+        policy_from_text("[policy\nid = 1")
