@@ -118,6 +118,18 @@ BINDING_LABELS = {Binding.FLOOR: "保底", Binding.CAP: "封顶", Binding.NONE: 
 
 OBJECTIVES = tuple(o.value for o in Objective)
 
+
+class SolveMethod(StrEnum):
+    """How the constrained step is computed (see allocator.solver)."""
+
+    FAST = "fast"  # exact NumPy algorithms (water-filling and its faces)
+    LP = "lp"  # PuLP/HiGHS model, for the linear objectives
+
+
+OBJECTIVE_LABELS = {Objective.LEAST_SQUARES: "最小二乘（按测算额比例分摊）", Objective.LEAST_ABSOLUTE: "最小绝对偏差",
+                    Objective.MINIMAX_RELATIVE: "最小化最大相对偏差"}
+SOLVE_METHOD_LABELS = {SolveMethod.FAST: "精确快速算法", SolveMethod.LP: "PuLP/HiGHS 线性规划模型"}
+
 GOAL_FIELDS = ("name", "total", "year")
 
 
