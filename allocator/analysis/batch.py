@@ -1,37 +1,30 @@
-"""Batch engine: thousands of what-ifs over one (policy, data) pair as array operations.
+"""Batch engine: thousands of what-ifs over one (policy, data) pair, on the engine's own kernels.
 
-A `Prepared` pair is checked (`check_for_policy`) and hashed once. A batch of S scenarios — factor
-weights, sub-weights of a factor's components, correction parameters, floor/cap shares, pool totals,
-and optionally multipliers on data columns — is evaluated in chunks of about 1 MB of rows:
+The engine's kernels work on arrays of scenarios × regions, and a single run is a batch of one row
+(`allocator.engine.pipeline`); this module keeps only what is about many scenarios. A `Prepared` pair
+is checked (`check_for_policy`) and hashed once, with what does not depend on the scenario: each
+block's eligible regions, data and base (`plan_block`), the factor shares and correction
+coefficients of the base policy, its bounds, its active set (the water-filling's first guess) and
+its outcome. A batch of S scenarios — factor weights, sub-weights of a factor's components,
+correction parameters, floor/cap shares, pool totals, and optionally multipliers on data columns —
+is evaluated in chunks of about 1 MB of rows:
 
-1. targets for every scenario in one matrix product  B_s · Σ_k w_sk · share_k  (万元), the shares
-   prepared once with the engine's own `factor_value`; where a scenario changes the shares (data
-   multipliers, sub-weights, correction parameters) every transform of `allocator.engine.factors` is
-   computed along the regions axis — intensity (the scale factor's value × the clipped effort index,
-   components divided by a column or by the scale), bonus_penalty, balance_penalty, rank_linear,
-   bands, per_capita, ratio_to_mean, capped_score. A pool with a per-person part (`standard`) gets
-   people × rate first and the factors share B − Σ part, as `pipeline.formula_amounts`;
-2. the least-squares constrained step  x = clip(s·t, L, U), Σx = B  by Newton on the multiplier s
-   for all scenarios at once (the water-filling active-set iteration of `allocator.solver.fast`),
-   with an exact finish: once the active set stops changing, s is solved from that linear piece.
-   The first step solves the base policy's active set (a scenario near the base settles at once), and each
-   step stays inside the bracket the evaluations have found, so Newton cannot cycle;
-3. largest-remainder rounding in whole rounding units, ties by administrative code, within
-   ⌈floor⌉ and ⌊cap⌋ (`allocator.engine.pipeline.to_unit_bounds`), exactly as
-   `allocator.rounding.largest_remainder`: the cut value comes from one sort (short rows) or one
-   partition (long rows, over the regions that have a remainder) of the remainders' bits;
+1. targets for every scenario (`allocator.engine.formula.target_amounts`): one matrix product where
+   only weights and totals vary, every term recomputed along the regions axis where a scenario
+   changes the shares (data multipliers, sub-weights, correction parameters);
+2. the least-squares constrained step for all scenarios at once (`allocator.solver.water_fill`);
+3. largest-remainder rounding of every row (`allocator.rounding.round_rows`);
 4. optionally the split of each region's total across the block's pools (`split_by_pool`).
 
 Results equal the single-run path (`apply_overrides` + `allocate`) scenario by scenario. Floating
-point may differ in the last bits between the two paths (about 1e-15 of a quota); a scenario whose
-rounding could depend on those bits (two remainders at the cut closer than 1e-12 of the row's
-largest quota, a quota within 1e-12 of the snap threshold), or whose objective is not least squares,
-or whose Newton iteration does not settle, is recomputed through the single-run path itself, and so
-is every scenario of a block whose formula uses a transform the batch does not compute
-(`batch_fallback` names the reason; none among the shipped presets). `BatchResult.rerun` counts
-them (none in 10,000 random Sichuan scenarios). A scenario whose per-person part exceeds its pool is
-marked infeasible (the single-run path refuses it with a DataError naming the pool), and so is one
-that gives weight to a data column with no value over the block's regions.
+point may differ in the last bits between one row and many (a matrix product sums in another order
+for another shape; the water-filling starts from another guess); a scenario whose rounding could
+depend on those bits (`round_rows` marks it a close call), or whose objective is not least squares,
+or whose water-filling does not settle, is recomputed on the single-run path itself.
+`BatchResult.rerun` counts them (none in 10,000 random Sichuan scenarios). A scenario whose
+per-person part exceeds its pool is marked infeasible (the single-run path refuses it with a
+DataError naming the pool), and so is one that gives weight to a data column with no value over the
+block's regions.
 
 A top-level path (`factors.`, `corrections.`, `constraints.`) acts on every block that follows the
 policy's own formula: the shared block and each pool separate only by eligibility or a per-person part.
@@ -43,26 +36,32 @@ import itertools
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from allocator import __version__
-from allocator.engine.factors import factor_value, standard_amounts
-from allocator.engine.inputs import RegionData, check_for_policy, eligibility
-from allocator.engine.pipeline import SHARED, Bounds, allocate, base_amounts, split_by_pool, to_unit_bounds
+from allocator.engine.formula import correction_coefficient, factor_terms, standard_amounts, target_amounts
+from allocator.engine.inputs import RegionData, check_for_policy
+from allocator.engine.pipeline import (
+    SHARED,
+    Bounds,
+    allocate,
+    binding,
+    gradual_bounds,
+    plan_block,
+    split_by_pool,
+    to_unit_bounds,
+    with_region_overrides,
+)
 from allocator.errors import DataError, InfeasibleError, InputError, PolicyError, Problem
 from allocator.policy import apply_overrides
-from allocator.policy.model import Binding, Block, Factor, Objective, Policy, Transform
-from allocator.rounding.hamilton import SNAP
+from allocator.policy.model import Binding, Block, CorrectionApply, Objective, Policy
+from allocator.rounding import round_rows
+from allocator.solver import ActiveSet, feasible_rows, water_fill
 
 CHUNK_BYTES = 1 << 20  # about 1 MB of float64 rows per chunk
-NEWTON_STEPS = 30
-FRAGILE = 1e-12  # relative to the quotas (units): closer calls are recomputed on the single path
-SORT_WIDTH = 256  # rows of remainders up to this long are sorted, longer ones partitioned (`_cut_values`)
-SMALL = 20_000  # arrays of fewer elements (a what-if, a small chunk) skip passes that only pay on large ones
-TIE = 1e-9  # remainders this close are tied and go by code (allocator.rounding.hamilton.TIE on main)
 UNIT_SCALE = {"%": 0.01, "share": 1.0, "ratio": 1.0, "万元": 1.0}
 DEFAULT_UNIT = {"weight": "%", "floor_share_of_base": "%", "cap_share_of_base": "%", "floor_minimum": "万元",
                 "total": "万元", "elasticity": "ratio", "lower": "ratio", "upper": "ratio"}
@@ -205,41 +204,7 @@ class PreparedBlock:
     base_params: dict[int, BlockParams] = field(default_factory=dict, compare=False, repr=False)  # by chunk size
     pool_units: np.ndarray | None = None  # (1, P) pool totals in rounding units
     zero_columns: frozenset[str] = frozenset()  # component columns with no value over the block's regions
-    start: Start | None = None  # the base policy's active set: water_fill's first guess
-
-
-@dataclass(frozen=True)
-class Start:
-    """A guess of the active set for `water_fill` — the base policy's — with what it implies under the
-    bounds it was found with (`lo`, `hi`: the prepared ⌈floor⌉ and ⌊cap⌋ rows), so scenarios that
-    keep those bounds need not recompute it."""
-
-    below: np.ndarray  # (1, m) held at the floor
-    above: np.ndarray  # (1, m) held at the cap
-    lo: np.ndarray  # (1, m) the bounds these sums belong to (compared by identity)
-    hi: np.ndarray
-    free: np.ndarray  # (1, m) no bound holds and the bounds leave room
-    guess: np.ndarray  # (m,) the same as floats, for a matrix product
-    held: float  # Σ floors below + Σ caps above, units
-    floors: float  # Σ lo
-    caps: float  # Σ hi
-    crossed: bool  # some floor above its cap
-
-    @classmethod
-    def of(cls, x: np.ndarray, line: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> Start:
-        below, above = x[:1] > line[:1], x[:1] < line[:1]
-        free = (lo < hi) & ~below & ~above
-        return cls(below, above, lo, hi, free, free[0].astype(float),
-                   float(np.where(below, lo, 0.0).sum() + np.where(above, hi, 0.0).sum()), float(lo.sum()),
-                   float(hi.sum()), bool((lo > hi).any()))
-
-    def fits(self, lo: np.ndarray, hi: np.ndarray) -> bool:
-        """These are the bounds the sums were taken under (every target then > 0)."""
-        return lo is self.lo and hi is self.hi
-
-    def feasible(self, total: np.ndarray) -> np.ndarray:
-        """`feasible_rows` under these bounds with every target > 0."""
-        return (not self.crossed) & (self.floors <= total + 1e-9) & (self.caps >= total - 1e-9)
+    start: ActiveSet | None = None  # the base policy's active set: water_fill's first guess
 
 
 @dataclass(frozen=True)
@@ -273,27 +238,23 @@ def prepare(policy: Policy, data: RegionData | pd.DataFrame) -> Prepared:
         data = RegionData.from_frame(data)
     check_for_policy(policy, data)
     blocks = []
+    unit = policy.rounding.unit
     for block in policy.blocks:
-        index = np.flatnonzero(eligibility(block, data))
-        sub = data.subset(eligibility(block, data)) if len(index) < len(data) else data
-        cols = {c: sub.columns[c] for c in block.data_columns}
+        plan = plan_block(block, data)
+        cols = {c: plan.columns[c] for c in block.data_columns}
         totals = np.array([p.total for p in block.pools])
-        pb = PreparedBlock(block, index, cols, base_amounts(block, sub), totals, np.empty((0, len(index))))
+        pb = PreparedBlock(block, plan.index, cols, plan.base, totals, np.empty((0, len(plan.index))))
         bp = block_params(pb, [], {}, 1)
-        pb = replace(pb, coefs={x.id: correction_values(x, cols, bp.corrections[x.id])[0] for x in block.corrections})
-        pb = replace(pb, shares=np.array([sh[0] if sh.ndim == 2 else sh for sh in factor_shares(pb, bp, cols)]))
-        lo, hi = unit_bounds(pb, bp, policy.rounding.unit)
-        apply_region_overrides(pb, data.codes, lo, hi, policy.rounding.unit)
-        pb = replace(pb, lo=lo, hi=hi, pool_units=np.round(totals / policy.rounding.unit).astype(np.int64)[None, :],
+        coefs = {x.id: correction_coefficient(cols, x) for x in block.corrections}
+        pb = replace(pb, coefs=coefs, shares=np.array([share for _, share in factor_terms(block, cols, coefs)]))
+        lo, hi = unit_bounds(pb, bp, data.codes, unit)
+        pb = replace(pb, lo=lo, hi=hi, pool_units=np.round(totals / unit).astype(np.int64)[None, :],
                      zero_columns=frozenset(c.column for f in block.factors for c in f.components
                                             if not cols[c.column].any()))
-        if batch_fallback(block):
-            blocks.append(pb)  # every scenario of this block goes through the single-run path
-            continue
-        t = targets(pb, bp, unit=policy.rounding.unit)
-        x, _, line, _ = water_fill(t, lo, hi, np.round(bp.budget / policy.rounding.unit))
-        pb = replace(pb, start=Start.of(x, line, lo, hi))
-        outcome = block_outcome(pb, bp, policy.rounding.unit, t, lo, hi)
+        t = targets(pb, bp, unit=unit)
+        x, _, line, _ = water_fill(t, lo, hi, np.round(bp.budget / unit))
+        pb = replace(pb, start=ActiveSet.of(x, line, lo, hi))
+        outcome = block_outcome(pb, bp, unit, t, lo, hi)
         blocks.append(replace(pb, outcome=outcome if outcome.ok[0] and not outcome.rerun[0] else None))
     digest = hashlib.sha256(f"{policy.digest}|{data.digest}|{__version__}|batch".encode()).hexdigest()
     return Prepared(policy, data, tuple(blocks), digest)
@@ -425,174 +386,37 @@ def _sub_weight_problems(prepared: Prepared, params: list[Parameter], values: di
     return problems
 
 
-# ---------------------------------------------------------------- formula, batched (rows = scenarios)
+# ---------------------------------------------------------------- the engine's kernels on a chunk's rows
 
-def _share_of_total(col: np.ndarray) -> np.ndarray:
-    """col / Σcol along the regions (last) axis; an all-zero row gives zeros (as `factors._share_of_total`)."""
-    total = col.sum(axis=-1, keepdims=True)
-    return np.divide(col, total, out=np.zeros(np.broadcast_shapes(col.shape, total.shape)), where=total != 0)
-
-
-def _ratio_to_mean(value: np.ndarray) -> np.ndarray:
-    mean = value.mean(axis=-1, keepdims=True)
-    return np.divide(value, mean, out=np.zeros(np.broadcast_shapes(value.shape, mean.shape)), where=mean != 0)
-
-
-def _composite(factor: Factor, cols: dict[str, np.ndarray], sub: np.ndarray | None = None) -> np.ndarray:
-    """`factors.composite_value` along the last axis; `sub` (c, J): per-scenario sub-weights."""
-    total: np.ndarray | float = 0.0
-    for j, comp in enumerate(factor.components):
-        col = cols[comp.column]
-        w = comp.weight if sub is None else sub[:, j:j + 1]
-        total = total + w * (_share_of_total(col) if factor.combine == "shares" else col)
-    return np.asarray(total, dtype=float)
-
-
-def _clip(value: np.ndarray, lower: float | None, upper: float | None) -> np.ndarray:
-    return np.clip(value, -np.inf if lower is None else lower, np.inf if upper is None else upper)
-
-
-def _intensity_index(factor: Factor, cols: dict[str, np.ndarray], scale_value: np.ndarray,
-                     sub: np.ndarray | None = None) -> np.ndarray:
-    """`factors.intensity_index` along the last axis: Σ w_j · (component / per) ÷ mean, over Σ w_j, clipped."""
-    index: np.ndarray | float = 0.0
-    weight_sum: np.ndarray | float = 0.0
-    for j, comp in enumerate(factor.components):
-        value = np.asarray(cols[comp.column], dtype=float)
-        if comp.per:
-            divisor = scale_value if comp.per == factor.scale else cols[comp.per]
-            value, divisor = np.broadcast_arrays(value, divisor)
-            value = np.divide(value, divisor, out=np.zeros(value.shape), where=divisor != 0)
-        w = comp.weight if sub is None else sub[:, j:j + 1]
-        index = index + w * _ratio_to_mean(value)
-        weight_sum = weight_sum + w
-    return _clip(np.asarray(index) / weight_sum, factor.lower, factor.upper)
-
-
-def factor_values(factor: Factor, cols: dict[str, np.ndarray], others: tuple[Factor, ...] = (),
-                  sub: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
-    """`allocator.engine.factors.factor_value` along the last axis (1-D data or scenarios × regions).
-
-    `others`: the block's factors (an intensity factor's scale is one of them); `sub`: factor id →
-    (c, J) sub-weights per scenario for the factors whose sub-weights a batch varies. With 1-D data
-    and no varied sub-weights the engine's own function is called, so the values are the same bits.
-    """
-    sub = sub or {}
-    scale = next((f for f in others if f.id == factor.scale), None) if factor.transform == Transform.INTENSITY else None
-    own = {c: cols[c] for c in _factor_columns(factor, scale)}
-    if not (factor.id in sub or (scale is not None and scale.id in sub)) and all(np.ndim(v) == 1 for v in own.values()):
-        return factor_value(own, factor, others)
-    if factor.transform == Transform.INTENSITY:
-        assert scale is not None, "the loader requires the scale factor"
-        scale_value = _composite(scale, cols, sub.get(scale.id))
-        return scale_value * _intensity_index(factor, cols, scale_value, sub.get(factor.id))
-    value = _composite(factor, cols, sub.get(factor.id))
-    return transformed(factor, value, cols)
-
-
-def _factor_columns(factor: Factor, scale: Factor | None) -> tuple[str, ...]:
-    return factor.columns + (scale.columns if scale is not None else ())
-
-
-def transformed(factor: Factor, value: np.ndarray, cols: dict[str, np.ndarray]) -> np.ndarray:
-    """The transforms of `factors.factor_value` after the composite value, along the last axis."""
-    t = factor.transform
-    if t == Transform.BONUS_PENALTY:
-        mean = value.mean(axis=-1, keepdims=True)
-        relative = np.where(mean != 0, _ratio_to_mean(value) - 1.0, 0.0)
-        lower = max(factor.lower if factor.lower is not None else 0.0, 0.0)
-        return np.clip(1.0 + factor.slope * relative, lower, np.inf if factor.upper is None else factor.upper)
-    if t == Transform.BALANCE_PENALTY:
-        assert factor.penalty_column is not None and factor.threshold is not None, "checked by the loader"
-        return np.where(cols[factor.penalty_column] > factor.threshold, value * (1.0 - factor.penalty), value)
-    if t == Transform.RANK_LINEAR:
-        return np.clip(value.shape[-1] + 1.0 - value, 0.0, None)
-    if t == Transform.BANDS:
-        index = np.searchsorted(np.asarray(factor.thresholds, dtype=float), value, side="left")
-        return np.asarray(factor.values, dtype=float)[index]
-    if t == Transform.PER_CAPITA:
-        assert factor.denominator is not None, "the loader requires a denominator for per_capita"
-        return value / cols[factor.denominator]
-    if t == Transform.RATIO_TO_MEAN:
-        return _ratio_to_mean(value)
-    if t == Transform.CAPPED_SCORE:
-        return _clip(_ratio_to_mean(value), factor.lower, factor.upper)
-    return value
-
-
-def standard_part(block: Block, cols: dict[str, np.ndarray]) -> np.ndarray | None:
-    """The per-person part in 万元 (`factors.standard_amounts`), (m,) or (c, m); None without one."""
-    return None if block.standard is None else standard_amounts(block.standard, cols)
-
-
-def correction_values(corr, cols: dict[str, np.ndarray], p: dict[str, np.ndarray]) -> np.ndarray:
-    """`allocator.engine.corrections.correction_coefficient` for c scenarios: (c, m)."""
-    if corr.method == "column":
-        coef = np.asarray(cols[corr.column], dtype=float)
-    else:
-        capacity = cols[corr.numerator] / cols[corr.denominator]
-        if corr.method == "classes":
-            coef = np.asarray(corr.coefficients, dtype=float)[np.searchsorted(corr.thresholds, capacity, side="right")]
-        else:
-            mean = capacity.mean(axis=-1, keepdims=True)
-            coef = (mean / capacity) ** p["elasticity"][:, None]
-    lower = np.where(np.isnan(p["lower"]), -np.inf, p["lower"])[:, None]
-    upper = np.where(np.isnan(p["upper"]), np.inf, p["upper"])[:, None]
-    return np.clip(coef, lower, upper)
-
-
-def factor_shares(pb: PreparedBlock, bp: BlockParams, cols: dict[str, np.ndarray],
-                  varied: bool = False) -> list[np.ndarray]:
-    """Each factor's share per region, corrections inside the terms applied: (m,) where nothing in it
-    changes between scenarios, else (c, m). A correction whose parameters and columns are the base
-    policy's keeps its prepared coefficient."""
-    b = pb.block
+def block_coefs(pb: PreparedBlock, bp: BlockParams, cols: dict[str, np.ndarray],
+                varied: bool = False) -> dict[str, np.ndarray]:
+    """Each correction's coefficient, (m,) or (c, m): the prepared one where its parameters and columns
+    are the base policy's, else `correction_coefficient` with the scenarios' parameters."""
     coefs = {}
-    for x in b.corrections:
+    for x in pb.block.corrections:
         if pb.coefs is not None and not varied and all(cols[col] is pb.columns[col] for col in x.columns):
             coefs[x.id] = pb.coefs[x.id]
         else:
-            coefs[x.id] = correction_values(x, cols, bp.corrections[x.id])
-    shares = []
-    for f in b.factors:
-        inside = [coefs[x.id] for x in b.corrections if x.apply == "inside" and (x.factors is None or f.id in x.factors)]
-        value = factor_values(f, cols, b.factors, bp.sub)
-        weighted = value * np.prod(inside, axis=0) if len(inside) > 1 else (value * inside[0] if inside else value)
-        shares.append(_share_of_total(weighted))
-    return shares
+            coefs[x.id] = correction_coefficient(cols, x, bp.corrections[x.id])
+    return coefs
 
 
 def targets(pb: PreparedBlock, bp: BlockParams, cols: dict[str, np.ndarray] | None = None,
             varied: bool = False, unit: float = 1.0) -> np.ndarray:
-    """Corrected formula amounts in `unit`s (万元 by default), scenarios × eligible regions: B·Σ w_k·share_k,
-    corrections applied, plus the per-person part where the block has one (the factors then share
-    B − Σ part, as `pipeline.formula_amounts`).
-
-    With the base policy's correction parameters, sub-weights and data (`varied` false, `cols` None)
-    the factor shares are those prepared once, and all targets are one matrix product (the budget in
-    units folded into the weights).
-    """
+    """The engine's `target_amounts` for the chunk, in `unit`s: with the base policy's correction
+    parameters, sub-weights and data (`varied` false, `cols` None) the factor shares are those
+    prepared once, else each term is computed for every scenario (`factor_terms`)."""
     b = pb.block
-    outside = [x for x in b.corrections if x.apply == "result"]
-    part = standard_part(b, pb.columns if cols is None else cols)
-    budget = bp.budget if part is None else np.maximum(bp.budget - part.sum(axis=-1), 0.0)
-    if cols is None and not varied and not bp.sub and not outside and part is None:
-        return (bp.weights * (budget / unit)[:, None]) @ pb.shares
+    own = pb.columns if cols is None else cols
+    standard = None if b.standard is None else standard_amounts(b.standard, own)
     if cols is None and not varied and not bp.sub:
-        formula = budget[:, None] * (bp.weights @ pb.shares)
+        coefs: dict[str, np.ndarray] = pb.coefs or {}
+        share_matrix, term_shares = pb.shares, None
     else:
-        cols = pb.columns if cols is None else cols
-        formula = np.zeros((len(bp.budget), len(pb.index)))
-        for k, share in enumerate(factor_shares(pb, bp, cols, varied)):
-            formula += bp.weights[:, k:k + 1] * share
-        formula *= budget[:, None]
-    if outside:
-        cols = pb.columns if cols is None else cols
-        factor = np.prod([correction_values(x, cols, bp.corrections[x.id]) for x in outside], axis=0)
-        weighted = formula * factor
-        formula = budget[:, None] * weighted / weighted.sum(axis=1, keepdims=True)
-    formula = formula if part is None else formula + part
-    return formula if unit == 1.0 else formula / unit
+        coefs = block_coefs(pb, bp, own, varied)
+        share_matrix, term_shares = None, [share for _, share in factor_terms(b, own, coefs, bp.sub)]
+    outside = [coefs[x.id] for x in b.corrections if x.apply == CorrectionApply.RESULT]
+    return target_amounts(bp.budget, bp.weights, share_matrix, term_shares, outside, standard, unit)
 
 
 def weight_on_zero_column(pb: PreparedBlock, bp: BlockParams) -> np.ndarray:
@@ -609,349 +433,21 @@ def weight_on_zero_column(pb: PreparedBlock, bp: BlockParams) -> np.ndarray:
 
 
 def standard_exceeds_budget(pb: PreparedBlock, bp: BlockParams, cols: dict[str, np.ndarray] | None) -> np.ndarray:
-    """Scenarios whose per-person part is larger than the block's budget (`inputs._standard_problems`
-    refuses these on the single-run path with a DataError; the batch marks them infeasible)."""
-    part = standard_part(pb.block, pb.columns if cols is None else cols)
-    if part is None:
+    """Scenarios whose per-person part is larger than the block's budget (`check_for_policy` refuses
+    these on the single-run path with a DataError; the batch marks them infeasible)."""
+    if pb.block.standard is None:
         return np.zeros(len(bp.budget), dtype=bool)
+    part = standard_amounts(pb.block.standard, pb.columns if cols is None else cols)
     return part.sum(axis=-1) > bp.budget + 1e-6
 
 
-def unit_bounds(pb: PreparedBlock, bp: BlockParams, unit: float) -> tuple[np.ndarray, np.ndarray]:
-    """⌈floor⌉ and ⌊cap⌋ in rounding units, scenarios × regions (`pipeline.bounds` + `to_unit_bounds`)."""
-    c, m = len(bp.budget), len(pb.index)
-    floor = np.zeros((c, m))
-    if bp.floor_share is not None:
-        floor = np.maximum(floor, bp.floor_share[:, None] * pb.base)
-    if bp.floor_minimum is not None:
-        floor = np.maximum(floor, bp.floor_minimum[:, None])
-    cap = np.full((c, m), np.inf)
-    if bp.cap_share is not None:
-        cap = np.where(pb.base > 0, bp.cap_share[:, None] * pb.base, np.inf)
-    return to_unit_bounds(Bounds(floor, cap), unit)
-
-
-def apply_region_overrides(pb: PreparedBlock, codes: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-                           unit: float) -> None:
-    """Per-region floors and caps written in the policy replace the rule for their region (in place)."""
-    if not pb.block.constraints.overrides:
-        return
-    where = {code: i for i, code in enumerate(codes[pb.index])}
-    for o in pb.block.constraints.overrides:
-        if o.region in where:
-            i = where[o.region]
-            o_lo, o_hi = to_unit_bounds(Bounds(np.array([o.floor or 0.0]), np.array([o.cap if o.cap is not None
-                                                                                      else np.inf])), unit)
-            if o.floor is not None:
-                lo[:, i] = o_lo[0]
-            if o.cap is not None:
-                hi[:, i] = o_hi[0]
-
-
-# ---------------------------------------------------------------- constrained step and rounding, batched
-
-def feasible_rows(t, lo, hi, total, positive: bool | None = None) -> np.ndarray:
-    """Scenarios whose floors, caps and budget can all hold (`solver.check_feasible` row by row)."""
-    if positive is None:
-        positive = bool(t.size == 0 or t.min() > 0)
-    caps = hi if positive else np.where(t > 0, hi, np.minimum(lo, hi))  # a zero target is held at its floor
-    floors = np.broadcast_to(lo.sum(axis=1), total.shape)
-    crossed = np.broadcast_to((lo > hi).any(axis=1), total.shape)
-    return ~crossed & (floors <= total + 1e-9) & (np.broadcast_to(caps.sum(axis=1), total.shape) >= total - 1e-9)
-
-
-class Fill(NamedTuple):
-    """`water_fill`'s result for c scenarios."""
-
-    x: np.ndarray  # (c, m) constrained amounts in units
-    s: np.ndarray  # (c,) the multiplier
-    line: np.ndarray  # (c, m) s·t
-    ok: np.ndarray  # (c,) settled with Σx = total (the rest go to the single-run solver)
-
-
-def water_fill(t, lo, hi, total, positive: bool | None = None, start: Start | None = None,
-               feasible: np.ndarray | None = None) -> Fill:
-    """x = clip(s·t, lo, hi) with Σx = total, every row at once; zero targets pinned to their floor.
-
-    Newton on s: each step solves the linear piece the current s lies on (the regions no bound holds
-    take s·t, the rest their bound), s = (total − Σ held) / Σ t_free, so the active set settles in a
-    few steps. A row has settled when the free set at its s is the one that s was solved from and
-    Σx = total; its x and s·t are kept from that evaluation and it drops out of the iteration. The
-    first s solves the piece of `start` — a guess of the active set, the base policy's — so a
-    scenario near the guess settles in one or two evaluations; without a guess (or where it gives
-    no positive s) the first s is the proportional one. Rows known not to be `feasible` (floors, caps
-    and budget cannot all hold) are evaluated once and left unsettled.
-    `lo` and `hi` may be one row shared by all scenarios. `positive`: every target > 0, if the caller
-    knows.
-    """
-    c = len(t)
-    if positive is None:
-        positive = bool(t.size == 0 or t.min() > 0)
-    if not positive:  # a zero target is pinned to its floor
-        hi = np.where(t > 0, hi, lo)
-    moving = lo < hi if positive else (t > 0) & (lo < hi)
-    everyone_moves = bool(moving.all())
-    s, free = _first_step(t, lo, hi, total, moving, start if positive else None)
-    if c == 1:
-        return _fill_one(t[0], lo[0], hi[0], float(total[0]), moving[0], everyone_moves, float(s[0]), free[0],
-                         feasible is None or bool(feasible[0]))
-    ok = np.zeros(c, dtype=bool)
-    rows = np.arange(c)
-    tr, lor, hir, mr, totr = t, lo, hi, moving, total
-    low, high, solved = np.zeros(c), np.full(c, np.inf), np.ones(c, dtype=bool)  # bracket; s solved from `free`
-    hopeless = None if feasible is None or feasible.all() else ~feasible  # no solution to look for
-    x_out = line_out = np.empty((0, 0))
-    for step_no in range(NEWTON_STEPS):
-        sr = s[rows]
-        line = tr * sr[:, None]
-        x = np.clip(line, lor, hir)
-        new_free = x == line
-        if not everyone_moves:
-            new_free &= mr
-        gap = totr - x.sum(axis=1)
-        # settled: s solves the piece of `free` and that is the piece s lies on — the same free set and
-        # Σx = total (a guessed set may hold a region at its cap that s puts at its floor: the free
-        # set is the same, the sum is not)
-        settled = solved & (new_free == free).all(axis=1) & (np.abs(gap) <= 1e-9 * np.maximum(1.0, totr))
-        if step_no == 0:  # the first evaluation covers every row: keep it whole, write later rows into it
-            x_out, line_out = x, line
-        elif settled.any():
-            x_out[rows[settled]], line_out[rows[settled]] = x[settled], line[settled]
-        ok[rows[settled]] = True
-        dropped = step_no == 0 and hopeless is not None
-        if dropped:
-            settled = settled | hopeless  # out of the iteration (ok stays False)
-        if settled.all():
-            return Fill(x_out, s, line_out, ok)
-        keep = ~settled
-        low = np.where(gap > 0, np.maximum(low, sr), low)  # Σx is monotone in s: the solution lies above
-        high = np.where(gap < 0, np.minimum(high, sr), high)
-        if dropped or keep.sum() < 0.75 * len(rows):  # gather the unsettled rows once enough have settled
-            rows, free, tr, totr, gap, sr = rows[keep], new_free[keep], tr[keep], totr[keep], gap[keep], sr[keep]
-            low, high, solved = low[keep], high[keep], solved[keep]
-            lor, hir, mr = (_gather(a, keep) for a in (lor, hir, mr))
-            step, solved = _safe_step(tr, lor, hir, sr, gap, np.einsum("ij,ij->i", tr, free), low, high)
-            s[rows] = step
-        else:
-            free = new_free
-            step, now = _safe_step(tr, lor, hir, sr, gap, np.einsum("ij,ij->i", tr, free), low, high)
-            s[rows[keep]] = step[keep]
-            solved = np.where(keep, now, solved)
-    # rows still moving after NEWTON_STEPS: their last s, not settled (ok stays False)
-    line = tr * s[rows][:, None]
-    x_out[rows], line_out[rows] = np.clip(line, lor, hir), line
-    return Fill(x_out, s, line_out, ok)
-
-
-def _safe_step(t, lo, hi, s, gap, slope, low, high) -> tuple[np.ndarray, np.ndarray]:
-    """The next s for rows not settled, and whether it solves the piece s lay on (Newton's step).
-
-    Newton: s + gap / slope (slope = Σ t over the free regions) solves that piece exactly. Newton can
-    cycle on a piecewise-linear sum, so the step is kept inside the bracket (low, high) the
-    evaluations so far have put around the solution; a row with no slope (every region held) goes
-    to the nearest s at which a held region comes free; a step that leaves the bracket halves it.
-    """
-    solved = slope > 0
-    step = np.where(solved, s + gap / np.where(solved, slope, 1.0), s)
-    if not solved.all():
-        stuck = np.flatnonzero(~solved)
-        step[stuck] = _next_breakpoint(t[stuck], _gather(lo, stuck), _gather(hi, stuck), s[stuck], gap[stuck])
-    inside = (step > low) & (step < high)
-    if not inside.all():
-        halve = np.where(np.isfinite(high), 0.5 * (low + high), 2.0 * np.maximum(s, low))
-        step = np.where(inside, step, halve)
-        solved &= inside
-    return step, solved
-
-
-def _fill_one(t, lo, hi, total: float, moving, everyone_moves: bool, s: float, free, feasible: bool) -> Fill:
-    """`water_fill`'s steps for one scenario (a what-if): the same arithmetic on one row, without the
-    bookkeeping of rows that settle at different steps."""
-    low, high, solved = 0.0, np.inf, True
-    for _ in range(NEWTON_STEPS if feasible else 1):
-        line = t * s
-        x = np.clip(line, lo, hi)
-        new_free = x == line
-        if not everyone_moves:
-            new_free &= moving
-        gap = total - x.sum()
-        if solved and abs(gap) <= 1e-9 * max(1.0, total) and np.array_equal(new_free, free):
-            return Fill(x[None], np.array([s]), line[None], np.ones(1, dtype=bool))
-        free = new_free
-        low, high = (max(low, s), high) if gap > 0 else (low, min(high, s) if gap < 0 else high)
-        slope = float(np.einsum("i,i->", t, free))
-        if slope > 0 and low < s + gap / slope < high:
-            s, solved = s + gap / slope, True
-        else:
-            step, now = _safe_step(t[None], lo[None], hi[None], np.array([s]), np.array([gap]), np.array([slope]),
-                                   np.array([low]), np.array([high]))
-            s, solved = float(step[0]), bool(now[0])
-    line = t * s
-    return Fill(np.clip(line, lo, hi)[None], np.array([s]), line[None], np.zeros(1, dtype=bool))
-
-
-def _first_step(t, lo, hi, total, moving, start: Start | None) -> tuple[np.ndarray, np.ndarray]:
-    """The first s of `water_fill` and the free set it was solved from (all False for the proportional s)."""
-    use = None
-    if start is not None:  # solve the piece of the guessed active set
-        if start.fits(lo, hi):
-            free = _rows_of(start.free, t.shape)
-            slope, held = t @ start.guess, start.held
-        else:  # bounds of each scenario's own: (c, m) or one row
-            free = _rows_of(moving & ~start.below & ~start.above, t.shape)
-            slope = np.einsum("ij,ij->i", t, free)
-            held = (np.where(start.below, lo, 0.0) + np.where(start.above, hi, 0.0)).sum(axis=1)
-        warm = (total - held) / np.where(slope > 0, slope, 1.0)
-        use = (slope > 0) & (warm > 0)
-        if use.all():
-            return warm, free
-    tsum = t.sum(axis=1)
-    s = total / np.where(tsum > 0, tsum, 1.0)
-    if use is None or not use.any():
-        return s, np.zeros(t.shape, dtype=bool)
-    return np.where(use, warm, s), free & use[:, None]
-
-
-def _next_breakpoint(t, lo, hi, s, gap) -> np.ndarray:
-    """For rows where every region is held: the nearest s, in the direction the sum must move, at which
-    some region's line reaches its bound (and so comes free); s itself where there is none."""
-    line = t * s[:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        freed_up = np.where((line < lo) & (t > 0), lo / t, np.inf).min(axis=1)  # raising s frees a floor region
-        freed_down = np.where(line > hi, hi / t, -np.inf).max(axis=1)  # lowering s frees a capped one
-    out = np.where(gap > 0, freed_up, freed_down)
-    return np.where(np.isfinite(out), out, s)
-
-
-def _rows_of(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """`a` (one row or c rows) as c rows, a view (np.broadcast_to costs more than the what-if's arithmetic)."""
-    return a if a.shape == shape else np.broadcast_to(a, shape)
-
-
-def _gather(a: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """The kept rows (a mask or indices) of a per-scenario array; a row shared by every scenario stays as it is."""
-    return a[keep] if a.shape[0] > 1 else a
-
-
-def round_rows(x, total, lo, hi) -> tuple[np.ndarray, np.ndarray]:
-    """Largest remainder in every row, ties by position (= ascending code), within lo..hi.
-
-    `x` comes from `water_fill`, so it lies within the integer bounds and so does its snapped value
-    (the clamp `largest_remainder` applies changes nothing). The units left after ⌊q⌋ go to the
-    remainders above the row's cut value, then to the first regions (by code) exactly at it — the
-    order `largest_remainder` takes with its stable sort. The cut and its two neighbours come from
-    one sort or partition of the remainders for the whole chunk (`_row_cuts`).
-    Returns int64 units and a mask of rows whose rounding is a close call (to be rerun exactly).
-    """
-    c, n = x.shape
-    base = np.floor(x)
-    rem = x - base
-    size = np.maximum(1.0, x.max(axis=1)) if n else np.ones(c)
-    fragile = _snap_in_place(x, base, rem, size)
-    short = np.round(total - base.sum(axis=1)).astype(np.int64)
-    inner = (short > 0) & (short < n)
-    cut = np.where(short > 0, -np.inf, np.inf)  # no unit left: nobody goes up; a unit for everyone: all do
-    rows = np.flatnonzero(inner)
-    if rows.size:
-        k = short[rows]
-        before, cut_r, after = _row_cuts(rem, rows, k)
-        cut[rows] = cut_r
-        # Remainders closer than TIE are one tie group decided by code (the rule `largest_remainder`
-        # follows); a neighbour of the cut within TIE plus the float noise of the row's largest quota
-        # might join or leave the cut's group on the other path, so such rows are rerun on it.
-        noise = 2 * FRAGILE * size[rows] + TIE
-        close_after = (cut_r - after < noise) & ~((cut_r == 0) & (after == 0))
-        close_before = (k > 1) & (before - cut_r < noise) & ~((before == 0) & (cut_r == 0))
-        fragile[rows[close_after | close_before]] = True
-    up = rem >= cut[:, None]
-    n_up = np.count_nonzero(up, axis=1) if up.size > SMALL else up.sum(axis=1)  # the faster at each size
-    tie = np.flatnonzero(n_up > short)  # more regions at the cut than units left: the first by code win
-    if tie.size:
-        above = rem[tie] > cut[tie, None]
-        at_cut = rem[tie] == cut[tie, None]
-        room = short[tie] - above.sum(axis=1)
-        up[tie] = above | (at_cut & (np.cumsum(at_cut, axis=1) <= room[:, None]))
-    out = base.astype(np.int64)
-    out += up
-    return out, fragile | (short < 0) | (short > n)
-
-
-def _row_cuts(rem, rows, k) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """`_cut_values` for the given rows, over the columns with a remainder in any of them: a region
-    held at its (integral) bound has none, and where many are held — 60 % of the synthetic national
-    set — the partition is that much narrower. Rows whose k reaches past those columns (the cut
-    is 0) take all of them."""
-    sub = rem if len(rows) == len(rem) else rem[rows]
-    if sub.size < SMALL:  # not worth a pass to find the columns
-        return _cut_values(sub, k)
-    some = np.any(sub != 0, axis=0)
-    width = int(np.count_nonzero(some))
-    if width > 0.8 * sub.shape[1] or k.max() >= width:
-        return _cut_values(sub, k)
-    return _cut_values(np.compress(some, sub, axis=1), k)
-
-
-def _snap_in_place(x, base, rem, size) -> np.ndarray:
-    """`allocator.rounding.hamilton.snap` on ⌊x⌋ and its remainder (in place); rows with a quota at
-    the snap threshold (within the float noise) are returned as fragile.
-
-    A quota snaps when |q − round(q)| < SNAP·max(1, q) ≤ SNAP·size (size: max(1, the row's largest
-    quota)), so only remainders that close to 0 or to 1 can snap or sit near the threshold; those
-    few are decided one by one with the exact rule.
-    """
-    fragile = np.zeros(len(x), dtype=bool)
-    reach = ((SNAP + 2 * FRAGILE) * size)[:, None]
-    near = ((rem < reach) & (rem > 0)) | (rem > 1.0 - reach)
-    if not near.any():
-        return fragile
-    r, i = np.nonzero(near)
-    q = x[r, i]
-    nearest = np.round(q)
-    dist = np.abs(q - nearest)
-    own = np.maximum(1.0, q)
-    snapped = dist < SNAP * own
-    base[r[snapped], i[snapped]] = nearest[snapped]
-    rem[r[snapped], i[snapped]] = 0.0
-    fragile[r[np.abs(dist - SNAP * own) < FRAGILE * own]] = True
-    return fragile
-
-
-def _cut_values(rem: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per row, the k-th largest remainder (the cut) and the (k−1)-th (the cut itself where k = 1) and
-    the (k+1)-th (1 ≤ k < n).
-
-    Remainders are ≥ 0, so their bit patterns as unsigned integers order as the values do: sorting
-    or partitioning those is exact and faster than on floats (no NaN handling). Short rows (up to
-    SORT_WIDTH) are sorted — numpy's vectorised sort beats a partition there; longer ones share one
-    partition: each row gets (max k − k) pads of 2.0 above every remainder and the rest of its
-    padding 0.0 (not above any), so its k-th largest sits at the same column in every row.
-    """
-    rows, n = rem.shape
-    top = int(k.max())
-    spread = top - int(k.min())
-    if n <= SORT_WIDTH or spread > n:
-        asc = np.sort(np.ascontiguousarray(rem).view(np.uint64), axis=1).view(np.float64)
-        r = np.arange(rows)
-        return asc[r, n - np.maximum(k - 1, 1)], asc[r, n - k], asc[r, n - 1 - k]
-    width = n + spread
-    if spread:
-        padded = np.empty((rows, width))
-        padded[:, :n] = rem
-        padded[:, n:] = np.where(np.arange(spread)[None, :] < (top - k)[:, None], 2.0, 0.0)
-    else:
-        padded = np.ascontiguousarray(rem)
-    # descending rank d is ascending column width − 1 − d; a row's k-th largest has rank top − 1
-    cols = (width - top - 1, width - top, min(width - top + 1, width - 1))
-    part = np.partition(padded.view(np.uint64), sorted(set(cols)), axis=1).view(np.float64)
-    before = np.where(k > 1, part[:, cols[2]], part[:, cols[1]])  # k = 1: no (k−1)-th, the cut itself
-    return before, part[:, cols[1]], part[:, cols[0]]
-
-
-def binding(line, lo, hi) -> tuple[np.ndarray, np.ndarray]:
-    """Held at the floor / at the cap, as `pipeline.binding_labels` decides (line = s·t). The amount
-    is clip(line, lo, hi), so it sits on its floor whenever the line is below it and on its cap
-    whenever the line is above it: the tests on it that `binding_labels` also makes add nothing here."""
-    return line < lo - 1e-7, line > hi + 1e-7
+def unit_bounds(pb: PreparedBlock, bp: BlockParams, codes: np.ndarray, unit: float) -> tuple[np.ndarray, np.ndarray]:
+    """⌈floor⌉ and ⌊cap⌋ in rounding units, scenarios × regions: the engine's gradual-change rule with
+    the scenarios' shares, the policy's per-region overrides, whole units."""
+    b = gradual_bounds(pb.base, bp.floor_share, bp.cap_share, bp.floor_minimum)
+    if b.floor.ndim == 1:  # nothing per scenario: one row for all
+        b = Bounds(b.floor[None], b.cap[None])
+    return to_unit_bounds(with_region_overrides(b, pb.block.constraints, codes[pb.index]), unit)
 
 
 def split_rows(region_units: np.ndarray, pool_units: np.ndarray) -> np.ndarray:
@@ -1001,30 +497,11 @@ def block_outcome(pb: PreparedBlock, bp: BlockParams, unit: float, t: np.ndarray
     else:
         ok = feasible_rows(t, lo, hi, total, positive)
     x, _, line, settled = water_fill(t, lo, hi, total, positive, pb.start, ok)
-    units, close = round_rows(x, total, lo, hi)
-    if pb.block.constraints.objective != Objective.LEAST_SQUARES:
+    units, close = round_rows(x, total)
+    if pb.block.constraints.objective != Objective.LEAST_SQUARES:  # the single run solves the other objectives
         close[:] = True
     held_floor, held_cap = binding(line, lo, hi)
     return BlockOutcome(units, held_floor, held_cap, ok, ok & (close | ~settled))
-
-
-BATCH_TRANSFORMS = frozenset({Transform.RAW, Transform.PER_CAPITA, Transform.RATIO_TO_MEAN, Transform.CAPPED_SCORE,
-                              Transform.BONUS_PENALTY, Transform.BALANCE_PENALTY, Transform.RANK_LINEAR,
-                              Transform.BANDS, Transform.INTENSITY})
-
-
-def batch_fallback(block: Block) -> str | None:
-    """Why the batch cannot compute this block's formula (its scenarios then take the single-run
-    path, counted in `BatchResult.rerun`), or None when it can."""
-    odd = [f.label for f in block.factors if f.transform not in BATCH_TRANSFORMS]
-    return f"因素「{'、'.join(odd)}」的变换方式未在批量计算中实现，逐个情景按单次计算" if odd else None
-
-
-def _fallback_outcome(pb: PreparedBlock, c: int) -> BlockOutcome:
-    """Every row marked for the single-run path (the units are written there)."""
-    m = len(pb.index)
-    empty = np.zeros((c, m), dtype=bool)
-    return BlockOutcome(np.zeros((c, m), dtype=np.int64), empty, empty, np.ones(c, dtype=bool), np.ones(c, dtype=bool))
 
 
 def _touched(pb: PreparedBlock, params: list[Parameter], data_scale) -> bool:
@@ -1045,16 +522,13 @@ def block_chunk(prepared: Prepared, pb: PreparedBlock, params: list[Parameter], 
                                                                             o.rerun))), np.repeat(pool_units, c, 0)
     bp = block_params(pb, params, values, c)
     pool_units = np.round(bp.pool_totals / unit).astype(np.int64)
-    if batch_fallback(pb.block):
-        return _fallback_outcome(pb, c), pool_units
     varied = any(p.acts_on(pb.block.id) and p.kind == "correction" for p in params)
     cols = scaled_columns(pb, data_scale)
     t = targets(pb, bp, cols, varied, unit)
     if data_scale and any(k in data_scale for k in pb.block.base_columns):
         _refuse_scaled_base(pb)
     if any(p.acts_on(pb.block.id) and p.kind == "constraint" for p in params):
-        lo, hi = unit_bounds(pb, bp, unit)
-        apply_region_overrides(pb, prepared.data.codes, lo, hi, unit)
+        lo, hi = unit_bounds(pb, bp, prepared.data.codes, unit)
     else:
         assert pb.lo is not None and pb.hi is not None, "prepare() sets the base bounds"
         lo, hi = pb.lo, pb.hi
@@ -1149,8 +623,8 @@ def _rerun_row(prepared, params, values, data_scale, r: int, out: ChunkResult) -
     for pb in prepared.blocks:
         prefix = "" if pb.block.id == SHARED else f"{pb.block.id}:"
         codes = result.trace[prefix + "binding"][pb.index]
-        out.at_floor[r, pb.index] = codes == Binding.FLOOR.value
-        out.at_cap[r, pb.index] = codes == Binding.CAP.value
+        out.at_floor[r, pb.index] |= codes == Binding.FLOOR.value  # held in any of its blocks
+        out.at_cap[r, pb.index] |= codes == Binding.CAP.value
     if out.amounts is not None:
         out.amounts[r] = result.amounts
 

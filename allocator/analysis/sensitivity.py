@@ -22,17 +22,16 @@ from allocator.analysis.batch import (
     BatchResult,
     Prepared,
     PreparedBlock,
-    apply_region_overrides,
-    binding,
     block_params,
     evaluate,
     formula_blocks,
     targets,
     unit_bounds,
-    water_fill,
     weight_path,
     what_if,
 )
+from allocator.engine.pipeline import binding
+from allocator.solver import water_fill
 
 STEP_POINTS = 5.0  # ± percentage points
 ROWS = 256  # regions perturbed per pass of the incentive derivative
@@ -122,8 +121,7 @@ def _constrained(pb: PreparedBlock, prepared: Prepared, cols: dict[str, np.ndarr
     """Constrained amounts before rounding (万元), c scenarios of the base policy on `cols`."""
     bp = block_params(pb, [], {}, c)
     t = targets(pb, bp, cols) / prepared.unit
-    lo, hi = unit_bounds(pb, bp, prepared.unit)
-    apply_region_overrides(pb, prepared.data.codes, lo, hi, prepared.unit)
+    lo, hi = unit_bounds(pb, bp, prepared.data.codes, prepared.unit)
     total = np.round(bp.budget / prepared.unit)
     fill = water_fill(t, lo, hi, total)
     _, held_cap = binding(fill.line, lo, hi)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from allocator.columns import column_label
-from allocator.engine.factors import standard_amounts
+from allocator.engine.formula import standard_amounts
 from allocator.errors import DataError, Problem, raise_if
 from allocator.policy.model import Block, Policy
 
@@ -26,20 +27,28 @@ class RegionData:
     codes: np.ndarray  # str, ascending
     names: np.ndarray  # str
     columns: dict[str, np.ndarray]  # float, aligned with codes
-    digest: str  # sha256 of codes and numbers, for the run fingerprint
+    given_digest: str | None = None  # a digest the maker already knows (else computed on first use)
+
+    @cached_property
+    def digest(self) -> str:
+        """sha256 of codes and numbers, for the run fingerprint."""
+        return self.given_digest or _digest(self.codes, self.columns)
 
     @property
     def labels(self) -> list[str]:
         return [f"{c} {n}" for c, n in zip(self.codes, self.names)]
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        """Code → row position (made once per data set; a set or dict lookup beats np.isin on strings)."""
+        return {code: i for i, code in enumerate(self.codes.tolist())}
 
     def __len__(self) -> int:
         return len(self.codes)
 
     def subset(self, mask: np.ndarray) -> RegionData:
         """The regions where `mask` is true (e.g. those eligible for a special pool)."""
-        return RegionData(self.codes[mask], self.names[mask],
-                          {k: v[mask] for k, v in self.columns.items()},
-                          _digest(self.codes[mask], {k: v[mask] for k, v in self.columns.items()}))
+        return RegionData(self.codes[mask], self.names[mask], {k: v[mask] for k, v in self.columns.items()})
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> RegionData:
@@ -61,7 +70,7 @@ class RegionData:
         raise_if(problems, DataError)
         order = np.argsort(codes, kind="stable")
         columns = {k: v[order] for k, v in numeric.items()}
-        return cls(codes[order], names[order], columns, _digest(codes[order], columns))
+        return cls(codes[order], names[order], columns)
 
 
 def _digest(codes: np.ndarray, columns: dict[str, np.ndarray]) -> str:
@@ -132,8 +141,10 @@ def check_for_policy(policy: Policy, data: RegionData, partial: bool = False) ->
             problems.append(Problem(f"资金池「{block.pools[0].label}」没有符合条件的地区", key=block.id))
             continue
         problems += _block_problems(block, data if mask.all() else data.subset(mask))
-    known = set(data.codes)
+    known = data.position
     for block in policy.blocks:
+        if not block.constraints.overrides:
+            continue
         own = block.constraints is not policy.constraints  # a pool's own floors and caps
         eligible = set(data.codes[eligibility(block, data)]) if own else known
         for o in block.constraints.overrides:
@@ -156,15 +167,17 @@ def eligibility(block: Block, data: RegionData) -> np.ndarray:
     if block.eligible_column:
         mask &= data.columns[block.eligible_column] != 0
     if block.eligible_regions is not None:
-        listed = set(block.eligible_regions)  # a set lookup: np.isin on strings is slow
-        mask &= np.fromiter((code in listed for code in data.codes), dtype=bool, count=len(data))
+        listed = np.zeros(len(data), dtype=bool)
+        position = data.position
+        listed[[position[code] for code in block.eligible_regions if code in position]] = True
+        mask &= listed
     return mask
 
 
 def unknown_listed_regions(policy: Policy, data: RegionData) -> list[Problem]:
     """Codes in a pool's eligible_regions that the data do not have (a typo would silently exclude a
     region). Checked where the data are all of the policy's regions, not on a part (e.g. one prefecture)."""
-    known = set(data.codes)
+    known = data.position
     problems = []
     for block in policy.blocks:
         for code in block.eligible_regions or ():

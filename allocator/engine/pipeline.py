@@ -1,6 +1,9 @@
 """The allocation pipeline: factor shares → formula amounts → corrected → constrained → rounded.
 
-Each stage is kept per region in the result's trace, so every amount can be explained.
+A single run is a batch of one row: every stage is a kernel over arrays (`formula`, the bounds and
+binding tests below, `allocator.solver.water_fill`, `allocator.rounding.rows`) that a batch of
+scenarios (`allocator.analysis.batch`) runs on many rows. Each stage is kept per region in the
+result's trace, so every amount can be explained.
 """
 from __future__ import annotations
 
@@ -11,101 +14,144 @@ import numpy as np
 import pandas as pd
 
 from allocator import __version__
-from allocator.engine.corrections import correction_coefficient
-from allocator.engine.factors import factor_value, shares, standard_amounts
+from allocator.engine.formula import (
+    correction_coefficient,
+    factor_terms,
+    factors_budget,
+    formula_rows,
+    standard_amounts,
+    target_amounts,
+)
 from allocator.engine.inputs import RegionData, check_for_policy, eligibility
 from allocator.engine.result import AllocationResult
 from allocator.errors import InfeasibleError
-from allocator.policy.model import Binding, Block, Constraints, Policy
+from allocator.policy.model import Binding, Block, Constraints, CorrectionApply, Policy, SolveMethod
 from allocator.rounding import controlled_round, largest_remainder
-from allocator.solver import Solution, solve
+from allocator.solver import Solution, as_method, solve
 
 SHARED = "shared"  # the block of pools that share the policy's own formula
 
-BOUND_TOLERANCE = 1e-9
+BOUND_TOLERANCE = 1e-9  # a floor or cap this close to a whole unit is that unit (float noise from shares)
+BINDING_TOLERANCE = 1e-7  # units: a line this close to a bound is not held by it
 
 
 @dataclass(frozen=True)
 class Bounds:
-    """Floors and caps per region in 万元 (cap = inf where none applies)."""
+    """Floors and caps per region in 万元 (cap = inf where none applies); (m,) or scenarios × regions."""
 
     floor: np.ndarray
     cap: np.ndarray
 
 
-def formula_amounts(block: Block, data: RegionData, budget: float) -> dict[str, np.ndarray]:
+# ---------------------------------------------------------------- what a block takes from the data
+
+@dataclass(frozen=True)
+class BlockPlan:
+    """One block over its eligible regions: what it needs of the data, whatever the scenario."""
+
+    block: Block
+    eligible: np.ndarray  # bool over all regions
+    index: np.ndarray  # positions of the eligible regions (ascending code)
+    data: RegionData  # the eligible regions
+    base: np.ndarray  # 基数, 万元
+
+    @property
+    def columns(self) -> dict[str, np.ndarray]:
+        return self.data.columns
+
+
+def plan_block(block: Block, data: RegionData) -> BlockPlan:
+    """The block's eligible regions and their data and base (the data already checked for the policy)."""
+    eligible = eligibility(block, data)
+    sub = data if eligible.all() else data.subset(eligible)
+    return BlockPlan(block, eligible, np.flatnonzero(eligible), sub, base_amounts(block, sub.columns))
+
+
+def base_amounts(block: Block, columns: dict[str, np.ndarray] | RegionData) -> np.ndarray:
+    """Last year's amount per region (基数, 万元): the sum of the base columns the block names."""
+    cols = columns.columns if isinstance(columns, RegionData) else columns
+    n = len(next(iter(cols.values()))) if cols else 0
+    base = np.zeros(n)
+    for col in block.base_columns:
+        base = base + cols[col]
+    return base
+
+
+# ---------------------------------------------------------------- the formula, with its trace
+
+def formula_amounts(block: Block, data: RegionData, budget: float, unit: float = 1.0) -> dict[str, np.ndarray]:
     """B · Σ_k w_k · share_k, with 'inside' corrections in each term and 'result' corrections after.
 
-    Returns the trace stages in 万元 (value_*, share_*, part_*, coef_*, formula, corrected).
+    Returns the trace stages in 万元 (value_*, share_*, part_*, coef_*, part_standard, formula,
+    corrected) and, under "target", the corrected amounts in rounding units as the constrained step
+    takes them (computed as a batch computes them, one row).
     """
     cols = data.columns
     coefs = {c.id: correction_coefficient(cols, c) for c in block.corrections}
     stages: dict[str, np.ndarray] = {f"coef_{cid}": v for cid, v in coefs.items()}
-    if block.standard is not None:  # the per-person part first; the factors share what is left
-        standard = standard_amounts(block.standard, cols)
+    standard = standard_amounts(block.standard, cols) if block.standard is not None else None
+    if standard is not None:  # the per-person part first; the factors share what is left
         stages["part_standard"] = standard
-        budget = max(budget - float(standard.sum()), 0.0)  # more than the budget is refused by check_for_policy
-    formula = np.zeros(len(data))
-    for factor in block.factors:
-        value = factor_value(cols, factor, block.factors)
-        inside = [coefs[c.id] for c in block.corrections
-                  if c.apply == "inside" and (c.factors is None or factor.id in c.factors)]
-        coefficient = np.prod(inside, axis=0) if inside else None
-        share = shares(value, coefficient)
-        part = budget * factor.weight * share
-        stages[f"value_{factor.id}"], stages[f"share_{factor.id}"] = value, share
-        stages[f"part_{factor.id}"] = part
-        formula = formula + part
-    per_person = stages.get("part_standard")
-    stages["formula"] = formula if per_person is None else formula + per_person
-    corrected = corrected_amounts(block, coefs, formula, budget)
-    stages["corrected"] = corrected if per_person is None else corrected + per_person
+    budgets = np.array([float(budget)])
+    factors_b = float(factors_budget(budgets, standard)[0])
+    terms = factor_terms(block, cols, coefs)
+    share_matrix = np.array([share for _, share in terms]) if terms else np.zeros((0, len(data)))
+    weights = np.array([[f.weight for f in block.factors]])
+    for f, (value, share) in zip(block.factors, terms):
+        stages[f"value_{f.id}"], stages[f"share_{f.id}"] = value, share
+        stages[f"part_{f.id}"] = factors_b * f.weight * share
+    formula = formula_rows(np.array([factors_b]), weights, share_matrix)[0]
+    stages["formula"] = formula if standard is None else formula + standard
+    outside = [coefs[c.id] for c in block.corrections if c.apply == CorrectionApply.RESULT]
+    target = target_amounts(budgets, weights, share_matrix, result_coefs=outside, standard=standard, unit=unit)[0]
+    stages["corrected"] = target if unit == 1.0 else target * unit
+    stages["target"] = target
     return stages
 
 
-def corrected_amounts(block: Block, coefs: dict[str, np.ndarray], formula: np.ndarray,
-                      budget: float) -> np.ndarray:
-    """Apply 'result' corrections to the whole formula amount and renormalise to the budget (万元)."""
-    outside = [coefs[c.id] for c in block.corrections if c.apply == "result"]
-    if not outside:
-        return formula
-    weighted = formula * np.prod(outside, axis=0)
-    return budget * weighted / weighted.sum()
+# ---------------------------------------------------------------- floors, caps and what holds a region
+
+def gradual_bounds(base: np.ndarray, floor_share=None, cap_share=None, floor_minimum=None) -> Bounds:
+    """Floors and caps in 万元 from the gradual-change rules: floor = max(floor share × base, absolute
+    minimum); cap = cap share × base where base > 0 (a region with no base, e.g. a new one, has no cap).
+    The rule's values are numbers (one region row) or one per scenario (c,) (scenarios × regions)."""
+    floor_share, cap_share, floor_minimum = (v[:, None] if isinstance(v, np.ndarray) else v
+                                             for v in (floor_share, cap_share, floor_minimum))
+    rows = next((len(v) for v in (floor_share, cap_share, floor_minimum) if isinstance(v, np.ndarray)), None)
+    shape = base.shape if rows is None else (rows, len(base))
+    floor = np.zeros(shape)
+    if floor_share is not None:
+        floor = np.maximum(floor, floor_share * base)
+    if floor_minimum is not None:
+        floor = np.maximum(floor, floor_minimum)
+    cap = np.full(shape, np.inf)
+    if cap_share is not None:
+        cap = np.broadcast_to(np.where(base > 0, cap_share * base, np.inf), shape).copy()
+    return Bounds(floor, cap)
 
 
-def base_amounts(block: Block, data: RegionData) -> np.ndarray:
-    """Last year's amount per region (基数, 万元): the sum of the base columns the block names."""
-    base = np.zeros(len(data))
-    for col in block.base_columns:
-        base = base + data.columns[col]
-    return base
+def with_region_overrides(b: Bounds, constraints: Constraints, codes: np.ndarray) -> Bounds:
+    """Per-region floors and caps written in the policy replace the rule for their region (an
+    override for a region outside `codes`, e.g. outside a pool's eligible set, is left out)."""
+    if not constraints.overrides:
+        return b
+    where = {code: i for i, code in enumerate(codes)}
+    floor, cap = b.floor.copy(), b.cap.copy()
+    for o in constraints.overrides:
+        i = where.get(o.region)
+        if i is None:
+            continue
+        if o.floor is not None:
+            floor[..., i] = o.floor
+        if o.cap is not None:
+            cap[..., i] = o.cap
+    return Bounds(floor, cap)
 
 
 def bounds(constraints: Constraints, data: RegionData, base: np.ndarray) -> Bounds:
-    """Floors and caps in 万元 from the gradual-change rules and per-region overrides.
-
-    floor = max(floor share × base, absolute minimum); cap = cap share × base where base > 0 (a region
-    with no base, e.g. a new one, has no cap). Overrides replace the rule for their region.
-    """
+    """Floors and caps in 万元 for one policy: the gradual-change rules, then per-region overrides."""
     c = constraints
-    floor = np.zeros(len(data))
-    if c.floor_share is not None:
-        floor = np.maximum(floor, c.floor_share * base)
-    if c.floor_minimum is not None:
-        floor = np.maximum(floor, c.floor_minimum)
-    cap = np.full(len(data), np.inf)
-    if c.cap_share is not None:
-        cap = np.where(base > 0, c.cap_share * base, np.inf)
-    index = {code: i for i, code in enumerate(data.codes)}
-    for o in c.overrides:
-        if o.region not in index:  # an override for a region outside this block's eligible set
-            continue
-        i = index[o.region]
-        if o.floor is not None:
-            floor[i] = o.floor
-        if o.cap is not None:
-            cap[i] = o.cap
-    return Bounds(floor, cap)
+    return with_region_overrides(gradual_bounds(base, c.floor_share, c.cap_share, c.floor_minimum), c, data.codes)
 
 
 def to_unit_bounds(b: Bounds, unit: float) -> tuple[np.ndarray, np.ndarray]:
@@ -115,11 +161,21 @@ def to_unit_bounds(b: Bounds, unit: float) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
-def binding_labels(x, t, lo, hi, scale: float) -> np.ndarray:
-    """Which constraint holds each region away from its proportional amount: floor, cap or none (codes;
-    Chinese labels are given at the edge, `BINDING_LABELS`)."""
-    at_floor = (x <= lo + 1e-7) & (scale * t < lo - 1e-7)
-    at_cap = (x >= hi - 1e-7) & (scale * t > hi + 1e-7)
+def binding(line, lo, hi, x=None) -> tuple[np.ndarray, np.ndarray]:
+    """Held at the floor / at the cap: the proportional line s·t lies below the floor (above the cap)
+    and, where the amount x is given, x sits on that bound (an objective other than least squares
+    moves x within a face, so the line alone does not say it). For least squares x = clip(line, lo,
+    hi) and the line alone decides. Any shape: one row or scenarios × regions."""
+    at_floor = line < lo - BINDING_TOLERANCE
+    at_cap = line > hi + BINDING_TOLERANCE
+    if x is not None:
+        at_floor &= x <= lo + BINDING_TOLERANCE
+        at_cap &= x >= hi - BINDING_TOLERANCE
+    return at_floor, at_cap
+
+
+def binding_codes(at_floor: np.ndarray, at_cap: np.ndarray) -> np.ndarray:
+    """floor | cap | none per region (Chinese labels are given at the edge, `BINDING_LABELS`)."""
     return np.where(at_floor, Binding.FLOOR.value, np.where(at_cap, Binding.CAP.value, Binding.NONE.value))
 
 
@@ -140,6 +196,8 @@ def fingerprint(policy: Policy, data: RegionData, method: str) -> str:
     return h.hexdigest()
 
 
+# ---------------------------------------------------------------- one block, the whole policy
+
 @dataclass(frozen=True)
 class BlockResult:
     amounts: np.ndarray  # int64, all regions × the block's pools (zero where ineligible)
@@ -147,34 +205,34 @@ class BlockResult:
     solution: Solution
 
 
-def allocate_block(block: Block, data: RegionData, unit: float, method: str = "fast",
-                   extra_floor: np.ndarray | None = None) -> BlockResult:
+def allocate_block(block: Block, data: RegionData, unit: float, method: str = SolveMethod.FAST,
+                   extra_floor: np.ndarray | None = None, plan: BlockPlan | None = None) -> BlockResult:
     """Allocate one block's budget among its eligible regions; see `allocate`.
 
     `extra_floor` (万元, all regions) raises floors, e.g. to the advance already issued.
     """
-    eligible = eligibility(block, data)
-    sub = data if eligible.all() else data.subset(eligible)
-    stages = formula_amounts(block, sub, block.budget)
-    base = base_amounts(block, sub)
-    b = bounds(block.constraints, sub, base)
+    plan = plan or plan_block(block, data)
+    sub = plan.data
+    stages = formula_amounts(block, sub, block.budget, unit)
+    target = stages.pop("target")
+    b = bounds(block.constraints, sub, plan.base)
     if extra_floor is not None:
-        b = Bounds(np.maximum(b.floor, extra_floor[eligible]), b.cap)
+        b = Bounds(np.maximum(b.floor, extra_floor[plan.index]), b.cap)
     lo, hi = to_unit_bounds(b, unit)
-    target = stages["corrected"] / unit
     total_units = int(round(block.budget / unit))
     solution = solve(target, lo, hi, total_units, block.constraints.objective, method,
-                     codes=list(sub.codes), labels=sub.labels, unit=unit)
-    region_units = largest_remainder(solution.x, total_units, tie_keys=sub.codes, lo=lo, hi=hi)
+                     codes=sub.codes, labels=lambda: sub.labels, unit=unit)
+    region_units = largest_remainder(solution.x, total_units, lo=lo, hi=hi)  # codes ascending: ties by code
     pool_units = np.array([int(round(p.total / unit)) for p in block.pools], dtype=np.int64)
+    at_floor, at_cap = binding(solution.scale * target, lo, hi, solution.x)
     stages.update(
-        base=base, floor=lo * unit, cap=hi * unit, constrained=solution.x * unit,
+        base=plan.base, floor=lo * unit, cap=hi * unit, constrained=solution.x * unit,
         rounded=region_units * unit, rounding_adjustment=(region_units - solution.x) * unit,
-        binding=binding_labels(solution.x, target, lo, hi, solution.scale),
+        binding=binding_codes(at_floor, at_cap),
     )
     amounts = np.zeros((len(data), len(block.pools)), dtype=np.int64)
-    amounts[eligible] = split_by_pool(region_units, pool_units)
-    return BlockResult(amounts, _scatter(stages, eligible, block), solution)
+    amounts[plan.eligible] = split_by_pool(region_units, pool_units)
+    return BlockResult(amounts, _scatter(stages, plan.eligible, block), solution)
 
 
 def _scatter(stages: dict[str, np.ndarray], eligible: np.ndarray, block: Block) -> dict[str, np.ndarray]:
@@ -193,16 +251,18 @@ def _scatter(stages: dict[str, np.ndarray], eligible: np.ndarray, block: Block) 
     return out
 
 
-def allocate(policy: Policy, data: RegionData | pd.DataFrame, method: str = "fast",
+def allocate(policy: Policy, data: RegionData | pd.DataFrame, method: str = SolveMethod.FAST,
              extra_floors: dict[str, np.ndarray] | None = None, partial: bool = False) -> AllocationResult:
     """Run the whole pipeline for one policy on one region table; returns the result with its trace.
 
     Each block (the shared pools, then each pool with its own formula or eligibility) is allocated
     on its own; the region × pool table puts them side by side. `method` = "fast" (exact NumPy
-    solver) or "lp" (PuLP/HiGHS model, for the linear objectives). `extra_floors` maps a block id
-    to floors in 万元 for all regions (used by settlement to keep full-year ≥ advance). `partial`: the
-    data are a part of the policy's regions (one prefecture's counties), see `check_for_policy`.
+    solver) or "lp" (PuLP/HiGHS model, for the linear objectives); anything else is refused.
+    `extra_floors` maps a block id to floors in 万元 for all regions (used by settlement to keep
+    full-year ≥ advance). `partial`: the data are a part of the policy's regions (one prefecture's
+    counties), see `check_for_policy`.
     """
+    method = as_method(method)
     if isinstance(data, pd.DataFrame):
         data = RegionData.from_frame(data)
     check_for_policy(policy, data, partial)

@@ -1,5 +1,6 @@
-"""Exact rounding: largest remainder per pool, controlled rounding of region × pool tables."""
+"""Exact rounding: largest remainder per row (one or many), controlled rounding of region × pool tables."""
 from allocator.rounding.controlled import controlled_round
 from allocator.rounding.hamilton import largest_remainder
+from allocator.rounding.rows import round_rows
 
-__all__ = ["controlled_round", "largest_remainder"]
+__all__ = ["controlled_round", "largest_remainder", "round_rows"]

@@ -12,7 +12,7 @@ from collections import deque
 
 import numpy as np
 
-from allocator.rounding.hamilton import snap
+from allocator.rounding.rows import snap
 
 
 def controlled_round(table, row_totals, col_totals) -> np.ndarray:
@@ -35,12 +35,16 @@ def _greedy(frac, row_need, col_need) -> np.ndarray:
     order = np.lexsort((cols, rows, -frac[rows, cols]))
     row_left, col_left = row_need.tolist(), col_need.tolist()  # plain lists: a fast scalar loop
     chosen_rows, chosen_cols = [], []
+    wanted = int(row_need.sum())
     for i, j in zip(rows[order].tolist(), cols[order].tolist()):
         if row_left[i] > 0 and col_left[j] > 0:
             chosen_rows.append(i)
             chosen_cols.append(j)
             row_left[i] -= 1
             col_left[j] -= 1
+            wanted -= 1
+            if not wanted:  # every row has its units: the cells left would all be refused
+                break
     up[chosen_rows, chosen_cols] = 1
     return up
 

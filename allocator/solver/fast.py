@@ -1,12 +1,9 @@
 """Exact NumPy solvers for the constrained allocation  L ≤ x ≤ U,  Σx = B.
 
-All three objectives reduce to one primitive: find the scalar s with Σ clip(b + m·s, lo, hi) = B,
-a continuous, non-decreasing, piecewise-linear function of s. Newton's method on that function
-solves the current linear piece exactly at each step (the classic water-filling active-set
-iteration), safeguarded by a bracket and bisection; it ends when a step lands on the piece that
-crosses B — typically after a handful of O(n) steps. Should it not settle within a few dozen steps,
-the breakpoints are sorted, the function is evaluated at all of them with cumulative sums and the
-crossing piece is solved directly — exact, O(n log n).
+All three objectives reduce to one primitive: the multiplier s with Σ clip(s·t, lo, hi) = B, found by
+the water-filling of `allocator.solver.water_fill` (the same kernel a batch of scenarios runs, here
+on one row). Should it not settle, the breakpoints are sorted, the function is evaluated at all of
+them with cumulative sums and the crossing piece is solved directly — exact, O(n log n).
 
 - least_squares  (default): min Σ (x−t)²/t. KKT gives x = clip(s·t, L, U): the excess or shortfall
   is spread in proportion to the target among the regions no floor or cap holds (water-filling).
@@ -22,82 +19,32 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-OBJECTIVES = ("least_squares", "least_absolute", "minimax_relative")
+from allocator.policy.model import Objective, SolveMethod
+from allocator.solver.water_fill import water_fill
 
 
 @dataclass(frozen=True)
 class Solution:
     x: np.ndarray
-    objective: str
+    objective: Objective
     objective_value: float
     scale: float  # least-squares multiplier: free regions get scale × target
-    method: str  # "fast" | "lp"
+    method: SolveMethod
     details: dict = field(default_factory=dict)  # LP: status, first-stage objective, shadow prices
 
 
-NEWTON_STEPS = 40
-
-
-def solve_clipped_sum(b, m, lo, hi, total: float) -> float:
-    """The s with Σ clip(b + m·s, lo, hi) = total (m ≥ 0). Assumes the total is reachable.
-
-    Units: whatever b, lo, hi and total share (万元 or units of rounding); s is in the unit of 1/m.
-    """
-    b, m, lo, hi = (np.asarray(a, dtype=float) for a in (b, m, lo, hi))
-    s = _newton(b, m, lo, hi, float(total))
-    return s if s is not None else _by_breakpoints(b, m, lo, hi, float(total))
-
-
-def _newton(b, m, lo, hi, total: float) -> float | None:
-    """Safeguarded Newton on g(s) = Σ clip(b + m·s, lo, hi); None if it does not settle in time.
-
-    Each step solves the linear piece the current s lies on; a step that leaves the bracket of
-    known values below and above `total` is replaced by bisection (or, on a flat piece, by a jump to
-    the nearest breakpoint in the right direction).
-    """
-    tolerance = 1e-11 * max(1.0, abs(total))
-    moving = (m > 0) & (lo < hi)
-    if not moving.any():
-        return 0.0
-    b_is_zero = not b.any()
-    low, high = -np.inf, np.inf  # bracket: g(low) < total < g(high)
-    s = (total - float(b[moving].sum())) / float(m[moving].sum())
-    clipped = np.empty_like(m)
-    for _ in range(NEWTON_STEPS):
-        x = m * s if b_is_zero else b + m * s
-        np.minimum(np.maximum(x, lo, out=clipped), hi, out=clipped)  # np.clip is slower
-        gap = total - float(clipped.sum())
-        if abs(gap) <= tolerance:
-            return s
-        if gap > 0:
-            low = s
-        else:
-            high = s
-        free = (clipped == x) & moving  # strictly inside or exactly on a bound: same piece either side
-        slope = float(np.sum(m, where=free))
-        step = s + gap / slope if slope > 0 else _next_breakpoint(b, m, lo, hi, moving, s, gap > 0)
-        if step is None:
-            return None
-        if not low < step < high:
-            if not (np.isfinite(low) and np.isfinite(high)):
-                return None
-            step = 0.5 * (low + high)
-        s = step
-    return None
-
-
-def _next_breakpoint(b, m, lo, hi, moving, s: float, upward: bool) -> float | None:
-    """On a flat piece of g: the nearest s beyond which some region starts to move."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        points = ((lo - b) / m)[moving] if upward else ((hi - b) / m)[moving]
-    ahead = points[points > s] if upward else points[points < s]
-    if ahead.size == 0:
-        return None
-    return float(ahead.min() if upward else ahead.max())
+def solve_scaled(t, lo, hi, total: float) -> float:
+    """The multiplier s with Σ clip(s·t, lo, hi) = total (t ≥ 0, lo ≥ 0 or −inf), for one row: the
+    water-filling (`allocator.solver.water_fill`), finished by the breakpoints should it not settle.
+    Assumes the total is reachable. Units: whatever t, lo, hi and total share; s is a ratio."""
+    fill = water_fill(t[None], lo[None], hi[None], np.array([float(total)]))
+    if fill.ok[0]:
+        return float(fill.s[0])
+    return _by_breakpoints(np.zeros_like(t), t, lo, hi, float(total))
 
 
 def _by_breakpoints(b, m, lo, hi, total: float) -> float:
-    """Exact crossing by sorting every breakpoint of g (the fallback for `solve_clipped_sum`)."""
+    """Exact crossing by sorting every breakpoint of g (the fallback for `solve_scaled`)."""
     moving = (m > 0) & (lo < hi)
     fixed_sum = float(np.clip(b[~moving], lo[~moving], hi[~moving]).sum())
     b, m, lo, hi = b[moving], m[moving], lo[moving], hi[moving]
@@ -146,10 +93,10 @@ def least_squares(t, lo, hi, total: float) -> Solution:
     t, lo, hi = (np.asarray(a, dtype=float) for a in (t, lo, hi))
     positive = t > 0
     hi = np.where(positive, hi, lo)  # a zero target is pinned to its floor
-    s = solve_clipped_sum(np.zeros_like(t), t, lo, hi, total)
+    s = solve_scaled(t, lo, hi, total)
     x = np.minimum(np.maximum(s * t, lo), hi)
     value = float(np.sum(np.divide((x - t) ** 2, t, out=np.zeros_like(t), where=positive)))
-    return Solution(x, "least_squares", value, s, "fast")
+    return Solution(x, Objective.LEAST_SQUARES, value, s, SolveMethod.FAST)
 
 
 def least_absolute_face(t, lo, hi, total: float) -> tuple[np.ndarray, np.ndarray]:
@@ -171,7 +118,7 @@ def least_absolute(t, lo, hi, total: float) -> Solution:
     face_lo, face_hi = least_absolute_face(t, lo, hi, total)
     tie = least_squares(t, face_lo, face_hi, total)
     value = float(np.abs(tie.x - np.asarray(t, dtype=float)).sum())
-    return Solution(tie.x, "least_absolute", value, tie.scale, "fast")
+    return Solution(tie.x, Objective.LEAST_ABSOLUTE, value, tie.scale, SolveMethod.FAST)
 
 
 def minimax_face(t, lo, hi, delta: float) -> tuple[np.ndarray, np.ndarray]:
@@ -195,10 +142,10 @@ def minimax_delta(t, lo, hi, total: float) -> float:
     remaining = total - pinned
     if low0.sum() <= remaining <= high0.sum():
         return delta0
-    if remaining > high0.sum():  # grow the upper band: Σ min(hi, t + tδ) = remaining
-        return solve_clipped_sum(tp, tp, np.full_like(tp, -np.inf), hp, remaining)
-    # shrink the lower band: Σ max(lo, t − tδ) = remaining, i.e. s = −δ
-    return -solve_clipped_sum(tp, tp, lp, np.full_like(tp, np.inf), remaining)
+    if remaining > high0.sum():  # grow the upper band: Σ min(hi, t·s) = remaining with s = 1 + δ
+        return solve_scaled(tp, np.full_like(tp, -np.inf), hp, remaining) - 1.0
+    # shrink the lower band: Σ max(lo, t·s) = remaining with s = 1 − δ
+    return 1.0 - solve_scaled(tp, lp, np.full_like(tp, np.inf), remaining)
 
 
 def minimax_relative(t, lo, hi, total: float) -> Solution:
@@ -206,16 +153,16 @@ def minimax_relative(t, lo, hi, total: float) -> Solution:
     delta = minimax_delta(t, lo, hi, total)
     face_lo, face_hi = minimax_face(t, lo, hi, delta)
     tie = least_squares(t, face_lo, face_hi, total)
-    return Solution(tie.x, "minimax_relative", delta, tie.scale, "fast")
+    return Solution(tie.x, Objective.MINIMAX_RELATIVE, delta, tie.scale, SolveMethod.FAST)
 
 
 SOLVERS = {
-    "least_squares": least_squares,
-    "least_absolute": least_absolute,
-    "minimax_relative": minimax_relative,
+    Objective.LEAST_SQUARES: least_squares,
+    Objective.LEAST_ABSOLUTE: least_absolute,
+    Objective.MINIMAX_RELATIVE: minimax_relative,
 }
 
 
-def solve_fast(t, lo, hi, total: float, objective: str = "least_squares") -> Solution:
+def solve_fast(t, lo, hi, total: float, objective: str = Objective.LEAST_SQUARES) -> Solution:
     """Dispatch to the exact NumPy solver for `objective`. Feasibility is checked by the caller."""
-    return SOLVERS[objective](t, lo, hi, total)
+    return SOLVERS[Objective(objective)](t, lo, hi, total)

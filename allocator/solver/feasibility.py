@@ -71,8 +71,24 @@ def solver_caps(t, lo, hi) -> np.ndarray:
     return np.where(t > 0, hi, np.minimum(lo, hi))
 
 
+def feasible_rows(t, lo, hi, total, positive: bool | None = None) -> np.ndarray:
+    """Rows (scenarios) whose floors, caps and budget can all hold: no floor above its cap, Σ floors ≤
+    total ≤ Σ caps. `lo` and `hi` may be one row shared by every scenario; `positive`: every target > 0,
+    if the caller knows (then no cap needs lowering to its floor)."""
+    if positive is None:
+        positive = bool(t.size == 0 or t.min() > 0)
+    caps = hi if positive else solver_caps(t, lo, hi)
+    floors = np.broadcast_to(lo.sum(axis=1), total.shape)
+    crossed = np.broadcast_to((lo > hi).any(axis=1), total.shape)
+    return ~crossed & (floors <= total + 1e-9) & (np.broadcast_to(caps.sum(axis=1), total.shape) >= total - 1e-9)
+
+
 def check_feasible(lo, hi, total: float, labels, unit: float = 1.0) -> None:
-    """Raise InfeasibleError with every reason if the constraints cannot all hold."""
-    reasons = explain_infeasibility(lo, hi, total, labels, unit)
+    """Raise InfeasibleError with every reason if the constraints cannot all hold. `labels`: a list
+    of "code name" strings, or a function giving it (called only when there is something to explain)."""
+    lo, hi = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
+    if feasible_rows(lo[None], lo[None], hi[None], np.array([float(total)]), True)[0]:
+        return
+    reasons = explain_infeasibility(lo, hi, total, labels() if callable(labels) else labels, unit)
     if reasons:
         raise InfeasibleError(reasons)

@@ -12,10 +12,11 @@ import numpy as np
 import pulp
 
 from allocator.errors import InfeasibleError
+from allocator.policy.model import Objective, SolveMethod
 from allocator.solver.fast import Solution, least_absolute_face, least_squares, minimax_face
 from allocator.solver.feasibility import explain_infeasibility, solver_caps
 
-LP_OBJECTIVES = ("least_absolute", "minimax_relative")
+LP_OBJECTIVES = (Objective.LEAST_ABSOLUTE, Objective.MINIMAX_RELATIVE)
 
 
 def _solver() -> pulp.LpSolver:
@@ -86,7 +87,7 @@ def solve_lp(t, lo, hi, total: float, objective: str, codes, labels=None, unit: 
     # regions with no target sit at their floor outside the model; Σ|x−t| counts them, as the fast solver does
     # the value reported is the returned point's, never the solver's number for another point
     value = float(np.abs(tie.x - t).sum()) if objective == "least_absolute" else achieved
-    return Solution(tie.x, objective, value, tie.scale, "lp",
+    return Solution(tie.x, Objective(objective), value, tie.scale, SolveMethod.LP,
                     {"status": status, "first_stage_x": first, "first_stage_objective": optimum,
                      "shadow_prices": duals})
 

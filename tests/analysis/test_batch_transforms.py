@@ -133,17 +133,3 @@ def test_sub_weights_break_the_loaders_rules_with_the_row(presets):
     with pytest.raises(PolicyError, match="第 2 个情景") as info:
         evaluate(prepared, frame)
     assert "第 3 个情景" in str(info.value)
-
-
-def test_a_transform_the_batch_does_not_compute_falls_back_to_the_single_run(presets, monkeypatch):
-    import allocator.analysis.batch as batch_module
-    from allocator.analysis.batch import batch_fallback, prepare
-    base = presets("sichuan-2019")
-    monkeypatch.setattr(batch_module, "BATCH_TRANSFORMS", batch_module.BATCH_TRANSFORMS - {"intensity"})
-    shared = next(pb.block for pb in base.blocks if pb.block.id == "shared")
-    assert "自身努力程度" in batch_fallback(shared)
-    prepared = prepare(base.policy, base.data)
-    frame = pd.DataFrame([weight_rows(prepared, s) for s in ([0.7, 0.05], [0.8, 0.1], [0.6, 0.02])])
-    batch = evaluate(prepared, frame)
-    assert batch.rerun == len(frame)  # said, not silent
-    assert_same_as_single_runs(prepared, frame)

@@ -4,7 +4,7 @@ import pytest
 from engine_cases import WORKED_DATA, WORKED_POLICY
 
 from allocator.engine import RegionData, allocate
-from allocator.engine.corrections import coefficient_by_class, coefficient_from_capacity, correction_coefficient
+from allocator.engine.formula import coefficient_by_class, coefficient_from_capacity, correction_coefficient
 from allocator.engine.pipeline import formula_amounts
 from allocator.policy import policy_from_text
 from allocator.policy.model import Correction

@@ -4,7 +4,7 @@ import pytest
 from engine_cases import WORKED_DATA, WORKED_POLICY
 
 from allocator.engine import RegionData
-from allocator.engine.factors import (
+from allocator.engine.formula import (
     capped_score,
     composite_value,
     factor_value,

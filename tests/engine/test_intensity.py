@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from allocator.engine.factors import factor_value, intensity_index, shares
+from allocator.engine.formula import factor_value, intensity_index, shares
 from allocator.errors import PolicyError
 from allocator.policy import load_policy
 from allocator.policy.model import Component, Factor

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from allocator import usecases
-from allocator.engine.factors import balance_penalty, bands, bonus_penalty, rank_linear
+from allocator.engine.formula import balance_penalty, bands, bonus_penalty, rank_linear
 
 
 def test_bonus_penalty_moves_each_region_by_half_its_distance_from_the_mean():
