@@ -102,7 +102,7 @@ def preset_case(name: str, frame: pd.DataFrame, label: str, repeats: int, sample
     data = inputs.data
     if scale:  # the loop sees the first sample's perturbed data (same cost as any other draw)
         cols = {k: (v * scale[k][0] if k in scale else v) for k, v in data.columns.items()}
-        data = RegionData(data.codes, data.names, cols, data.digest + "|scaled")
+        data = RegionData(data.codes, data.names, cols)
     out = row(f"{name} {label}", len(frame), prepared.n_regions, t, loop_time(inputs.policy, data, frame, sample),
               sample, "")
     out["rerun"] = reruns

@@ -43,14 +43,14 @@ import pandas as pd
 
 from allocator import __version__
 from allocator.engine.formula import correction_coefficient, factor_terms, standard_amounts, target_amounts
-from allocator.engine.inputs import RegionData, check_for_policy
+from allocator.engine.inputs import RegionData
 from allocator.engine.pipeline import (
     SHARED,
     Bounds,
     allocate,
     binding,
     gradual_bounds,
-    plan_block,
+    plan_allocation,
     split_by_pool,
     to_unit_bounds,
     with_region_overrides,
@@ -236,18 +236,16 @@ def prepare(policy: Policy, data: RegionData | pd.DataFrame) -> Prepared:
     """Check the data for the policy once (same checks and messages as `allocate`) and hash the pair."""
     if isinstance(data, pd.DataFrame):
         data = RegionData.from_frame(data)
-    check_for_policy(policy, data)
     blocks = []
     unit = policy.rounding.unit
-    for block in policy.blocks:
-        plan = plan_block(block, data)
+    for block, plan in zip(policy.blocks, plan_allocation(policy, data).blocks):  # checked, formula made
         cols = {c: plan.columns[c] for c in block.data_columns}
         totals = np.array([p.total for p in block.pools])
-        pb = PreparedBlock(block, plan.index, cols, plan.base, totals, np.empty((0, len(plan.index))))
+        coefs = {x.id: plan.stages[f"coef_{x.id}"] for x in block.corrections}
+        shares = np.array([plan.stages[f"share_{f.id}"] for f in block.factors])
+        pb = PreparedBlock(block, plan.index, cols, plan.base, totals, shares, coefs)
         bp = block_params(pb, [], {}, 1)
-        coefs = {x.id: correction_coefficient(cols, x) for x in block.corrections}
-        pb = replace(pb, coefs=coefs, shares=np.array([share for _, share in factor_terms(block, cols, coefs)]))
-        lo, hi = unit_bounds(pb, bp, data.codes, unit)
+        lo, hi = (a[None] for a in to_unit_bounds(plan.bounds, unit))
         pb = replace(pb, lo=lo, hi=hi, pool_units=np.round(totals / unit).astype(np.int64)[None, :],
                      zero_columns=frozenset(c.column for f in block.factors for c in f.components
                                             if not cols[c.column].any()))
@@ -604,7 +602,7 @@ def single_run(prepared: Prepared, overrides: dict[str, Any], data_scale_row: di
     data = prepared.data
     if data_scale_row:
         cols = {k: (v * data_scale_row[k] if k in data_scale_row else v) for k, v in data.columns.items()}
-        data = RegionData(data.codes, data.names, cols, data.digest + "|scaled")
+        data = RegionData(data.codes, data.names, cols)
     return allocate(policy, data)
 
 

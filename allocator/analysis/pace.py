@@ -56,7 +56,7 @@ def next_year_data(policy: Policy, data: RegionData, result: AllocationResult) -
             column = policy.pools[j].base_column
             if column:
                 columns[column] = amounts[:, j]
-    return RegionData(data.codes, data.names, columns, f"{data.digest}|year+1")
+    return RegionData(data.codes, data.names, columns)
 
 
 def grown(policy: Policy, growth: float, year: int) -> Policy:

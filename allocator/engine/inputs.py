@@ -26,13 +26,17 @@ TEXT_COLUMNS = {"code", "name", "parent_code", "level", "kind", "prefecture_name
 class RegionData:
     codes: np.ndarray  # str, ascending
     names: np.ndarray  # str
-    columns: dict[str, np.ndarray]  # float, aligned with codes
-    given_digest: str | None = None  # a digest the maker already knows (else computed on first use)
+    columns: dict[str, np.ndarray]  # float, aligned with codes (never changed in place once made)
+
+    def __post_init__(self) -> None:
+        for values in self.columns.values():  # the digest and the engine's plans rely on it
+            values.flags.writeable = False
 
     @cached_property
     def digest(self) -> str:
-        """sha256 of codes and numbers, for the run fingerprint."""
-        return self.given_digest or _digest(self.codes, self.columns)
+        """sha256 of codes and numbers, for the run fingerprint and the engine's plans: always of the
+        content, so two data sets with the same figures share it and any change gives another."""
+        return _digest(self.codes, self.columns)
 
     @property
     def labels(self) -> list[str]:

@@ -8,6 +8,8 @@ result's trace, so every amount can be explained.
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,28 +45,72 @@ class Bounds:
     cap: np.ndarray
 
 
-# ---------------------------------------------------------------- what a block takes from the data
+# ---------------------------------------------------------------- what does not depend on the solver
 
 @dataclass(frozen=True)
 class BlockPlan:
-    """One block over its eligible regions: what it needs of the data, whatever the scenario."""
+    """One block over its eligible regions, with everything that depends on the policy and the data
+    only: the regions, their data and base, the formula's trace and targets, the floors and caps."""
 
     block: Block
     eligible: np.ndarray  # bool over all regions
     index: np.ndarray  # positions of the eligible regions (ascending code)
     data: RegionData  # the eligible regions
     base: np.ndarray  # 基数, 万元
+    stages: dict[str, np.ndarray]  # the formula's trace over the eligible regions (read-only arrays)
+    trace: dict[str, np.ndarray]  # the same over all regions, the reason for the others (`_scatter`)
+    target: np.ndarray  # corrected amounts in rounding units, as the constrained step takes them
+    bounds: Bounds  # floors and caps in 万元
 
     @property
     def columns(self) -> dict[str, np.ndarray]:
         return self.data.columns
 
 
-def plan_block(block: Block, data: RegionData) -> BlockPlan:
-    """The block's eligible regions and their data and base (the data already checked for the policy)."""
+def plan_block(block: Block, data: RegionData, unit: float) -> BlockPlan:
+    """The block's eligible regions, their data, base, formula and bounds (the data already checked)."""
     eligible = eligibility(block, data)
     sub = data if eligible.all() else data.subset(eligible)
-    return BlockPlan(block, eligible, np.flatnonzero(eligible), sub, base_amounts(block, sub.columns))
+    base = base_amounts(block, sub.columns)
+    stages = formula_amounts(block, sub, block.budget, unit)
+    target = stages.pop("target")
+    stages["base"] = base
+    trace = _scatter(stages, eligible, block)
+    for values in (*stages.values(), *trace.values(), target):
+        values.flags.writeable = False  # shared by every run of the plan
+    return BlockPlan(block, eligible, np.flatnonzero(eligible), sub, base, stages, trace, target,
+                     bounds(block.constraints, sub, base))
+
+
+@dataclass(frozen=True)
+class AllocationPlan:
+    """A (policy, data) pair checked once (`check_for_policy`), with each block's plan."""
+
+    blocks: tuple[BlockPlan, ...]
+
+
+MAX_PLANS = 16  # pairs remembered: the app reruns the same pair at every click, a sweep makes new ones
+_plans: OrderedDict[tuple[str, str, bool], AllocationPlan] = OrderedDict()
+_plans_lock = threading.Lock()
+
+
+def plan_allocation(policy: Policy, data: RegionData, partial: bool = False) -> AllocationPlan:
+    """Check the data for the policy and plan every block — or reuse the plan of an identical pair
+    (same policy digest, same data digest): an allocation of a pair already planned only solves,
+    rounds and splits. Plans are immutable and keyed by content, so reuse can never change a figure."""
+    key = (policy.digest, data.digest, partial)
+    with _plans_lock:
+        plan = _plans.get(key)
+        if plan is not None:
+            _plans.move_to_end(key)
+            return plan
+    check_for_policy(policy, data, partial)
+    plan = AllocationPlan(tuple(plan_block(b, data, policy.rounding.unit) for b in policy.blocks))
+    with _plans_lock:
+        _plans[key] = plan
+        while len(_plans) > MAX_PLANS:
+            _plans.popitem(last=False)
+    return plan
 
 
 def base_amounts(block: Block, columns: dict[str, np.ndarray] | RegionData) -> np.ndarray:
@@ -205,17 +251,14 @@ class BlockResult:
     solution: Solution
 
 
-def allocate_block(block: Block, data: RegionData, unit: float, method: str = SolveMethod.FAST,
-                   extra_floor: np.ndarray | None = None, plan: BlockPlan | None = None) -> BlockResult:
+def allocate_block(plan: BlockPlan, n_regions: int, unit: float, method: str = SolveMethod.FAST,
+                   extra_floor: np.ndarray | None = None) -> BlockResult:
     """Allocate one block's budget among its eligible regions; see `allocate`.
 
     `extra_floor` (万元, all regions) raises floors, e.g. to the advance already issued.
     """
-    plan = plan or plan_block(block, data)
-    sub = plan.data
-    stages = formula_amounts(block, sub, block.budget, unit)
-    target = stages.pop("target")
-    b = bounds(block.constraints, sub, plan.base)
+    block, sub, target = plan.block, plan.data, plan.target
+    b = plan.bounds
     if extra_floor is not None:
         b = Bounds(np.maximum(b.floor, extra_floor[plan.index]), b.cap)
     lo, hi = to_unit_bounds(b, unit)
@@ -225,14 +268,19 @@ def allocate_block(block: Block, data: RegionData, unit: float, method: str = So
     region_units = largest_remainder(solution.x, total_units, lo=lo, hi=hi)  # codes ascending: ties by code
     pool_units = np.array([int(round(p.total / unit)) for p in block.pools], dtype=np.int64)
     at_floor, at_cap = binding(solution.scale * target, lo, hi, solution.x)
-    stages.update(
-        base=plan.base, floor=lo * unit, cap=hi * unit, constrained=solution.x * unit,
-        rounded=region_units * unit, rounding_adjustment=(region_units - solution.x) * unit,
-        binding=binding_codes(at_floor, at_cap),
-    )
-    amounts = np.zeros((len(data), len(block.pools)), dtype=np.int64)
+    solved = _scatter({
+        "floor": lo * unit, "cap": hi * unit, "constrained": solution.x * unit, "rounded": region_units * unit,
+        "rounding_adjustment": (region_units - solution.x) * unit, "binding": binding_codes(at_floor, at_cap),
+    }, plan.eligible, block)
+    solved.pop("note", None)
+    amounts = np.zeros((n_regions, len(block.pools)), dtype=np.int64)
     amounts[plan.eligible] = split_by_pool(region_units, pool_units)
-    return BlockResult(amounts, _scatter(stages, plan.eligible, block), solution)
+    trace = dict(plan.trace)
+    note = trace.pop("note", None)
+    trace.update(solved)
+    if note is not None:  # the reason for ineligible regions stays the last column
+        trace["note"] = note
+    return BlockResult(amounts, trace, solution)
 
 
 def _scatter(stages: dict[str, np.ndarray], eligible: np.ndarray, block: Block) -> dict[str, np.ndarray]:
@@ -265,16 +313,16 @@ def allocate(policy: Policy, data: RegionData | pd.DataFrame, method: str = Solv
     method = as_method(method)
     if isinstance(data, pd.DataFrame):
         data = RegionData.from_frame(data)
-    check_for_policy(policy, data, partial)
+    plan = plan_allocation(policy, data, partial)
     unit = policy.rounding.unit
     pool_index = {p.id: j for j, p in enumerate(policy.pools)}
     amounts = np.zeros((len(data), len(policy.pools)), dtype=np.int64)
     trace: dict[str, np.ndarray] = {}
     solutions: dict[str, Solution] = {}
     blocks = policy.blocks
-    for block in blocks:
+    for block, block_plan in zip(blocks, plan.blocks):
         try:
-            result = allocate_block(block, data, unit, method, (extra_floors or {}).get(block.id))
+            result = allocate_block(block_plan, len(data), unit, method, (extra_floors or {}).get(block.id))
         except InfeasibleError as exc:
             if len(blocks) == 1:
                 raise

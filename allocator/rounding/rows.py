@@ -50,6 +50,8 @@ def round_rows(x, total) -> tuple[np.ndarray, np.ndarray]:
     Returns int64 units and the mask of close calls (and of rows whose total is out of reach).
     """
     c, n = x.shape
+    if c == 1 and n:
+        return _round_one(x, float(total[0]))
     base = np.floor(x)
     rem = x - base
     size = np.maximum(1.0, x.max(axis=1)) if n else np.ones(c)
@@ -84,6 +86,35 @@ def round_rows(x, total) -> tuple[np.ndarray, np.ndarray]:
         for r in close:  # rare: decided by the tie groups, exactly as `hamilton` orders them
             out[r] = base[r] + tie_group_units(rem[r], int(short[r]))
     return out, fragile | (short < 0) | (short > n)
+
+
+def _round_one(x, total: float) -> tuple[np.ndarray, np.ndarray]:
+    """`round_rows` for one row (a single run, a what-if): the same rule and the same close calls, with
+    the cut read off one stable sort of the remainders instead of the bookkeeping of many rows."""
+    base = np.floor(x)
+    rem = x - base
+    size = max(1.0, float(x.max()))
+    fragile = _snap_in_place(x, base, rem, np.array([size]))
+    n = x.shape[1]
+    short = int(round(total - float(base.sum())))
+    out = base.astype(np.int64)
+    if not 0 < short < n:
+        if short >= n:
+            out += 1
+        return out, fragile | (short < 0) | (short > n)
+    r = rem[0]
+    order = np.argsort(-r, kind="stable")  # largest first, ties by position
+    cut, after = r[order[short - 1]], r[order[short]]
+    before = r[order[short - 2]] if short > 1 else cut
+    noise = 2 * FRAGILE * size + TIE
+    close = (cut - after < noise and not (cut == 0 and after == 0)) or \
+        (short > 1 and before - cut < noise and not (before == 0 and cut == 0))
+    if close:  # decided by the tie groups, exactly as `hamilton` orders them
+        out[0] += tie_group_units(r, short)
+        fragile[0] = True
+    else:
+        out[0, order[:short]] += 1
+    return out, fragile
 
 
 def _row_cuts(rem, rows, k) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -88,3 +88,21 @@ def test_water_fill_from_any_guess_gives_the_same_point(rows, n, seed, floor, ca
     np.testing.assert_allclose(warm.x[ok].sum(axis=1), total[ok], rtol=1e-12)
     assert (warm.x[ok] >= lo - 1e-9).all() and (warm.x[ok] <= hi + 1e-9).all()
     np.testing.assert_allclose(warm.x[ok], np.clip(warm.s[ok, None] * t[ok], lo, hi), rtol=1e-12, atol=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(2, 30), widths, st.integers(0, 2**31), st.floats(0, 0.8), st.booleans())
+def test_one_row_rounds_as_it_does_among_many(rows, n, seed, held, ties):
+    """A single run rounds one row; a batch rounds many: the same units and the same close calls."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 50, (rows, n))
+    if ties:
+        x = np.floor(x) + np.round(rng.random((rows, n)) * 4) / 4
+    pinned = rng.random((rows, n)) < held
+    x[pinned] = np.floor(x[pinned])  # held at an integral bound
+    total = np.round(x.sum(axis=1))
+    units, close = round_rows(x, total)
+    for r in range(rows):
+        one, one_close = round_rows(x[r:r + 1].copy(), total[r:r + 1])
+        np.testing.assert_array_equal(one[0], units[r])
+        assert one_close[0] == close[r]

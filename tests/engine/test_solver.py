@@ -258,3 +258,12 @@ def test_a_region_with_no_target_held_at_its_floor_does_not_upset_the_lp_model(o
     assert lp.x == pytest.approx([10, 120, 120]) and fast.x == pytest.approx([10, 120, 120])
     assert lp.objective_value == pytest.approx(fast.objective_value)
     assert fast.objective_value == pytest.approx(50 if objective == "least_absolute" else 0.2)
+
+
+def test_an_unknown_method_or_objective_is_refused_in_chinese_never_a_silent_fall_back():
+    from allocator.errors import PolicyError
+
+    with pytest.raises(PolicyError, match="求解方法「nonsense」不存在"):
+        solve(T, [0] * 4, [INF] * 4, 1000, method="nonsense")
+    with pytest.raises(PolicyError, match="目标函数「fastest」不存在"):
+        solve(T, [0] * 4, [INF] * 4, 1000, objective="fastest")
