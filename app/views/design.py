@@ -186,7 +186,7 @@ def funding_sources(view: u.DesignView) -> None:
     st.caption("同一资金来源可含不同用途的资金池（如中央一般公共预算含常规分配与深度贫困定向）；空白表示该来源没有此项用途")
 
 
-def documents(scenario: state.Scenario, view: u.DesignView) -> None:
+def documents(scenario: state.ScenarioRef, view: u.DesignView) -> None:
     """The notice's attachments for this scenario (written by the library's export when clicked)."""
     word = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     kinds = [("下载附件：分配表（Excel）", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -222,7 +222,7 @@ def county_map(view: u.DesignView) -> None:
                            key="dl_map_png")
 
 
-def results(scenario: state.Scenario, view: u.DesignView) -> None:
+def results(scenario: state.ScenarioRef, view: u.DesignView) -> None:
     common.demo_label(view.note)
     headline(view)
     funding_sources(view)
@@ -310,7 +310,7 @@ def render() -> None:
         st.caption(f"已载入方案：{st.session_state['loaded_name']}")
     values, on, factors, regions, slots = sidebar_controls(policy)
     overrides = ctl.overrides_from(policy, values, on, factors, regions)
-    scenario = state.Scenario(base, data, overrides)
+    scenario = state.ScenarioRef(base, data, overrides)
     try:
         view = state.view(*scenario.key)
         state.remember(scenario)
