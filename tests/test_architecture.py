@@ -1,10 +1,14 @@
 """The package's layers only point down, and no two modules import each other (directly or round a loop).
 
 Layers, lowest first (a module may import its own layer or lower ones):
-  core:      errors, columns, policy, rounding, solver, engine, funds
-  io:        dataset (reference data, import, store, templates, demo generator), export
+  core:      errors, columns
+  inputs:    policy (policy files), dataset (tables read, checked and stored: reference data, import,
+             store, templates — no policy, no engine)
+  engine:    rounding, solver, engine, funds
+  output:    export (tables and documents)
+  above:     analysis, scenarios, demo (the demo-data generators: they run the engine and score)
   use cases: usecases
-  front:     cli (and the Streamlit app outside the package)
+  front:     cli (and the Streamlit app outside the package); it reaches writers only through the use cases
 """
 from __future__ import annotations
 
@@ -14,8 +18,8 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "allocator"
 
 LAYERS = {
-    "allocator": 0, "errors": 0, "columns": 0, "policy": 1, "rounding": 1, "solver": 2, "engine": 3,
-    "funds": 4, "dataset": 5, "export": 5, "analysis": 6, "scenarios": 6, "usecases": 7, "cli": 8,
+    "allocator": 0, "errors": 0, "columns": 0, "policy": 1, "dataset": 1, "rounding": 1, "solver": 2,
+    "engine": 3, "funds": 4, "export": 5, "analysis": 6, "scenarios": 6, "demo": 6, "usecases": 7, "cli": 8,
 }
 
 
@@ -105,6 +109,16 @@ def test_every_import_points_to_the_same_or_a_lower_layer():
 def test_every_top_level_part_of_the_package_has_a_layer():
     tops = {module_name(p).split(".")[1] for p in PACKAGE.rglob("*.py") if module_name(p) != "allocator"}
     assert tops <= set(LAYERS)
+
+
+def _imports_under(package: str) -> set[str]:
+    return {dep for m, deps in graph().items() if m == package or m.startswith(package + ".") for dep in deps}
+
+
+def test_the_dataset_layer_runs_no_engine_and_moves_no_funds():
+    """Reading, checking and storing tables needs no allocation: the generators live in allocator.demo."""
+    reached = _imports_under("allocator.dataset")
+    assert not [d for d in reached if d.split(".")[1:2] in (["engine"], ["funds"], ["solver"], ["rounding"])]
 
 
 def test_the_library_knows_nothing_of_streamlit():
