@@ -13,6 +13,9 @@ Layers, lowest first (a module may import its own layer or lower ones):
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "allocator"
@@ -121,5 +124,34 @@ def test_the_dataset_layer_runs_no_engine_and_moves_no_funds():
     assert not [d for d in reached if d.split(".")[1:2] in (["engine"], ["funds"], ["solver"], ["rounding"])]
 
 
+def test_the_command_line_reaches_writers_only_through_the_use_cases():
+    assert not [d for d in _imports_under("allocator.cli") if d.startswith("allocator.export")]
+
+
 def test_the_library_knows_nothing_of_streamlit():
     assert not [p for p in PACKAGE.rglob("*.py") if "streamlit" in p.read_text(encoding="utf-8")]
+
+
+def test_the_use_cases_declare_each_name_once_for_loading_and_once_for_the_type_checker():
+    """`allocator.usecases` loads names on first use: its `_HOMES`, its `__all__` and its TYPE_CHECKING
+    imports list the same names, and every name resolves."""
+    import allocator.usecases as u
+
+    tree = ast.parse((PACKAGE / "usecases" / "__init__.py").read_text(encoding="utf-8"))
+    guarded = next(node for node in tree.body if isinstance(node, ast.If))
+    typed = {(node.module, alias.name) for node in guarded.body if isinstance(node, ast.ImportFrom)
+             for alias in node.names}
+    homes = {(module, name) for module, names in u._HOMES.items() for name in names}
+    assert typed == homes
+    assert sorted(u.__all__) == sorted(name for _, name in homes)
+    assert all(getattr(u, name) is not None for name in u.__all__)
+
+
+def test_the_command_line_starts_without_the_heavy_libraries():
+    """`allocator --help` must answer at once: pandas, the analysis and the writers load inside the commands."""
+    heavy = ("pandas", "numpy", "scipy", "pulp", "openpyxl", "docx", "rich", "allocator.analysis",
+             "allocator.export", "allocator.engine")
+    code = f"import sys, allocator.cli; print([m for m in {heavy!r} if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=PACKAGE.parent, env={**os.environ, "PYTHONPATH": str(PACKAGE.parent)})
+    assert out.stdout.strip() == "[]"
