@@ -59,7 +59,7 @@ FLAGS = (
     Column("hardship_area_class", "艰苦边远地区类别", "类", "class", ("艰苦边远类别",)),
 )
 
-# Year-end 绩效自评 entries per region (layout of seeds/004's 绩效目标自评表): budget (A) and execution (B)
+# Year-end 绩效自评 entries per region (layout of 广元市医疗保障局《广元市转移支付区域（项目）绩效目标自评表（2023年度）》): budget (A) and execution (B)
 # by source, and the actual values of the indicators a policy's [selfeval] section scores. A province's
 # own indicators may use other column ids; these are the ones the Sichuan 医疗救助 system names.
 SELFEVAL = (

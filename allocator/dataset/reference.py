@@ -215,7 +215,7 @@ EXTRA_DATASETS = {
     SELFEVAL_DATASET: ("sichuan/selfeval_2019.csv", f"四川 2019 年县级医疗救助绩效自评填报数据（{DEMO_LABEL}）"),
     LOOP_DATASET: ("sichuan/loop_2020.csv", f"四川 2020 年县级因素数据并入 2019 年绩效自评得分（{DEMO_LABEL}）"),
     "guangyuan-2023": ("guangyuan/figures_2023.csv",
-                       f"广元市 7 个县区与市本级 2023 年因素数据（{DEMO_LABEL}，按 seeds/004 的全市合计校准）"),
+                       f"广元市 7 个县区与市本级 2023 年因素数据（{DEMO_LABEL}，按广元市2023年度转移支付区域绩效目标自评表的全市合计校准）"),
 }
 
 

@@ -1,6 +1,7 @@
 """Workbooks for the money as it moves: settlement (全年 | 提前下达 | 此次下达) and two tiers (the
-区域绩效目标表 issued with the money is `targets_doc.write_targets_xlsx`). Layout follows the published notices (DOMAIN: title, 单位：万元 at
-the top right, 合计 row first, regions in code order, blank cells rather than 0, two-level headers).
+区域绩效目标表 issued with the money is `targets_doc.write_targets_xlsx`). Layout follows the 分配表 of the
+published notices (财政部's on 中央财政城乡医疗救助补助资金; 四川省财政厅's 川财社 notice of 2016): title, 单位：万元
+at the top right, 合计 row first, regions in code order, blank cells rather than 0, two-level headers.
 """
 from __future__ import annotations
 

@@ -2,8 +2,9 @@
 
 The province allocates to the prefectures from their counties' figures added up (省直管县 take part as
 prefecture-level recipients); each prefecture then splits what it received among its counties by the
-province's policy or its own, optionally keeping a share for 市本级. DOMAIN: prefectures pass the money
-on within 30 days and may add their own.
+province's policy or its own, optionally keeping a share for 市本级. Prefectures pass the money on within
+30 days of receiving it (《中华人民共和国预算法》第五十二条, 全国人民代表大会常务委员会, 2018-12-29 修正) and
+may add their own.
 """
 from __future__ import annotations
 
