@@ -1,5 +1,9 @@
 """Command line: parses arguments, calls `allocator.usecases`, prints. No allocation, validation or data
-lookup happens here: the app and the notebooks call the same use cases.
+lookup happens here: the app and the notebooks call the same use cases, and files are written through
+them too (`usecases.write_*`), never by `allocator.export` directly.
+
+Importing this module stays cheap (`allocator --help` answers at once): the use cases load on first use,
+and pandas, rich, the analysis, openpyxl and python-docx are imported only by the commands that need them.
 
 Every user-facing error (an `AllocatorError`) becomes its Chinese message and exit code 1; anything
 else is a bug and keeps its traceback.
@@ -12,26 +16,16 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from allocator import usecases
 from allocator.errors import AllocatorError, InputError, Problem
-from allocator.export import write_result
-from allocator.export.csv_safe import write_safe_csv
-from allocator.export.funds import (
-    settlement_notes_frame,
-    write_settlement_xlsx,
-    write_targets_xlsx,
-    write_two_tier_xlsx,
-)
-from allocator.export.overwrite import guard_output, write_frames
-from allocator.policy import to_toml
 from allocator.policy.model import OBJECTIVES
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   help="因素法资金分配模拟器（医疗救助补助资金）")
@@ -73,7 +67,7 @@ def _suffix(out: Path | None, suffixes: tuple[str, ...]) -> Path | None:
 
 def _out(out: Path | None, suffixes: tuple[str, ...], inputs: tuple = (), force: bool = False) -> Path | None:
     checked = _suffix(out, suffixes)
-    return None if checked is None else guard_output(checked, inputs, force)
+    return None if checked is None else usecases.check_output(checked, inputs, force)
 
 
 def _echo_note(note: str | None) -> None:
@@ -82,6 +76,8 @@ def _echo_note(note: str | None) -> None:
 
 
 def _echo_frame(frame: pd.DataFrame) -> None:
+    import pandas as pd
+
     with pd.option_context("display.max_rows", 500, "display.width", 200, "display.max_columns", 50):
         typer.echo(frame.to_string(index=False))
 
@@ -109,7 +105,7 @@ def run(
     table["约束情况"] = result.binding_labels
     _echo_frame(table)
     if out:
-        write_result(result, out, inputs.note)
+        usecases.write_run(result, out, inputs.note)
         typer.echo(f"已写出：{out}")
 
 
@@ -125,6 +121,8 @@ def validate(policy: PolicyOption, data: DataOption = None,
     for p in report.parameters:
         typer.echo(f"  {p.path} = {p.shown} {p.unit}（来源：{p.source}）")
     if show:
+        from allocator.policy import to_toml
+
         typer.echo(to_toml(pol))
 
 
@@ -158,11 +156,11 @@ def settle(
     typer.echo(settlement.full_year.summary())
     table = settlement.table()
     _echo_frame(table[["地区代码", "地区名称", "合计·全年", "合计·提前下达", "合计·此次下达", "说明"]])
-    for row in settlement_notes_frame(settlement).itertuples(index=False):
+    for row in usecases.settlement_notes(settlement).itertuples(index=False):
         if not row[0]:  # the per-region notes are in the table above; here the dates and the rule
             typer.echo(f"{row[1]}：{row[2]}")
     if out:
-        write_settlement_xlsx(settlement, out, inputs.note)
+        usecases.write_settlement(settlement, out, inputs.note)
         typer.echo(f"已写出：{out}")
 
 
@@ -190,7 +188,7 @@ def tiers(
     typer.echo(f"经市州分配与直接分配到县相比：{report.n_changed} 个县金额不同，"
                f"差额绝对值合计 {report.abs_difference:,.{digits}f} 万元，最大 {report.max_difference:,.{digits}f} 万元")
     if out:
-        write_two_tier_xlsx(report.two_tier, out, report.comparison, report.note)
+        usecases.write_two_tiers(report, out)
         typer.echo(f"已写出：{out}")
 
 
@@ -212,7 +210,7 @@ def targets(
     typer.echo(f"  年度总体目标：{first.goal}")
     _echo_frame(first.indicators)
     if out:
-        write_targets_xlsx(report.tables, out, report.title, report.note)
+        usecases.write_targets(report, out)
         typer.echo(f"已写出：{out}")
 
 
@@ -235,7 +233,7 @@ def template(
     kind: KindOption = "factors",
 ) -> None:
     """生成空白填报模板：中文表头与单位，每个地区一行（代码、名称已填）。"""
-    guard_output(out, (policy,), force)
+    usecases.check_output(out, (policy,), force)
     if kind == "selfeval":
         report = usecases.make_selfeval_template(out, policy or "sichuan-selfeval", level)
     else:
@@ -323,7 +321,7 @@ def selfeval_(
         typer.echo(f"年度总体目标：{e.goal}\n全年实际完成情况：{e.achieved}")
         _echo_frame(e.indicators)
     if target is not None:
-        write_safe_csv(report.summary, target)
+        usecases.write_table(report.summary, target)
         typer.echo(f"已写出：{target}")
     if doc is not None:
         written = usecases.write_selfeval_document(report, doc, (region,) if region else (), number, force)
@@ -348,7 +346,7 @@ def loop_data(
     target = _out(out, (".csv",), (data,), force)
     joined = usecases.with_selfeval_results(data, scores, store)
     assert target is not None
-    joined.frame.to_csv(target, index=False, encoding="utf-8-sig")
+    usecases.write_loop_data(joined, target)
     for column, source in joined.provenance.items():
         typer.echo(f"「{column}」取自{source}")
     typer.echo(f"已写出：{target}；分配：allocator run --policy sichuan-2020-loop --data {target}")
@@ -388,11 +386,7 @@ def matching_(
     typer.echo(f"超过警戒线的地区：{len(report.flagged)} 个（共 {len(report.table)} 个）")
     _echo_frame(report.table if show_all else report.flagged)
     if target is not None:
-        if target.suffix.lower() == ".csv":
-            report.table.to_csv(target, index=False, encoding="utf-8-sig")
-        else:
-            report.table.to_excel(target, index=False, sheet_name="配套负担")
-        typer.echo(f"已写出：{target}")
+        _echo_written(usecases.write_tables(target, (policy, data), force, {"配套负担": report.table}))
 
 
 # ---- analysis: sweep | sensitivity | montecarlo | goal | pace
@@ -408,6 +402,9 @@ AnalysisOut = Annotated[Path | None, typer.Option("--out", "-o", help="输出 .c
 @contextmanager
 def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
     """A progress bar on stderr; yields the callback the batch engine calls after each chunk."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task(label, total=None)
@@ -432,7 +429,7 @@ def sweep(
     force: ForceOption = False,
 ) -> None:
     """批量情景：按情景表或参数网格逐一分配（结果与逐次运行完全一致），写出各情景各地区金额。"""
-    out = _suffix(out, (".csv", ".xlsx"))  # written by write_frames, which guards every file
+    out = _suffix(out, (".csv", ".xlsx"))  # written by usecases.write_tables, which guards every file
     inputs = usecases.load_inputs(policy, data)
     grid_axes = usecases.parse_grid(grid or [])
     with usecases.analysis_executor(workers, scheduler) as executor, _progress("批量情景") as progress:
@@ -445,7 +442,7 @@ def sweep(
                f"可行 {int(batch.feasible.sum())} 个，不可行 {int((~batch.feasible).sum())} 个")
     _echo_frame(report.scenarios.head(20))
     if out:
-        _echo_written(write_frames(out, (policy, data), force, {"分配额": report.amounts, "情景": report.scenarios}))
+        _echo_written(usecases.write_tables(out, (policy, data), force, {"分配额": report.amounts, "情景": report.scenarios}))
 
 
 @app.command()
@@ -459,7 +456,7 @@ def sensitivity(
     force: ForceOption = False,
 ) -> None:
     """敏感性：各权重上下调整若干百分点时各地区金额的变化（龙卷风图数据），以及各县的激励（边际金额）。"""
-    out = _suffix(out, (".csv", ".xlsx"))  # written by write_frames, which guards every file
+    out = _suffix(out, (".csv", ".xlsx"))  # written by usecases.write_tables, which guards every file
     inputs = usecases.load_inputs(policy, data)
     report = usecases.sensitivity(inputs, points)
     _echo_note(inputs.note)
@@ -474,7 +471,7 @@ def sensitivity(
     typer.echo("激励（每增加一个单位本地指标所增加的分配额，已计入保底与封顶；封顶地区为 0）：")
     _echo_frame(report.incentives.head(20))
     if out:
-        _echo_written(write_frames(out, (policy, data), force, {"龙卷风图": frame, "激励": report.incentives}))
+        _echo_written(usecases.write_tables(out, (policy, data), force, {"龙卷风图": frame, "激励": report.incentives}))
 
 
 @app.command()
@@ -494,7 +491,7 @@ def montecarlo(
     force: ForceOption = False,
 ) -> None:
     """不确定性：在权重范围与数据误差内随机抽样，给出各地区金额的 P10/P50/P90 及处于保底、封顶的概率。"""
-    out = _suffix(out, (".csv", ".xlsx"))  # written by write_frames, which guards every file
+    out = _suffix(out, (".csv", ".xlsx"))  # written by usecases.write_tables, which guards every file
     inputs = usecases.load_inputs(policy, data)
     ranges = usecases.parse_ranges(range_ or [])
     errors = usecases.parse_errors(error or [], distribution)
@@ -507,7 +504,7 @@ def montecarlo(
     typer.echo("P10–P90 区间最宽的地区：")
     _echo_frame(summary.loc[spread[:20]])
     if out:
-        _echo_written(write_frames(out, (policy, data), force, {"分位数": summary, "抽样": result.draws}))
+        _echo_written(usecases.write_tables(out, (policy, data), force, {"分位数": summary, "抽样": result.draws}))
 
 
 @app.command()
@@ -524,7 +521,7 @@ def goal(
     force: ForceOption = False,
 ) -> None:
     """目标寻优：在允许的权重范围内寻找最能实现目标的权重，并说明实现程度与限制因素。"""
-    out = _suffix(out, (".csv", ".xlsx"))  # written by write_frames, which guards every file
+    out = _suffix(out, (".csv", ".xlsx"))  # written by usecases.write_tables, which guards every file
     inputs = usecases.load_inputs(policy, data)
     result = usecases.goal(inputs, kind, usecases.parse_ranges(range_ or []), threshold, minimum, step)
     _echo_note(inputs.note)
@@ -532,8 +529,10 @@ def goal(
         typer.echo(line)
     typer.echo(("目标已实现" if result.met else "目标未完全实现") + f"（共评估 {result.evaluations} 组权重）")
     if out:
+        import pandas as pd
+
         weights = pd.DataFrame({"参数": list(result.weights), "权重(%)": list(result.weights.values())})
-        _echo_written(write_frames(out, (policy, data), force, {"分配额": result.allocation, "权重": weights,
+        _echo_written(usecases.write_tables(out, (policy, data), force, {"分配额": result.allocation, "权重": weights,
                                           "说明": pd.DataFrame({"说明": result.notes})}))
 
 
@@ -548,7 +547,7 @@ def pace(
     force: ForceOption = False,
 ) -> None:
     """逐年调整：从上年分配额出发，在保底与封顶约束下逐年接近公式测算额；给出收敛年数与受约束地区。"""
-    out = _suffix(out, (".csv", ".xlsx"))  # written by write_frames, which guards every file
+    out = _suffix(out, (".csv", ".xlsx"))  # written by usecases.write_tables, which guards every file
     inputs = usecases.load_inputs(policy, data)
     result = usecases.pace(inputs, years, growth)
     _echo_note(inputs.note)
@@ -559,11 +558,7 @@ def pace(
     else:
         typer.echo(f"第 {result.converged_year} 年起所有地区均按公式测算额分配（不再受保底或封顶约束）")
     if out:
-        _echo_written(write_frames(out, (policy, data), force, {"逐年": result.years, "汇总": result.summary}))
-
-
-if __name__ == "__main__":
-    app()
+        _echo_written(usecases.write_tables(out, (policy, data), force, {"逐年": result.years, "汇总": result.summary}))
 
 
 def _split(text: str | None) -> tuple[str, ...]:
@@ -602,3 +597,7 @@ def export(
     typer.echo(f"{inputs.policy.title}：{report.n_regions} 个地区，分配表{layout}列示")
     for path in report.files:
         typer.echo(f"已写出：{path}")
+
+
+if __name__ == "__main__":
+    app()

@@ -59,7 +59,7 @@ FLAGS = (
     Column("hardship_area_class", "艰苦边远地区类别", "类", "class", ("艰苦边远类别",)),
 )
 
-# Year-end 绩效自评 entries per region (layout of seeds/004's 绩效目标自评表): budget (A) and execution (B)
+# Year-end 绩效自评 entries per region (layout of 广元市医疗保障局《广元市转移支付区域（项目）绩效目标自评表（2023年度）》): budget (A) and execution (B)
 # by source, and the actual values of the indicators a policy's [selfeval] section scores. A province's
 # own indicators may use other column ids; these are the ones the Sichuan 医疗救助 system names.
 SELFEVAL = (
@@ -102,3 +102,21 @@ def column_label(column_id: str) -> str:
     if column_id.startswith("base_"):
         return f"上年分配·{column_id[5:]}(万元)"
     return column_id
+
+
+def column_name(column_id: str | None) -> str:
+    """Chinese name of a column without its unit, as running text says it (户籍人口, not 户籍人口(人));
+    a column outside the catalogue reads as its header (`column_label`)."""
+    if column_id is None:
+        return ""
+    return BY_ID[column_id].label if column_id in BY_ID else column_label(column_id)
+
+
+def not_a_number(text: str) -> str:
+    """Why a cell's text is not a figure, in words a planner recognises."""
+    text = text.strip()
+    if text.startswith("="):
+        return "是公式但没有计算结果（请在 Excel 中打开并保存，或粘贴为数值）"
+    if text.startswith("#"):
+        return "是 Excel 错误值，请先改正公式"
+    return "不是数字"

@@ -97,8 +97,9 @@ def document(base: str, data: str, overrides: str, index: int) -> bytes:
 
 
 @dataclass(frozen=True)
-class Scenario:
-    """A scenario as the app passes it around: base preset, data reference, overrides."""
+class ScenarioRef:
+    """A scenario as the app passes it around — base preset, data reference, overrides — by reference, not
+    the policy-level `allocator.policy.Scenario`."""
 
     base: str
     data: str
@@ -110,20 +111,20 @@ class Scenario:
         return self.base, self.data, overrides_key(self.overrides)
 
 
-def current() -> Scenario | None:
+def current() -> ScenarioRef | None:
     """The last scenario that ran on the design page in this session."""
     found = st.session_state.get(LAST_GOOD)
-    return Scenario(**found) if found else None
+    return ScenarioRef(**found) if found else None
 
 
-def remember(scenario: Scenario) -> None:
+def remember(scenario: ScenarioRef) -> None:
     st.session_state[LAST_GOOD] = {"base": scenario.base, "data": scenario.data, "overrides": scenario.overrides}
 
 
-def default_scenario() -> Scenario:
+def default_scenario() -> ScenarioRef:
     policy = base_policy(DEFAULT_PRESET)
-    return Scenario(DEFAULT_PRESET, policy.dataset or "", {}, DEFAULT_PRESET)
+    return ScenarioRef(DEFAULT_PRESET, policy.dataset or "", {}, DEFAULT_PRESET)
 
 
-def saved_as_scenario(saved: u.SavedScenario) -> Scenario:
-    return Scenario(saved.base, saved.dataset, saved.overrides, f"{saved.name}（#{saved.id}）")
+def saved_as_scenario(saved: u.SavedScenario) -> ScenarioRef:
+    return ScenarioRef(saved.base, saved.dataset, saved.overrides, f"{saved.name}（#{saved.id}）")

@@ -4,6 +4,7 @@ Not a test: run it and read the table.
 
     .venv/bin/python benchmarks/bench_app.py            # 15 re-runs per case
     .venv/bin/python benchmarks/bench_app.py --runs 5
+    .venv/bin/python benchmarks/bench_app.py --quick     # one re-run per case: proves the script runs (CI)
 
 Cases, on the 183-county Sichuan preset (sichuan-2020, 示例数据):
 - "AppTest re-run, new weights": the whole design page script re-run by streamlit's AppTest after the
@@ -80,14 +81,16 @@ def row(name: str, times: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--quick", action="store_true", help="one re-run per case: proves the script runs")
     args = parser.parse_args()
+    runs = 1 if args.quick else args.runs
     folder = tempfile.mkdtemp()
     os.environ.setdefault("ALLOCATOR_STORE", str(Path(folder) / "store.sqlite"))
     os.environ.setdefault("ALLOCATOR_SCENARIOS", str(Path(folder) / "scenarios.sqlite"))
     u.design_view(u.load_inputs("sichuan-2020"))  # warm imports
-    new_weights, one_weight = bench_apptest(args.runs)
-    map_tab, _ = bench_apptest(args.runs, "地图")
-    direct = bench_usecases(args.runs)
+    new_weights, one_weight = bench_apptest(runs)
+    map_tab, _ = bench_apptest(runs, "地图")
+    direct = bench_usecases(runs)
     print("Design page re-run after a weight change, 183 counties (sichuan-2020, 示例数据); ms of server time")
     print("| case | median | max | runs |\n|---|---:|---:|---:|")
     print(row("AppTest re-run, new weights (nothing cached)", new_weights))

@@ -3,7 +3,7 @@
 Not a test: run it and read the tables.
 
     .venv/bin/python benchmarks/bench_solver.py            # n = 183, 2,850, 50,000
-    .venv/bin/python benchmarks/bench_solver.py --quick    # fewer repeats
+    .venv/bin/python benchmarks/bench_solver.py --quick    # n = 183 only, a few repeats (CI runs this)
     .venv/bin/python benchmarks/bench_solver.py --sizes 183 2850
 
 Each solver instance is random but realistic: lognormal targets, floors at 90 % and caps at 115 % of
@@ -14,7 +14,7 @@ milliseconds. The PuLP/HiGHS model is slow at 50,000 regions: when one run takes
 is repeated while the runs fit in `--lp-budget` seconds.
 
 The pipeline rows run `allocate(policy, region_data)` with the RegionData built once, in memory:
-the structure of data/policies/example.toml (two pools, three factors, a hardship correction inside
+the structure of the `example` preset (allocator/data/presets/example.toml: two pools, three factors, a hardship correction inside
 two terms, floors 90 % and caps 130 %) on 183 random regions, and the Sichuan presets on their 183
 counties (示例数据).
 """
@@ -39,7 +39,6 @@ from allocator.solver import solve_fast, solve_lp  # noqa: E402
 
 warnings.filterwarnings("ignore", message=r".*PuLP 4\.0", category=DeprecationWarning)
 
-ROOT = Path(__file__).resolve().parents[1]
 OBJECTIVES = ("least_squares", "least_absolute", "minimax_relative")
 
 
@@ -105,7 +104,7 @@ def bench_solvers(sizes, repeats: int, lp_repeats: int, single_run_limit: float,
 
 
 def example_frame(n: int, seed: int = 1) -> pd.DataFrame:
-    """n random regions with every column data/policies/example.toml reads (示例数据 shape, not real)."""
+    """n random regions with every column the `example` preset reads (示例数据 shape, not real)."""
     rng = np.random.default_rng(seed)
     population = rng.lognormal(12.5, 0.6, n).round()
     poverty = rng.uniform(0.01, 0.08, n)
@@ -132,14 +131,14 @@ def example_frame(n: int, seed: int = 1) -> pd.DataFrame:
 def bench_pipeline(repeats: int):
     """policy + RegionData (built once, in memory) → rounded region × pool table with trace."""
     rows, notes = [], []
-    example = load_policy(ROOT / "data" / "policies" / "example.toml")
+    example = load_policy("example")  # presets ship inside the package
     frame = example_frame(183)
     policy = apply_overrides(example, {"pools.central.total": 100_000, "pools.provincial.total": 20_000})
     data = RegionData.from_frame(frame)
     result = allocate(policy, data)
     notes.append(f"pipeline, example structure on 183 random regions: floors bind for "
                  f"{int((result.binding == '保底').sum())}, caps for {int((result.binding == '封顶').sum())}")
-    rows.append((183, "pipeline: example.toml structure (2 pools, 3 factors, correction)", str(repeats),
+    rows.append((183, "pipeline: example preset structure (2 pools, 3 factors, correction)", str(repeats),
                  median_ms(lambda: allocate(policy, data), repeats), None))
     try:
         from allocator.dataset.reference import load_figures
@@ -147,7 +146,7 @@ def bench_pipeline(repeats: int):
         notes.append(f"Sichuan presets skipped: {exc}")
         return rows, notes
     for name, year in (("sichuan-2019", 2019), ("sichuan-2020", 2020)):
-        preset = load_policy(ROOT / "data" / "policies" / f"{name}.toml")
+        preset = load_policy(name)
         counties = RegionData.from_frame(load_figures(year))
         rows.append((len(counties), f"pipeline: {name} ({len(preset.pools)} pools, 示例数据)", str(repeats),
                      median_ms(lambda: allocate(preset, counties), repeats), None))
@@ -167,14 +166,15 @@ def markdown(rows, checks, notes) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repeats")
-    parser.add_argument("--sizes", type=int, nargs="*", default=[183, 2_850, 50_000])
+    parser.add_argument("--quick", action="store_true", help="n = 183 only, a few repeats: proves the script runs")
+    parser.add_argument("--sizes", type=int, nargs="*", default=None, help="default 183 2850 50000")
     parser.add_argument("--lp-single-run-limit", type=float, default=30.0,
                         help="seconds; an LP run longer than this is not repeated")
     parser.add_argument("--lp-budget", type=float, default=90.0, help="seconds of LP runs per size at most")
     args = parser.parse_args()
-    repeats, lp_repeats = (20, 3) if args.quick else (100, 7)
-    rows, checks, notes = bench_solvers(args.sizes, repeats, lp_repeats, args.lp_single_run_limit, args.lp_budget)
+    repeats, lp_repeats = (3, 1) if args.quick else (100, 7)
+    sizes = args.sizes or ([183] if args.quick else [183, 2_850, 50_000])
+    rows, checks, notes = bench_solvers(sizes, repeats, lp_repeats, args.lp_single_run_limit, args.lp_budget)
     pipeline_rows, pipeline_notes = bench_pipeline(repeats)
     print(markdown(rows + pipeline_rows, checks, notes + pipeline_notes))
 

@@ -20,9 +20,8 @@ import openpyxl
 import pandas as pd
 from openpyxl.utils.exceptions import InvalidFileException
 
-from allocator.columns import BY_ID, FIGURES, IDENTITY, column_label
+from allocator.columns import BY_ID, FIGURES, IDENTITY, column_label, not_a_number
 from allocator.dataset.template import BASE_PREFIX, pool_base_column
-from allocator.engine.inputs import not_a_number
 from allocator.errors import DataError, Problem, raise_if
 
 TOTAL_MARKERS = ("合计", "总计", "小计", "全省", "全省合计", "total")

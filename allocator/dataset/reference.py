@@ -2,7 +2,8 @@
 census, boundaries, the demo figures, the toy example, and the policy presets.
 
 Read through `importlib.resources`, so a plain (non-editable) `pip install` works from any directory.
-County figures are 示例数据 made by `allocator.dataset.generate`; see allocator/data/sichuan/SOURCES.md.
+County figures are 示例数据 made by `allocator.demo` (which runs the engine; this layer only reads them);
+see allocator/data/sichuan/SOURCES.md.
 """
 from __future__ import annotations
 
@@ -14,10 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from allocator.dataset.aggregate import aggregate
 from allocator.errors import DataError, Problem
-from allocator.funds.selfeval import results_frame, score_selfeval
-from allocator.funds.tiers import aggregate
-from allocator.policy import load_policy
 
 PROVINCE_CODE = "510000"
 DEMO_LABEL = "示例数据"  # shown wherever the generated figures are displayed or exported
@@ -173,10 +172,8 @@ def load_packaged(name: str) -> pd.DataFrame:
     """A dataset that ships with the package, by name (`sichuan-2020`, `example`)."""
     if name == EXAMPLE_DATASET:
         return _csv(package_data() / "examples" / "regions.csv", dtype={"code": str})
-    if name == LOOP_DATASET:
-        return loop_figures()
     if name in EXTRA_DATASETS:
-        return _csv(package_data().joinpath(*EXTRA_DATASETS[name][0].split("/")), dtype={"code": str})
+        return _csv(package_data().joinpath(*extra_dataset_path(name).split("/")), dtype={"code": str})
     if not is_packaged(name):
         known = "、".join(packaged_datasets())
         raise DataError([Problem(f"没有名为「{name}」的内置数据集（可用：{known}）", key="dataset", value=name)])
@@ -216,17 +213,12 @@ LOOP_DATASET = "sichuan-2020-loop"
 SELFEVAL_DATASET = "sichuan-selfeval-2019"
 EXTRA_DATASETS = {
     SELFEVAL_DATASET: ("sichuan/selfeval_2019.csv", f"四川 2019 年县级医疗救助绩效自评填报数据（{DEMO_LABEL}）"),
-    LOOP_DATASET: ("", f"四川 2020 年县级因素数据并入 2019 年绩效自评得分（{DEMO_LABEL}）"),
+    LOOP_DATASET: ("sichuan/loop_2020.csv", f"四川 2020 年县级因素数据并入 2019 年绩效自评得分（{DEMO_LABEL}）"),
     "guangyuan-2023": ("guangyuan/figures_2023.csv",
-                       f"广元市 7 个县区与市本级 2023 年因素数据（{DEMO_LABEL}，按 seeds/004 的全市合计校准）"),
+                       f"广元市 7 个县区与市本级 2023 年因素数据（{DEMO_LABEL}，按广元市2023年度转移支付区域绩效目标自评表的全市合计校准）"),
 }
 
 
-def loop_figures() -> pd.DataFrame:
-    """The 2020 demo figures with each county's 2019 绩效自评 results joined (selfeval_score, execution_rate,
-    balance_share), scored from the shipped 2019 entries under the sichuan-selfeval system."""
-    entries = load_packaged(SELFEVAL_DATASET)
-    results = results_frame(score_selfeval(load_policy("sichuan-selfeval"), entries)).drop(columns="name")
-    figures = load_figures(2020)
-    return figures.drop(columns=[c for c in results.columns if c != "code" and c in figures]).merge(
-        results, on="code", how="left", validate="one_to_one")
+def extra_dataset_path(name: str) -> str:
+    """Where a dataset of `EXTRA_DATASETS` lives under allocator/data/ (folders separated by "/")."""
+    return EXTRA_DATASETS[name][0]

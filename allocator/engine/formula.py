@@ -2,7 +2,7 @@
 over arrays — one region row (m,) for a single run, or scenarios × regions (c, m) for a batch; regions
 are always the last axis. A single run is a batch of one: both paths call these functions.
 
-Policy source: 四川省医疗保障局《2019 年度部门决算》附件 2（医疗救助补助专项资金绩效自评报告）:
+Policy source: 四川省医疗保障局《2019年度部门决算》附件2《四川省医疗救助补助专项资金绩效自评报告》(2020):
 困难群众人数 75%、户籍人口数 5%、自身努力程度 20%，财政困难程度为修正因素; the transforms below are the
 ones provincial rules use, and which one a factor takes is written in the policy file. The national
 ministry's transfer rules multiply each region's value inside every factor term by the correction
@@ -91,8 +91,9 @@ def intensity_index(columns: Mapping[str, Array], factor: Factor, scale_value: A
     `scale_value`, e.g. 本级投入 per 困难群众; a region with no 困难群众 has no intensity on that component,
     0, and gets nothing from the term anyway). 1 = average effort. Unit: ratio.
 
-    Source: the 2019 provincial self-evaluation report lists 市县财政努力程度、资金使用绩效和管理工作水平
-    as effort factors; measured as intensity (本级投入 relative to a base, a score), not as size.
+    Source: 四川省医疗保障局《四川省医疗救助补助专项资金绩效自评报告》(2019 年度部门决算附件2, 2020)
+    lists 市县财政努力程度、资金使用绩效和管理工作水平 as effort factors; measured as intensity (本级投入
+    relative to a base, a score), not as size.
     """
     index: Array | float = 0.0
     weight_sum: Array | float = 0.0
@@ -120,8 +121,8 @@ def intensity_value(columns: Mapping[str, Array], factor: Factor, scale: Factor,
 def bonus_penalty(value: Array, slope: float, lower: float | None, upper: float | None) -> Array:
     """A bonus above the mean and a penalty below it: 1 + slope × (x − mean) / mean, clipped to [lower,
     upper] and never below 0; unit: ratio (1 = the mean region). Used on last year's 绩效自评得分
-    (资金分配与绩效评价结果挂钩, 四川省医疗保障局 2019 年度部门决算 附件 2): the mean region keeps an equal
-    part, each point above or below the mean moves the part by `slope` × its relative distance."""
+    (资金分配与绩效评价结果挂钩, 广元市医疗保障局《广元市转移支付区域（项目）绩效目标自评表（2023年度）》): the mean region keeps an equal part, each point above or
+    below the mean moves the part by `slope` × its relative distance."""
     mean = value.mean(axis=-1, keepdims=True)
     relative = np.where(mean != 0, ratio_to_mean(value) - 1.0, 0.0)
     lower = max(lower if lower is not None else 0.0, 0.0)
@@ -129,15 +130,15 @@ def bonus_penalty(value: Array, slope: float, lower: float | None, upper: float 
 
 
 def balance_penalty(value: Array, balance: Array, threshold: float, penalty: float) -> Array:
-    """The value reduced by `penalty` (share of 1) where the balance exceeds `threshold`: the 2019
-    performance indicator 基金累计结余占筹集总额比重 ≤ 15 % as a penalty on last year's score.
+    """The value reduced by `penalty` (share of 1) where the balance exceeds `threshold`: the performance
+    indicator 基金累计结余占筹集总额比重 ≤ 15 % (广元市医疗保障局《广元市转移支付区域（项目）绩效目标自评表（2023年度）》) as a penalty on last year's score.
     Unit: the value's unit (分); balance and threshold in %."""
     return np.where(balance > threshold, value * (1.0 - penalty), value)
 
 
 def rank_linear(rank: Array) -> Array:
     """Rank → points, linear: with n regions, rank 1 (best) gets n points and rank n gets 1 (ranks
-    beyond n get 0). Unit: points. 广元 allocates by 上年县区综合考核排名."""
+    beyond n get 0). Unit: points. 广元 allocates by 上年县区综合考核排名 (广元市医疗保障局《广元市转移支付区域（项目）绩效目标自评表（2023年度）》)."""
     return np.clip(rank.shape[-1] + 1.0 - rank, 0.0, None)
 
 
@@ -187,7 +188,7 @@ def shares(value: Array, coefficient: Array | None = None) -> Array:
 
 def standard_amounts(standard: Standard, columns: Mapping[str, Array]) -> Array:
     """The per-person part in 万元: people × rate (a rate written in 元/人, held in 万元/人, or each
-    region's rate column in 元/人), e.g. 城乡居民医保 各级财政实际补助标准 640 元/人."""
+    region's rate column in 元/人), e.g. 城乡居民医保 各级财政实际补助标准 640 元/人 (广元市医疗保障局《广元市转移支付区域（项目）绩效目标自评表（2023年度）》)."""
     people = columns[standard.column]
     if standard.rate_column is not None:
         return people * columns[standard.rate_column] * 1e-4

@@ -14,7 +14,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from allocator.columns import column_label
+from allocator.columns import column_label, not_a_number
 from allocator.engine.formula import standard_amounts
 from allocator.errors import DataError, Problem, raise_if
 from allocator.policy.model import Block, Policy
@@ -114,16 +114,6 @@ def _numeric_column(series: pd.Series, col: str, codes, names) -> tuple[np.ndarr
         problems.append(Problem(f"地区 {codes[i]} {names[i]} 的「{label}」= {values[i]:g}：不能为负数或无穷大",
                                 key=col, region=codes[i], value=values[i], row=int(i) + 1))
     return values, problems
-
-
-def not_a_number(text: str) -> str:
-    """Why a cell's text is not a figure, in words a planner recognises."""
-    text = text.strip()
-    if text.startswith("="):
-        return "是公式但没有计算结果（请在 Excel 中打开并保存，或粘贴为数值）"
-    if text.startswith("#"):
-        return "是 Excel 错误值，请先改正公式"
-    return "不是数字"
 
 
 def check_for_policy(policy: Policy, data: RegionData, partial: bool = False) -> None:

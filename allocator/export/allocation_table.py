@@ -2,7 +2,8 @@
 and by timing where there is an advance; the 合计 row first; prefectures (市州) in code order, each
 with its 小计 row and its counties beneath; blank cells instead of 0.
 
-Layout from the published tables (DOMAIN: 财政部 and 川财社 attachments): title, 单位：万元 at the top
+Layout from the published tables (the 分配表 attached to 财政部's notices on 中央财政城乡医疗救助补助资金, and
+to a 市's forwarding of 四川省财政厅's 2016 川财社 notice on 医疗救助 money): title, 单位：万元 at the top
 right, money split by source (一般预算 | 彩票公益金) and purpose (常规分配 | 贫困县定向分配), or by timing
 (全年 | 提前下达 | 此次下达). Every number is a sum of the engine's integer units, converted to 万元 once
 (`AllocationResult.to_wan`): nothing is re-rounded, so every row and column adds up exactly.
@@ -185,8 +186,9 @@ def build_allocation_table(result: AllocationResult, parent_of: dict[str, str] |
 
 def earmark_notes(pools: tuple[Pool, ...]) -> list[str]:
     """For each earmarked pool that shares its funding source with regular money: it is part of that
-    source's total, not on top of it (DOMAIN: the 2019 earmark is inside the 273,799; reading it as
-    general-budget money is ours — the source document does not split it explicitly)."""
+    source's total, not on top of it (the 2019 earmark is inside the 273,799 万元: the 383,770 万元 raised are
+    stated "含提高深度贫困…部分" in 四川省医疗保障局《2019年度部门决算》附件2《四川省医疗救助补助专项资金绩效自评报告》(2020); reading it as general-budget money is
+    ours — the report does not split it explicitly)."""
     out = []
     for pool in pools:
         if pool.purpose != Purpose.EARMARKED:

@@ -1,6 +1,7 @@
-"""Workbooks for the money as it moves: settlement (全年 | 提前下达 | 此次下达), two tiers, and the
-区域绩效目标表 issued with the money. Layout follows the published notices (DOMAIN: title, 单位：万元 at
-the top right, 合计 row first, regions in code order, blank cells rather than 0, two-level headers).
+"""Workbooks for the money as it moves: settlement (全年 | 提前下达 | 此次下达) and two tiers (the
+区域绩效目标表 issued with the money is `targets_doc.write_targets_xlsx`). Layout follows the 分配表 of the
+published notices (财政部's on 中央财政城乡医疗救助补助资金; 四川省财政厅's 川财社 notice of 2016): title, 单位：万元
+at the top right, 合计 row first, regions in code order, blank cells rather than 0, two-level headers.
 """
 from __future__ import annotations
 
@@ -12,10 +13,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from allocator.export.csv_safe import append, put
+from allocator.export.csv_safe import append
 from allocator.export.tables import frame_sheet, is_zero, parameters_frame, plain, run_info_frame, title_rows
 from allocator.funds.advance import SettlementResult, deadlines
-from allocator.funds.targets import RegionTargets, targets_frame
 from allocator.funds.tiers import TwoTierResult
 
 THIN = Side(style="thin")
@@ -98,36 +98,6 @@ def write_two_tier_xlsx(two_tier: TwoTierResult, path: str | Path, comparison: p
                         if "difference_share" in comparison.columns else None)
     if two_tier.notes:
         frame_sheet(wb.create_sheet("说明"), pd.DataFrame({"说明": two_tier.notes}))
-    wb.save(path)
-
-
-def write_targets_xlsx(tables: list[RegionTargets], path: str | Path, title: str,
-                       note: str | None = None) -> None:
-    """区域绩效目标表: one boxed block per region (资金情况, 年度总体目标, the indicator grid), then
-    all regions in one long table for review."""
-    wb = Workbook()
-    wb.properties.creator = "allocator"  # lets a later run recognise its own output
-    ws = wb.active
-    ws.title = "区域绩效目标表"
-    title_rows(ws, title, 4, note)
-    for t in tables:
-        start = ws.max_row + 2
-        put(ws, start, 1, f"{t.code} {t.name}").font = Font(bold=True)
-        append(ws, ["资金情况（万元）", "资金总额", "其中：中央补助", "地方资金"])
-        append(ws, ["", plain(t.total), plain(t.central), plain(t.local)])
-        append(ws, ["年度总体目标", t.goal])
-        ws.merge_cells(start_row=ws.max_row, start_column=2, end_row=ws.max_row, end_column=4)
-        ws.cell(row=ws.max_row, column=2).alignment = Alignment(wrap_text=True, vertical="top")
-        ws.row_dimensions[ws.max_row].height = 45
-        append(ws, ["一级指标", "二级指标", "三级指标", "指标值"])
-        _bold_rows(ws, ws.max_row, ws.max_row + 1)
-        for row in t.indicators.itertuples(index=False):
-            append(ws, list(row))
-        for row in ws.iter_rows(min_row=start + 1, max_row=ws.max_row, max_col=4):
-            for cell in row:
-                cell.border = BOX
-    _widths(ws, [18, 16, 36, 22])
-    frame_sheet(wb.create_sheet("汇总"), targets_frame(tables))
     wb.save(path)
 
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from allocator import __version__
-from allocator.columns import BY_ID
-from allocator.columns import column_label as header_label
+from allocator.columns import column_name
 from allocator.engine.result import AllocationResult
 from allocator.export import layout as L
 from allocator.export.allocation_table import source_leaves
@@ -28,13 +27,6 @@ from allocator.policy.model import (
 
 CHINESE_NUMBERS = "一二三四五六七八九十"
 SCENARIO = "scenario"  # how policy files mark an assumption rather than a document
-
-
-def column_label(column_id: str | None) -> str:
-    """Chinese name of a data column without its unit (户籍人口, not 户籍人口(人))."""
-    if column_id is None:
-        return ""
-    return BY_ID[column_id].label if column_id in BY_ID else header_label(column_id)
 
 
 def cited(source: str) -> str:
@@ -116,12 +108,12 @@ def _program(policy: Policy) -> str:
 
 def factor_sentence(factor: Factor, others: tuple[Factor, ...] = ()) -> str:
     """"困难群众人数（权重75%）：城市低保对象、农村低保对象…之和；来源：…"."""
-    names = [column_label(c.column) for c in factor.components]
+    names = [column_name(c.column) for c in factor.components]
     if factor.transform == "intensity":
         labels = {f.id: f.label for f in others}
 
         def per(column: str | None) -> str:
-            return f"（每单位{labels.get(column, column_label(column))}）" if column else ""
+            return f"（每单位{labels.get(column, column_name(column))}）" if column else ""
 
         parts = "、".join(f"{n}{per(c.per)}（{percent(c.weight)}）" for n, c in zip(names, factor.components))
         bounds = (f"，限定在{factor.lower:g}–{factor.upper:g}倍" if factor.lower is not None and factor.upper is not None
@@ -136,7 +128,7 @@ def factor_sentence(factor: Factor, others: tuple[Factor, ...] = ()) -> str:
         weights = {c.weight for c in factor.components}
         what = "、".join(names) + ("之和" if weights == {1.0} else "加权之和")
     if factor.denominator:
-        what += f"除以{column_label(factor.denominator)}"
+        what += f"除以{column_name(factor.denominator)}"
     text = f"{factor.label}（权重{percent(factor.weight)}）：{what}"
     if factor.description:
         text += f"（{factor.description}）"
@@ -146,12 +138,12 @@ def factor_sentence(factor: Factor, others: tuple[Factor, ...] = ()) -> str:
 def correction_sentence(correction: Correction, factors: tuple[Factor, ...]) -> str:
     """How the correction coefficient is computed and where it applies."""
     if correction.method == CorrectionMethod.CAPACITY_RATIO:
-        how = (f"以{column_label(correction.numerator)}与{column_label(correction.denominator)}之比衡量财力，"
+        how = (f"以{column_name(correction.numerator)}与{column_name(correction.denominator)}之比衡量财力，"
                f"系数 =（全省平均 ÷ 本地）^{correction.elasticity:g}")
     elif correction.method == CorrectionMethod.CLASSES:
         how = f"按财力分档取系数（{'、'.join(f'{c:g}' for c in correction.coefficients)}）"
     else:
-        how = f"系数取自{column_label(correction.column)}"
+        how = f"系数取自{column_name(correction.column)}"
     if correction.lower is not None or correction.upper is not None:
         how += f"，限定在{correction.lower:g}至{correction.upper:g}之间"
     if correction.apply == CorrectionApply.INSIDE:
@@ -167,7 +159,7 @@ def block_section_paragraphs(block: Block, policy: Policy) -> list[str]:
     budget = f"{block.budget:,.{policy.rounding.decimals}f}万元"
     if block.eligible_regions is not None or block.eligible_column is not None:
         scope = (f"仅在{len(block.eligible_regions)}个符合条件的地区间分配" if block.eligible_regions is not None
-                 else f"仅在{column_label(block.eligible_column)}不为零的地区间分配")
+                 else f"仅在{column_name(block.eligible_column)}不为零的地区间分配")
         head = f"{pools}（{budget}）{scope}，按以下因素测算："
     else:
         head = f"{pools}（合计{budget}）按以下因素测算："

@@ -24,9 +24,8 @@ LEVELS = ("一级指标", "二级指标", "三级指标", "指标值")
 
 @dataclass(frozen=True)
 class Departments:
-    """Who is named in the table's header rows. Defaults: the 医疗救助 transfer (DOMAIN: 财政部 /
-    国家医保局 transfer the money; the province's 财政厅 with 医保局 allocate it; the county's 医保局
-    uses it)."""
+    """Who is named in the table's header rows. Defaults: the 医疗救助 transfer (as in 广元市医疗保障局《广元市转移支付区域（项目）绩效目标自评表（2023年度）》:
+    中央主管部门 财政部、国家医保局; 地方主管部门 省财政厅、省医保局; the county's 医保局 uses the money)."""
 
     program: str  # 转移支付名称
     central: str = "财政部、国家医疗保障局"

@@ -1,8 +1,8 @@
 """绩效自评, scored: the year-end self-evaluation table of each region and its score.
 
-Layout from the published 转移支付区域（项目）绩效目标自评表 (广元市 2023, seeds/004): 项目资金 全年预算数 (A),
+Layout from the published 转移支付区域（项目）绩效目标自评表 (广元市医疗保障局《广元市转移支付区域（项目）绩效目标自评表（2023年度）》): 项目资金 全年预算数 (A),
 全年执行数 (B), 预算执行率 (B/A) by source (中央补助 / 地方资金 / 其他资金); 年度总体目标 with 全年实际完成情况;
-per indicator 年度指标值, 实际完成值, 分值, 得分 and 偏差原因. Marks as in seeds/003 (部门预算项目支出绩效自评表):
+per indicator 年度指标值, 实际完成值, 分值, 得分 and 偏差原因. Marks as in 泸县医疗保障局《2023年度部门决算》附表《部门预算项目支出绩效自评表（2023年度）》:
 预算执行情况 10 分, 绩效指标 90 分. Which indicators count, their marks and how each is scored are the
 policy file's [selfeval] section (a province's 评价指标体系 is a file, not code).
 """
@@ -59,7 +59,7 @@ def execution_rate(budget: float, spent: float) -> float:
 
 
 def budget_score(marks: float, rate: float) -> float:
-    """预算执行情况 得分: marks × min(B/A, 1) (seeds/003: 预算执行情况 10 分 by 预算执行率)."""
+    """预算执行情况 得分: marks × min(B/A, 1) (部门预算项目支出绩效自评表: 预算执行情况 10 分 by 预算执行率)."""
     return round(marks * min(rate, 1.0), SCORE_DECIMALS)
 
 

@@ -1,6 +1,6 @@
 """区域绩效目标表: the performance targets issued with the money (随文下达绩效目标), one per region.
 
-Layout from the published 转移支付区域（项目）绩效目标表 (e.g. 广元市 2023, seeds/004): 资金情况 (total, of
+Layout from the published 转移支付区域（项目）绩效目标表 (e.g. 广元市医疗保障局《广元市转移支付区域（项目）绩效目标自评表（2023年度）》): 资金情况 (total, of
 which 中央 / 地方), 年度总体目标, then indicator rows 一级指标 / 二级指标 / 三级指标 / 指标值. The indicator
 set and how each 指标值 is derived are written in the policy file's [performance] section.
 """

@@ -2,8 +2,9 @@
 
 The province allocates to the prefectures from their counties' figures added up (省直管县 take part as
 prefecture-level recipients); each prefecture then splits what it received among its counties by the
-province's policy or its own, optionally keeping a share for 市本级. DOMAIN: prefectures pass the money
-on within 30 days and may add their own.
+province's policy or its own, optionally keeping a share for 市本级. Prefectures pass the money on within
+30 days of receiving it (《中华人民共和国预算法》第五十二条, 全国人民代表大会常务委员会, 2018-12-29 修正) and
+may add their own.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from allocator.columns import BY_ID
+from allocator.dataset.aggregate import aggregate
 from allocator.engine import AllocationResult, RegionData, allocate
 from allocator.engine.pipeline import SHARED, base_amounts, bounds, to_unit_bounds
 from allocator.errors import InfeasibleError, InputError, Problem
@@ -21,39 +22,6 @@ from allocator.policy.load import policy_from_keyed
 from allocator.policy.model import Correction, Factor, Policy
 
 UPPER_SOURCE = "上级分配结果"
-WEIGHTED_KINDS = ("score", "percent", "coefficient")  # averaged, weighted by population; others add up
-
-
-def aggregate(counties: pd.DataFrame, parent_of: dict[str, str], parent_names: dict[str, str],
-              weight_column: str = "hukou_population") -> pd.DataFrame:
-    """Prefecture rows from county rows: counts and money add up; scores, percentages and coefficients
-    are averages weighted by `weight_column` (户籍人口); flags (0/1) become 1 if any county has them."""
-    frame = counties.copy()
-    frame["code"] = frame["code"].astype(str)
-    frame["_parent"] = frame["code"].map(parent_of)
-    numeric = [c for c in frame.columns if c not in ("code", "name", "_parent", "parent_code")
-               and pd.api.types.is_numeric_dtype(frame[c])]
-    weights = frame[weight_column] if weight_column in frame.columns else pd.Series(1.0, index=frame.index)
-    rows = []
-    for parent, group in frame.groupby("_parent", sort=True):
-        parent = str(parent)
-        row: dict[str, object] = {"code": parent, "name": parent_names.get(parent, parent)}
-        w = weights.loc[group.index]
-        for col in numeric:
-            kind = BY_ID[col].kind if col in BY_ID else None
-            if kind in WEIGHTED_KINDS and w.sum() > 0:
-                row[col] = float((group[col] * w).sum() / w.sum())
-            elif kind in ("flag", "class") or (kind is None and _is_flag(frame[col])):
-                row[col] = float(group[col].max())
-            else:
-                row[col] = float(group[col].sum())
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def _is_flag(series: pd.Series) -> bool:
-    values = series.dropna().unique()
-    return len(values) <= 2 and set(values) <= {0, 1}
 
 
 def with_pool_totals(policy: Policy, totals: dict[str, float], title: str | None = None) -> Policy:

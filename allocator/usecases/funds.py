@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from allocator.dataset.reference import parent_map
-from allocator.engine import allocate
+from allocator.engine import AllocationResult, RegionData, allocate
 from allocator.errors import DataError, Problem
 from allocator.funds import (
     RegionTargets,
@@ -86,6 +86,8 @@ class TargetsReport:
     tables: list[RegionTargets]
     title: str  # e.g. 2020年中央和省级财政医疗救助补助资金区域绩效目标表
     note: str | None
+    result: AllocationResult  # the allocation the tables were made from
+    data: RegionData
 
 
 def targets_title(policy: Policy) -> str:
@@ -96,5 +98,6 @@ def targets_title(policy: Policy) -> str:
 
 def targets(inputs: Inputs) -> TargetsReport:
     """One 区域绩效目标表 per region, from the policy's [performance] section."""
-    tables = target_tables(allocate(inputs.policy, inputs.data), inputs.data)
-    return TargetsReport(tables, targets_title(inputs.policy), inputs.note)
+    result = allocate(inputs.policy, inputs.data)
+    return TargetsReport(target_tables(result, inputs.data), targets_title(inputs.policy), inputs.note, result,
+                         inputs.data)

@@ -3,6 +3,7 @@ data frames come from `allocator.usecases` (English column ids, Chinese titles).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -13,7 +14,7 @@ FONT = "Noto Sans CJK SC, WenQuanYi Micro Hei, Microsoft YaHei, PingFang SC, san
 # the county boundaries; charts are built on this tiny stand-in and the real topology is put in after.
 STAND_IN = {"type": "Topology", "objects": {"data": {"type": "GeometryCollection", "geometries": []}}, "arcs": []}
 
-MAP_FIELDS = {
+MAP_FIELDS: dict[str, tuple[str, Any]] = {  # field → (label, Vega colour scheme)
     "total": ("全年分配额(万元)", "blues"),
     "change": ("比上年增减(万元)", "redblue"),
     "change_pct": ("比上年增减(%)", "redblue"),

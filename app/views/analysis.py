@@ -66,7 +66,7 @@ def render() -> None:
         render_montecarlo(inputs, scenario)
 
 
-def render_sensitivity(scenario: state.Scenario, choices: dict[str, str]) -> None:
+def render_sensitivity(scenario: state.ScenarioRef, choices: dict[str, str]) -> None:
     c1, c2 = st.columns([2, 1])
     codes = list(choices)
     default = "513222" if "513222" in choices else codes[0]
@@ -89,7 +89,7 @@ def render_sensitivity(scenario: state.Scenario, choices: dict[str, str]) -> Non
     common.chart_download(incentives, "激励_全部地区.csv", key="dl_incentives", label="下载全部地区的激励（CSV）")
 
 
-def render_montecarlo(inputs: u.Inputs, scenario: state.Scenario) -> None:
+def render_montecarlo(inputs: u.Inputs, scenario: state.ScenarioRef) -> None:
     weights = {f.id: (f.label, f.weight * 100) for f in inputs.policy.factors}
     with st.form("montecarlo"):
         st.markdown("**权重范围**（百分比；每次抽样在范围内均匀抽取，再按比例调整到合计 100%）")

@@ -9,7 +9,7 @@ from app import state
 from app.ui import charts, common
 
 
-def save_form(current: state.Scenario) -> None:
+def save_form(current: state.ScenarioRef) -> None:
     st.subheader("保存当前方案")
     with st.form("save_form"):
         c1, c2 = st.columns(2)
@@ -81,11 +81,11 @@ def manage(saved: list[u.SavedScenario]) -> None:
     st.caption(f"分享链接：在地址后加 ?scenario={chosen}（方案设计页）")
 
 
-def _compared(label: str, s: state.Scenario) -> u.Compared:
+def _compared(label: str, s: state.ScenarioRef) -> u.Compared:
     return u.Compared(label, state.inputs(*s.key), state.view(*s.key))
 
 
-def comparison(options: dict[str, state.Scenario], default_base: str) -> None:
+def comparison(options: dict[str, state.ScenarioRef], default_base: str) -> None:
     st.subheader("比较方案")
     labels = list(options)
     c1, c2 = st.columns([1, 2])
@@ -135,7 +135,7 @@ def comparison(options: dict[str, state.Scenario], default_base: str) -> None:
                           "dl_cmp_maps")
 
 
-def _runs(s: state.Scenario) -> bool:
+def _runs(s: state.ScenarioRef) -> bool:
     try:
         state.inputs(*s.key)
     except AllocatorError:
@@ -156,7 +156,7 @@ def render() -> None:
     here = state.inputs(*current.key)
     for name in state.presets():  # only what holds the same regions can be compared region by region
         p = state.base_policy(name)
-        preset = state.Scenario(name, p.dataset or "", {}, f"预设：{name}")
+        preset = state.ScenarioRef(name, p.dataset or "", {}, f"预设：{name}")
         if p.dataset and _runs(preset) and u.comparable(here, state.inputs(*preset.key)):
             options[preset.label] = preset
     for s in saved:

@@ -60,7 +60,7 @@ def render() -> None:
     code = c2.selectbox("县区", found, index=found.index(default), format_func=lambda c: f"{c} {choices[c]}",
                         key="county", bind="query-params")
     pools = {"": "全部资金"} | {p.id: p.label for p in inputs.policy.pools}
-    pool = c3.selectbox("资金池", list(pools), format_func=pools.get, key="county_pool")
+    pool = c3.selectbox("资金池", list(pools), format_func=pools.__getitem__, key="county_pool")
     need = next((f for f in inputs.policy.factors if f.id == u.NEED_FACTOR), None)
     columns = [c.column for c in need.components] if need else []
     with st.expander("模拟：如果本县的数据不同（只影响本页，不改动共享数据）", expanded=False):

@@ -2,6 +2,9 @@
 result at once. Simple parameters are bound to the URL (share links); `?scenario=<id>` loads a saved one."""
 from __future__ import annotations
 
+import functools
+from typing import Literal
+
 import pandas as pd
 import streamlit as st
 
@@ -11,7 +14,7 @@ from allocator.errors import AllocatorError, InfeasibleError
 from app import state
 from app.ui import charts, common
 
-URL = "query-params"
+URL: Literal["query-params"] = "query-params"  # widgets whose value lives in the page address
 DEMO = common.DEMO_BADGE
 SECTIONS = {"weights": "因素权重", "subweights": "子权重", "hardship": "财政困难程度修正",
             "constraints": "保底与封顶", "pools": "资金总额", "solver": "求解与取整"}
@@ -56,7 +59,7 @@ def _number(c: ctl.Control, **kw):
                            key=c.key, bind=URL, **kw)
 
 
-def sidebar_controls(policy) -> tuple[dict, bool, list[str], object, dict]:
+def sidebar_controls(policy) -> tuple[dict, bool, list[str] | None, pd.DataFrame, dict]:
     """Draw the controls; return their values and one error slot per section."""
     values: dict = {}
     slots: dict = {}
@@ -94,12 +97,12 @@ def sidebar_controls(policy) -> tuple[dict, bool, list[str], object, dict]:
                 values["hc_hi"] = _number(by["hc_hi"], min_value=0.0, max_value=10.0, step=0.05, disabled=not on)
                 values["hc_apply"] = st.selectbox("作用方式", ["inside", "result"], key="hc_apply", bind=URL,
                                                   index=["inside", "result"].index(by["hc_apply"].default),
-                                                  format_func={"inside": "乘入各因素项", "result": "乘以公式结果"}.get,
+                                                  format_func={"inside": "乘入各因素项", "result": "乘以公式结果"}.__getitem__,
                                                   disabled=not on)
                 default_factors = list(corr.factors) if corr.factors is not None else [f.id for f in policy.factors]
                 labels = {f.id: f.label for f in policy.factors}
                 factors = st.multiselect("作用于哪些因素", list(labels), default=default_factors, key="hc_factors",
-                                         format_func=labels.get, bind=URL,
+                                         format_func=labels.__getitem__, bind=URL,
                                          disabled=not on or values["hc_apply"] != "inside")
                 slots["hardship"] = st.empty()
         with st.expander(SECTIONS["constraints"]):
@@ -121,7 +124,7 @@ def sidebar_controls(policy) -> tuple[dict, bool, list[str], object, dict]:
                 values[c.key] = _number(c, min_value=0.0, step=100.0)
             slots["pools"] = st.empty()
         with st.expander(SECTIONS["solver"]):
-            values["objective"] = st.selectbox("目标函数", list(OBJECTIVES), format_func=OBJECTIVES.get,
+            values["objective"] = st.selectbox("目标函数", list(OBJECTIVES), format_func=OBJECTIVES.__getitem__,
                                                index=list(OBJECTIVES).index(d["objective"]), key="objective", bind=URL)
             unit = next(c for c in cs if c.key == "unit")
             values["unit"] = st.selectbox("取整单位（万元）", [1.0, 0.01], index=0 if unit.default >= 1 else 1,
@@ -186,7 +189,7 @@ def funding_sources(view: u.DesignView) -> None:
     st.caption("同一资金来源可含不同用途的资金池（如中央一般公共预算含常规分配与深度贫困定向）；空白表示该来源没有此项用途")
 
 
-def documents(scenario: state.Scenario, view: u.DesignView) -> None:
+def documents(scenario: state.ScenarioRef, view: u.DesignView) -> None:
     """The notice's attachments for this scenario (written by the library's export when clicked)."""
     word = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     kinds = [("下载附件：分配表（Excel）", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -194,7 +197,7 @@ def documents(scenario: state.Scenario, view: u.DesignView) -> None:
     names = u.document_names(view.result.policy)
     for k, (col, name, (label, mime)) in enumerate(zip(st.columns(len(kinds)), names, kinds)):
         with col:
-            st.download_button(label, lambda k=k: state.document(*scenario.key, k), file_name=name, mime=mime,
+            st.download_button(label, functools.partial(state.document, *scenario.key, k), file_name=name, mime=mime,
                                key=f"dl_doc_{k}")
 
 
@@ -222,7 +225,7 @@ def county_map(view: u.DesignView) -> None:
                            key="dl_map_png")
 
 
-def results(scenario: state.Scenario, view: u.DesignView) -> None:
+def results(scenario: state.ScenarioRef, view: u.DesignView) -> None:
     common.demo_label(view.note)
     headline(view)
     funding_sources(view)
@@ -310,7 +313,7 @@ def render() -> None:
         st.caption(f"已载入方案：{st.session_state['loaded_name']}")
     values, on, factors, regions, slots = sidebar_controls(policy)
     overrides = ctl.overrides_from(policy, values, on, factors, regions)
-    scenario = state.Scenario(base, data, overrides)
+    scenario = state.ScenarioRef(base, data, overrides)
     try:
         view = state.view(*scenario.key)
         state.remember(scenario)

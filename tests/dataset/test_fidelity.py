@@ -5,7 +5,6 @@ import pandas as pd
 import pytest
 
 from allocator.analysis.realism import CHENGDU_CENTRAL, group_aid_per_need, need_rate_correlation, realism_table
-from allocator.dataset.generate import ANCHORS
 from allocator.dataset.reference import (
     CENSUS_ZONE_HOSTS,
     load_county_census,
@@ -13,6 +12,7 @@ from allocator.dataset.reference import (
     names_in_year,
     region_name,
 )
+from allocator.demo.figures import ANCHORS
 from allocator.engine import allocate
 from allocator.funds.sources import source_table, source_totals
 from allocator.policy import load_policy

@@ -3,8 +3,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from allocator.dataset.generate import ANCHORS, build_dataset, county_groups
 from allocator.dataset.reference import load_census, load_crosswalk, load_figures, load_regions, parent_map
+from allocator.demo.figures import ANCHORS, build_dataset, county_groups
 from allocator.engine import allocate
 from allocator.funds import allocate_two_tier
 from allocator.policy import load_policy
@@ -102,6 +102,13 @@ def test_the_generator_is_reproducible_and_the_files_are_its_output():
         stored = load_figures(year, flags=False)
         pd.testing.assert_frame_equal(stored.reset_index(drop=True), frame.reset_index(drop=True),
                                       check_dtype=False)
+
+
+def test_the_loop_file_is_the_2020_figures_with_the_scored_2019_entries_exactly():
+    from allocator.dataset.reference import LOOP_DATASET, load_packaged
+    from allocator.demo.loop import loop_figures
+
+    pd.testing.assert_frame_equal(load_packaged(LOOP_DATASET), loop_figures(), check_exact=True)
 
 
 def test_2019_bases_add_up_to_the_assumed_2018_totals_and_2020_bases_are_the_2019_result(figures):

@@ -1,9 +1,10 @@
-"""Workbooks for settlement, two tiers and target tables open in office software and add up exactly."""
+"""Workbooks for settlement and two tiers (target tables: tests/export/test_targets_doc.py) open in office software and add up exactly."""
 import openpyxl
 
 from allocator.engine import allocate
-from allocator.export.funds import write_settlement_xlsx, write_targets_xlsx, write_two_tier_xlsx
-from allocator.funds import allocate_two_tier, compare_paths, settle, target_tables
+from allocator.export.funds import write_settlement_xlsx, write_two_tier_xlsx
+from allocator.export.targets_doc import Departments, region_sheets, write_targets_xlsx
+from allocator.funds import allocate_two_tier, compare_paths, settle
 
 
 def _rows(path, sheet=None):
@@ -52,19 +53,6 @@ def test_the_two_tier_workbook_lists_prefectures_counties_and_the_path_compariso
     assert total_row[total_col] == sum(r[total_col] or 0 for r in body) == 1000 + 203 + 301
 
 
-def test_the_target_workbook_has_one_block_per_region(policy, data, tmp_path):
-    result = allocate(policy, data)
-    path = tmp_path / "targets.xlsx"
-    write_targets_xlsx(target_tables(result, data), path, "区域绩效目标表")
-    _, rows = _rows(path)
-    flat = [r[0] for r in rows if r[0]]
-    for code, name in zip(data.codes, data.names):
-        assert f"{code} {name}" in flat
-    assert flat.count("年度总体目标") == len(data) and flat.count("一级指标") == len(data)
-    _, summary = _rows(path, "汇总")
-    assert len(summary) == 1 + len(data) * len(policy.performance.indicators)
-
-
 def test_the_two_tier_county_sheet_names_the_prefecture_and_shows_shares_as_percentages(policy, counties, data,
                                                                                         links, tmp_path):
     parent_of, names = links
@@ -89,7 +77,8 @@ def test_a_region_named_like_a_formula_stays_text_in_every_workbook_and_csv(poli
     write_xlsx(result, tmp_path / "run.xlsx")
     write_csv(result, tmp_path / "run.csv")
     write_settlement_xlsx(settle(policy, data), tmp_path / "settle.xlsx")
-    write_targets_xlsx(target_tables(result, data), tmp_path / "targets.xlsx", "=1+1")
+    write_targets_xlsx(region_sheets(result, data, Departments("=1+1")), "=1+1", Departments("=1+1"), 0,
+                       tmp_path / "targets.xlsx")
     for name in ("run.xlsx", "settle.xlsx", "targets.xlsx"):
         wb = openpyxl.load_workbook(tmp_path / name)
         cells = [c for ws in wb for row in ws.iter_rows() for c in row if isinstance(c.value, str) and "=1+1" in c.value]

@@ -1,4 +1,4 @@
-"""County matching burden: seeds/001's 69.3 %, uniform and class rules by hand, the flag, the command."""
+"""County matching burden: 盐边县's 69.3 % (2021 绩效评价报告), uniform and class rules by hand, the flag, the command."""
 import numpy as np
 import pytest
 from hypothesis import given
@@ -14,7 +14,7 @@ runner = CliRunner()
 
 
 def test_yanbian_2021_matched_69_3_percent_of_the_money_from_above():
-    # seeds/001: central 465.47 + provincial 102.77 received, county 393.73 of its own
+    # 盐边县医疗保障局、盐边县财政局《关于开展2021年医疗救助补助资金绩效评价的报告》(2022-02-21): central 465.47 + provincial 102.77 received, county 393.73 of its own
     frame = matching_burden(["510422"], ["盐边县"], np.array([465.47 + 102.77]), np.array([105482.0]),
                             np.array([413100.0]), MatchingRule(share=0.3), actual=np.array([393.73]))
     assert frame["实际配套比例(本级投入÷上级补助)"].iloc[0] == 0.6929

@@ -15,7 +15,8 @@ from allocator.engine import AllocationResult
 from allocator.policy.model import Level
 
 SEED = 2019
-INPATIENT_PER_ASSISTED = 173 / 402  # 2019 Sichuan: 173 万 inpatient cases, 402 万 premium subsidies (DOMAIN)
+# 2019 Sichuan: 173 万 inpatient cases, 402 万 premium subsidies (四川省医疗保障局《2019年度部门决算》附件2《四川省医疗救助补助专项资金绩效自评报告》(2020))
+INPATIENT_PER_ASSISTED = 173 / 402
 
 
 def demo_entries(result: AllocationResult, data: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
