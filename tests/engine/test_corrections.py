@@ -1,4 +1,4 @@
-"""Correction coefficients and where they apply, worked by hand (allocator/engine/corrections.py)."""
+"""Correction coefficients and where they apply, worked by hand (allocator/engine/formula.py)."""
 import numpy as np
 import pytest
 from engine_cases import WORKED_DATA, WORKED_POLICY

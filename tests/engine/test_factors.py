@@ -1,4 +1,4 @@
-"""Factor values and shares, worked by hand (allocator/engine/factors.py)."""
+"""Factor values and shares, worked by hand (allocator/engine/formula.py)."""
 import numpy as np
 import pytest
 from engine_cases import WORKED_DATA, WORKED_POLICY
