@@ -123,7 +123,7 @@ def _row_cuts(rem, rows, k) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     set — the partition is that much narrower. Rows whose k reaches past those columns (the cut
     is 0) take all of them."""
     sub = rem if len(rows) == len(rem) else rem[rows]
-    if sub.size < SMALL:  # not worth a pass to find the columns
+    if sub.size < SMALL or sub.shape[1] <= SORT_WIDTH:  # short rows are sorted whole; not worth a pass
         return _cut_values(sub, k)
     some = np.any(sub != 0, axis=0)
     width = int(np.count_nonzero(some))
@@ -145,7 +145,7 @@ def _snap_in_place(x, base, rem, size) -> np.ndarray:
     near = ((rem < reach) & (rem > 0)) | (rem > 1.0 - reach)
     if not near.any():
         return fragile
-    r, i = np.nonzero(near)
+    r, i = np.divmod(np.flatnonzero(near), near.shape[1])
     q = x[r, i]
     nearest = np.round(q)
     dist = np.abs(q - nearest)

@@ -70,7 +70,7 @@ def water_fill(t, lo, hi, total, positive: bool | None = None, start: ActiveSet 
     Newton on s: each step solves the linear piece the current s lies on (the regions no bound holds
     take s·t, the rest their bound), s = (total − Σ held) / Σ t_free, so the active set settles in a
     few steps. A row has settled when the free set at its s is the one that s was solved from and
-    Σx = total; its x and s·t are kept from that evaluation and it drops out of the iteration. The
+    Σx = total; it keeps that s and drops out of the iteration. The
     first s solves the piece of `start` — a guess of the active set, the base policy's — so a
     scenario near the guess settles in one or two evaluations; without a guess (or where it gives
     no positive s) the first s is the proportional one. Rows known not to be `feasible` (floors, caps
@@ -94,7 +94,6 @@ def water_fill(t, lo, hi, total, positive: bool | None = None, start: ActiveSet 
     tr, lor, hir, mr, totr = t, lo, hi, moving, total
     low, high, solved = np.zeros(c), np.full(c, np.inf), np.ones(c, dtype=bool)  # bracket; s solved from `free`
     hopeless = None if feasible is None or feasible.all() else ~feasible  # no solution to look for
-    x_out = line_out = np.empty((0, 0))
     for step_no in range(NEWTON_STEPS):
         sr = s[rows]
         line = tr * sr[:, None]
@@ -107,16 +106,14 @@ def water_fill(t, lo, hi, total, positive: bool | None = None, start: ActiveSet 
         # Σx = total (a guessed set may hold a region at its cap that s puts at its floor: the free
         # set is the same, the sum is not)
         settled = solved & (new_free == free).all(axis=1) & (np.abs(gap) <= 1e-9 * np.maximum(1.0, totr))
-        if step_no == 0:  # the first evaluation covers every row: keep it whole, write later rows into it
-            x_out, line_out = x, line
-        elif settled.any():
-            x_out[rows[settled]], line_out[rows[settled]] = x[settled], line[settled]
         ok[rows[settled]] = True
         dropped = step_no == 0 and hopeless is not None
         if dropped:
             settled = settled | hopeless  # out of the iteration (ok stays False)
         if settled.all():
-            return Fill(x_out, s, line_out, ok)
+            if step_no == 0:  # every row at its first s: this evaluation is the answer
+                return Fill(x, s, line, ok)
+            break
         keep = ~settled
         low = np.where(gap > 0, np.maximum(low, sr), low)  # Σx is monotone in s: the solution lies above
         high = np.where(gap < 0, np.minimum(high, sr), high)
@@ -131,10 +128,11 @@ def water_fill(t, lo, hi, total, positive: bool | None = None, start: ActiveSet 
             step, now = _safe_step(tr, lor, hir, sr, gap, np.einsum("ij,ij->i", tr, free), low, high)
             s[rows[keep]] = step[keep]
             solved = np.where(keep, now, solved)
-    # rows still moving after NEWTON_STEPS: their last s, not settled (ok stays False)
-    line = tr * s[rows][:, None]
-    x_out[rows], line_out[rows] = _clip(line, lor, hir), line
-    return Fill(x_out, s, line_out, ok)
+    # Each row's s is the one it settled at (or its last, rows still moving after NEWTON_STEPS, ok
+    # False): one evaluation of every row at its own s gives the same bits its settling evaluation
+    # gave, without copying rows out at every step.
+    line = t * s[:, None]
+    return Fill(_clip(line, lo, hi), s, line, ok)
 
 
 def _safe_step(t, lo, hi, s, gap, slope, low, high) -> tuple[np.ndarray, np.ndarray]:
