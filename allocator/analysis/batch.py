@@ -33,8 +33,9 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import os
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -62,6 +63,9 @@ from allocator.rounding import round_rows
 from allocator.solver import ActiveSet, feasible_rows, water_fill
 
 CHUNK_BYTES = 1 << 20  # about 1 MB of float64 rows per chunk
+# chunks of one in-process batch run in this many threads: NumPy's array loops release the GIL, so
+# the cores of one machine share the work with no copies and no pickling (workers: `executor`)
+THREADS = os.cpu_count() or 1
 UNIT_SCALE = {"%": 0.01, "share": 1.0, "ratio": 1.0, "万元": 1.0}
 DEFAULT_UNIT = {"weight": "%", "floor_share_of_base": "%", "cap_share_of_base": "%", "floor_minimum": "万元",
                 "total": "万元", "elasticity": "ratio", "lower": "ratio", "upper": "ratio"}
@@ -486,7 +490,8 @@ class BlockOutcome:
     rerun: np.ndarray  # (c,) close call or unsettled: recompute on the single-run path
 
 
-def block_outcome(pb: PreparedBlock, bp: BlockParams, unit: float, t: np.ndarray, lo, hi) -> BlockOutcome:
+def block_outcome(pb: PreparedBlock, bp: BlockParams, unit: float, t: np.ndarray, lo, hi,
+                  dtype: type = np.int64) -> BlockOutcome:
     """Constrained step and rounding of one block for every row of `t` (targets in units)."""
     total = np.round(bp.budget / unit)
     positive = bool(t.size == 0 or t.min() > 0)
@@ -495,7 +500,7 @@ def block_outcome(pb: PreparedBlock, bp: BlockParams, unit: float, t: np.ndarray
     else:
         ok = feasible_rows(t, lo, hi, total, positive)
     x, _, line, settled = water_fill(t, lo, hi, total, positive, pb.start, ok)
-    units, close = round_rows(x, total)
+    units, close = round_rows(x, total, dtype)
     if pb.block.constraints.objective != Objective.LEAST_SQUARES:  # the single run solves the other objectives
         close[:] = True
     held_floor, held_cap = binding(line, lo, hi)
@@ -507,7 +512,7 @@ def _touched(pb: PreparedBlock, params: list[Parameter], data_scale) -> bool:
 
 
 def block_chunk(prepared: Prepared, pb: PreparedBlock, params: list[Parameter], values: dict[str, np.ndarray],
-                c: int, data_scale) -> tuple[BlockOutcome, np.ndarray]:
+                c: int, data_scale, dtype: type = np.int64) -> tuple[BlockOutcome, np.ndarray]:
     """One block for c scenarios: the prepared base outcome where nothing touches the block."""
     unit = prepared.unit
     if not _touched(pb, params, data_scale) and pb.outcome is not None:
@@ -530,7 +535,7 @@ def block_chunk(prepared: Prepared, pb: PreparedBlock, params: list[Parameter], 
     else:
         assert pb.lo is not None and pb.hi is not None, "prepare() sets the base bounds"
         lo, hi = pb.lo, pb.hi
-    o = block_outcome(pb, bp, unit, t, lo, hi)
+    o = block_outcome(pb, bp, unit, t, lo, hi, dtype)
     over = standard_exceeds_budget(pb, bp, cols)
     if pb.zero_columns:
         over |= weight_on_zero_column(pb, bp)
@@ -556,7 +561,7 @@ def run_chunk(prepared: Prepared, params: list[Parameter], values: dict[str, np.
     rerun = np.zeros(c, dtype=bool)
     per_block = []
     for pb in prepared.blocks:
-        o, pool_units = block_chunk(prepared, pb, params, values, c, data_scale)
+        o, pool_units = block_chunk(prepared, pb, params, values, c, data_scale, totals.dtype.type)
         feasible &= o.ok
         rerun |= o.rerun
         if len(pb.index) == n:
@@ -763,7 +768,8 @@ def evaluate(prepared: Prepared, scenarios: pd.DataFrame | Mapping[str, Any],
     for 70 %). `data_scale`: column → (S, n) multipliers on the data (data-error draws), or an object
     whose `rows(slice)` gives them. `pools`: also return the region × pool table. `executor`: anything
     with `submit` (concurrent.futures; a Dask `Client.get_executor()`), given about `tasks` tasks of
-    whole chunks; in-process when None. `progress(done, total)` is called as chunks finish.
+    whole chunks; in-process when None, the chunks shared by THREADS threads. `progress(done, total)`
+    is called as chunks finish, in order.
     """
     params, values, scale, s, dtype = _prepare_batch(prepared, scenarios, data_scale, None)
     rows = chunk_rows(prepared.n_regions, chunk_bytes)
@@ -775,14 +781,33 @@ def evaluate(prepared: Prepared, scenarios: pd.DataFrame | Mapping[str, Any],
         return _concat(prepared, frame, parts, pools)
     n = prepared.n_regions
     whole = (np.zeros((s, n), dtype=dtype), np.zeros((s, n), dtype=bool), np.zeros((s, n), dtype=bool))
-    parts = []
-    for sl in _chunks(s, rows):
+
+    def one(sl: slice) -> ChunkResult:  # writes into its own rows of `whole`
         v = {k: a[sl] for k, a in values.items()}
-        parts.append(run_chunk(prepared, params, v, sl.stop - sl.start, scale.rows(sl) if scale else None, pools,
-                               (whole[0][sl], whole[1][sl], whole[2][sl])))
-        if progress:
-            progress(sl.stop, s)
+        return run_chunk(prepared, params, v, sl.stop - sl.start, scale.rows(sl) if scale else None, pools,
+                         (whole[0][sl], whole[1][sl], whole[2][sl]))
+
+    parts = list(_in_threads(one, list(_chunks(s, rows)), s, progress))
     return _concat(prepared, frame, parts, pools, whole)
+
+
+def _in_threads(fn: Callable[[slice], Any], chunks: list[slice], s: int,
+                progress: Callable[[int, int], None] | None) -> Iterator[Any]:
+    """fn over the chunks, in order, in up to THREADS threads (one chunk: here, no pool)."""
+    if len(chunks) < 2 or THREADS < 2:
+        results: Iterator[Any] = map(fn, chunks)
+        pool = None
+    else:
+        pool = ThreadPoolExecutor(min(THREADS, len(chunks)))
+        results = pool.map(fn, chunks)
+    try:
+        for sl, result in zip(chunks, results):
+            yield result
+            if progress:
+                progress(sl.stop, s)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
 
 
 def evaluate_reduced(prepared: Prepared, scenarios: pd.DataFrame | Mapping[str, Any], reduce: Callable,
@@ -801,12 +826,14 @@ def evaluate_reduced(prepared: Prepared, scenarios: pd.DataFrame | Mapping[str, 
                                   dtype):
             acc = combine(acc, partial)
         return acc
-    for sl in _chunks(s, rows):
+
+    def one(sl: slice) -> Any:
         v = {k: a[sl] for k, a in values.items()}
-        chunk = run_chunk(prepared, params, v, sl.stop - sl.start, scale.rows(sl) if scale else None, dtype=dtype)
-        acc = combine(acc, reduce(chunk, sl))
-        if progress:
-            progress(sl.stop, s)
+        return reduce(run_chunk(prepared, params, v, sl.stop - sl.start, scale.rows(sl) if scale else None,
+                                dtype=dtype), sl)
+
+    for partial in _in_threads(one, list(_chunks(s, rows)), s, progress):
+        acc = combine(acc, partial)
     return acc
 
 

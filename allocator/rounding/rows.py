@@ -34,7 +34,7 @@ def tie_groups(remainder: np.ndarray) -> np.ndarray:
     return rank
 
 
-def round_rows(x, total) -> tuple[np.ndarray, np.ndarray]:
+def round_rows(x, total, dtype: type = np.int64) -> tuple[np.ndarray, np.ndarray]:
     """Largest remainder in every row, ties by position (= ascending code): the quotas `x` (units of
     the rounding unit, c × n) to integers summing to `total` per row.
 
@@ -47,7 +47,8 @@ def round_rows(x, total) -> tuple[np.ndarray, np.ndarray]:
     floats that differ in the last bits, its answer could differ, so a batch recomputes such rows
     on the single run (a batch of one, whose answer is this one).
     With integer bounds that the quotas respect (as the water-filling's do) the result respects them.
-    Returns int64 units and the mask of close calls (and of rows whose total is out of reach).
+    Returns the units (integers of `dtype`: int32 halves a large batch where totals fit) and the
+    mask of close calls (and of rows whose total is out of reach).
     """
     c, n = x.shape
     if c == 1 and n:
@@ -80,7 +81,7 @@ def round_rows(x, total) -> tuple[np.ndarray, np.ndarray]:
         at_cut = rem[tie] == cut[tie, None]
         room = short[tie] - above.sum(axis=1)
         up[tie] = above | (at_cut & (np.cumsum(at_cut, axis=1) <= room[:, None]))
-    out = base.astype(np.int64)
+    out = base.astype(dtype)
     out += up
     if rows.size:
         for r in close:  # rare: decided by the tie groups, exactly as `hamilton` orders them
