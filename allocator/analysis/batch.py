@@ -524,7 +524,10 @@ def block_chunk(prepared: Prepared, pb: PreparedBlock, params: list[Parameter], 
         return BlockOutcome(*(np.broadcast_to(a, (c, *a.shape[1:])) for a in (o.units, o.floor, o.cap, o.ok,
                                                                             o.rerun))), np.repeat(pool_units, c, 0)
     bp = block_params(pb, params, values, c)
-    pool_units = np.round(bp.pool_totals / unit).astype(np.int64)
+    if c == 1 and pb.pool_units is not None and not any(p.kind == "total" and p.acts_on(pb.block.id) for p in params):
+        pool_units = pb.pool_units  # a what-if that leaves the totals alone
+    else:
+        pool_units = np.round(bp.pool_totals / unit).astype(np.int64)
     varied = any(p.acts_on(pb.block.id) and p.kind == "correction" for p in params)
     cols = scaled_columns(pb, data_scale)
     t = targets(pb, bp, cols, varied, unit)

@@ -78,9 +78,10 @@ def feasible_rows(t, lo, hi, total, positive: bool | None = None) -> np.ndarray:
     if positive is None:
         positive = bool(t.size == 0 or t.min() > 0)
     caps = hi if positive else solver_caps(t, lo, hi)
-    floors = np.broadcast_to(lo.sum(axis=1), total.shape)
-    crossed = np.broadcast_to((lo > hi).any(axis=1), total.shape)
-    return ~crossed & (floors <= total + 1e-9) & (np.broadcast_to(caps.sum(axis=1), total.shape) >= total - 1e-9)
+    floors, crossed, cap_sums = lo.sum(axis=1), (lo > hi).any(axis=1), caps.sum(axis=1)
+    if floors.shape != total.shape:  # bounds shared by every scenario
+        floors, crossed, cap_sums = (np.broadcast_to(a, total.shape) for a in (floors, crossed, cap_sums))
+    return ~crossed & (floors <= total + 1e-9) & (cap_sums >= total - 1e-9)
 
 
 def check_feasible(lo, hi, total: float, labels, unit: float = 1.0) -> None:

@@ -167,7 +167,7 @@ def _fill_one(t, lo, hi, total: float, moving, everyone_moves: bool, s: float, f
         if not everyone_moves:
             new_free &= moving
         gap = total - x.sum()
-        if solved and abs(gap) <= 1e-9 * max(1.0, total) and np.array_equal(new_free, free):
+        if solved and abs(gap) <= 1e-9 * max(1.0, total) and (new_free == free).all():
             return Fill(x[None], np.array([s]), line[None], np.ones(1, dtype=bool))
         free = new_free
         low, high = (max(low, s), high) if gap > 0 else (low, min(high, s) if gap < 0 else high)
