@@ -104,9 +104,11 @@ MAX_ROWS = 100_000  # regions; China has about 2,850 county-level units
 MAX_CELL_CHARS = 1_000
 
 
-def read_xlsx(path: Path) -> pd.DataFrame:
+def read_xlsx(path: Path, max_rows: int | None = None) -> pd.DataFrame:
     """The first sheet's cells; a formula whose value was never computed (a file written by a script)
-    is kept as its formula text, so it is refused rather than read as blank."""
+    is kept as its formula text, so it is refused rather than read as blank. Reading stops after
+    `max_rows` + 1 rows (default: a region table's limit), so the caller can refuse a longer sheet."""
+    max_rows = MAX_ROWS + HEADER_SEARCH_ROWS if max_rows is None else max_rows
     try:
         values = openpyxl.load_workbook(path, read_only=True, data_only=True)
         formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
@@ -118,7 +120,7 @@ def read_xlsx(path: Path) -> pd.DataFrame:
                                    formulas.worksheets[0].iter_rows(values_only=True)):
             rows.append([w if c is None and isinstance(w, str) and w.startswith("=") else c
                          for c, w in zip(cached, written)])
-            if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
+            if len(rows) > max_rows:
                 break
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError, EOFError):
         raise DataError([Problem(f"无法读取 {path.name}：工作簿内容已损坏")]) from None
