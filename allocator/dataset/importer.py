@@ -20,7 +20,7 @@ import openpyxl
 import pandas as pd
 from openpyxl.utils.exceptions import InvalidFileException
 
-from allocator.columns import BY_ID, FIGURES, IDENTITY, column_label
+from allocator.columns import BY_ID, FIGURES, IDENTITY, column_label, range_problems
 from allocator.dataset.template import BASE_PREFIX, pool_base_column
 from allocator.engine.inputs import not_a_number
 from allocator.errors import DataError, Problem, raise_if
@@ -534,11 +534,10 @@ def plausibility_problems(frame: pd.DataFrame) -> list[Problem]:
                                 row=None if row is None else int(row)))
 
     _population_problems(frame, add)
-    for col in frame.columns:
-        kind = BY_ID[col].kind if col in BY_ID else None
-        if kind in ("percent", "score"):
-            for i in np.flatnonzero(frame[col].to_numpy(dtype=float) > 100):
-                add(i, col, f"「{_label(col)}」= {_shown(frame[col].iloc[i])}，应在 0–100 之间", frame[col].iloc[i])
+    figures = {c: pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float)
+               for c in frame.columns if c not in ("code", "name", "_row")}
+    problems += range_problems(frame["code"].to_numpy(), frame["name"].to_numpy(), figures,
+                               None if "_row" not in frame else frame["_row"].to_numpy())
     if "revenue" in frame and "expenditure" in frame:
         bad = (frame["revenue"].to_numpy(dtype=float) > 0) & (frame["expenditure"].to_numpy(dtype=float) == 0)
         for i in np.flatnonzero(bad):

@@ -95,7 +95,7 @@ def export_documents(inputs: Inputs, out_dir: str | Path, options: DocumentOptio
     policy = inputs.policy
     kinds = options.kinds if options.kinds is not None else tuple(
         k for k in DOCUMENT_KINDS if k != "targets" or policy.performance is not None)
-    _check_document_options(dataclasses.replace(options, kinds=kinds), policy)
+    _check_document_options(dataclasses.replace(options, kinds=kinds), policy, inputs.data.codes)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     has_advance = any(p.advance_total is not None for p in policy.pools)
@@ -150,12 +150,21 @@ def _doc_number(options: DocumentOptions, policy: Policy) -> str:
     return f"〔{policy.year}〕  号" if options.doc_number is None else options.doc_number
 
 
-def _check_document_options(options: DocumentOptions, policy: Policy) -> None:
+MAX_ATTACHMENT_NUMBER = 99  # 附件 numbers of a notice; a notice with a hundred attachments is a typo
+
+
+def _check_document_options(options: DocumentOptions, policy: Policy, codes=()) -> None:
     kinds = options.kinds or ()
     problems = [Problem(f"文档种类「{k}」不可用，应为 {' / '.join(DOCUMENT_KINDS)}", key="what", value=k)
                 for k in kinds if k not in DOCUMENT_KINDS]
     problems += [Problem(f"文档格式「{f}」不可用，应为 {' / '.join(DOCUMENT_FORMATS)}", key="format", value=f)
                  for f in options.formats if f not in DOCUMENT_FORMATS]
+    if not 1 <= options.first_number <= MAX_ATTACHMENT_NUMBER:
+        problems.append(Problem(f"附件编号 {options.first_number} 应为 1 到 {MAX_ATTACHMENT_NUMBER} 之间的整数",
+                                key="number", value=options.first_number))
+    known = set(codes)
+    problems += [Problem(f"省直管县代码 {code} 不是数据中的地区", key="direct", region=code, value=code)
+                 for code in options.direct if code not in known]
     if not kinds:
         problems.append(Problem("没有要输出的文档：请至少选择一种（table / targets / note / csv）", key="what"))
     if options.timing and not any(p.advance_total is not None for p in policy.pools):
