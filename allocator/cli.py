@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from allocator import usecases
+from allocator.cli_usage import ChineseGroup
 from allocator.errors import AllocatorError, InputError, Problem
 from allocator.export import write_result
 from allocator.export.csv_safe import write_safe_csv
@@ -33,7 +34,7 @@ from allocator.export.overwrite import guard_output, write_frames
 from allocator.policy import to_toml
 from allocator.policy.model import OBJECTIVES
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
+app = typer.Typer(cls=ChineseGroup, add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   help="因素法资金分配模拟器（医疗救助补助资金）")
 
 PolicyOption = Annotated[str, typer.Option("--policy", "-p", help="政策：内置预设名（如 sichuan-2020）或政策文件（TOML）")]

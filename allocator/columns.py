@@ -6,10 +6,11 @@ recognise a column under its Chinese or English name.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from allocator.errors import Problem
 
@@ -136,10 +137,12 @@ def plausible_max(column_id: str) -> tuple[float, str] | None:
     return OTHER_MAX
 
 
-def range_problems(codes: Sequence, names: Sequence, columns: Mapping[str, Sequence[float]],
-                   rows: Sequence | None = None) -> list[Problem]:
+def range_problems(codes: ArrayLike, names: ArrayLike, columns: Mapping[str, ArrayLike],
+                   rows: ArrayLike | None = None) -> list[Problem]:
     """Every figure above its column's plausible maximum (or not finite), naming the region (and the
     file row, when `rows` are given), the column and the value."""
+    codes, names = np.asarray(codes), np.asarray(names)
+    rows = None if rows is None else np.asarray(rows, dtype=object)
     problems = []
     for column_id, values in columns.items():
         limit = plausible_max(column_id)

@@ -16,6 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "allocator"
 LAYERS = {
     "allocator": 0, "errors": 0, "columns": 0, "policy": 1, "rounding": 1, "solver": 2, "engine": 3,
     "funds": 4, "dataset": 5, "export": 5, "analysis": 6, "scenarios": 6, "usecases": 7, "cli": 8,
+    "cli_usage": 8,
 }
 
 
