@@ -16,6 +16,7 @@ from allocator.export.allocation_table import (
     write_allocation_docx,
     write_allocation_xlsx,
 )
+from allocator.export.layout import attachment_number_problems
 from allocator.export.method_note import method_note, note_title, write_method_note_docx, write_method_note_txt
 from allocator.export.overwrite import is_our_output
 from allocator.export.systems_csv import systems_frame, write_systems_csv
@@ -150,18 +151,13 @@ def _doc_number(options: DocumentOptions, policy: Policy) -> str:
     return f"〔{policy.year}〕  号" if options.doc_number is None else options.doc_number
 
 
-MAX_ATTACHMENT_NUMBER = 99  # 附件 numbers of a notice; a notice with a hundred attachments is a typo
-
-
 def _check_document_options(options: DocumentOptions, policy: Policy, codes=()) -> None:
     kinds = options.kinds or ()
     problems = [Problem(f"文档种类「{k}」不可用，应为 {' / '.join(DOCUMENT_KINDS)}", key="what", value=k)
                 for k in kinds if k not in DOCUMENT_KINDS]
     problems += [Problem(f"文档格式「{f}」不可用，应为 {' / '.join(DOCUMENT_FORMATS)}", key="format", value=f)
                  for f in options.formats if f not in DOCUMENT_FORMATS]
-    if not 1 <= options.first_number <= MAX_ATTACHMENT_NUMBER:
-        problems.append(Problem(f"附件编号 {options.first_number} 应为 1 到 {MAX_ATTACHMENT_NUMBER} 之间的整数",
-                                key="number", value=options.first_number))
+    problems += attachment_number_problems(options.first_number)
     known = set(codes)
     problems += [Problem(f"省直管县代码 {code} 不是数据中的地区", key="direct", region=code, value=code)
                  for code in options.direct if code not in known]
