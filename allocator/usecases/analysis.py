@@ -26,7 +26,7 @@ from allocator.analysis.limits import (
 from allocator.analysis.pace import Pace
 from allocator.analysis.pace import pace as pace_of_change
 from allocator.analysis.sensitivity import Tornado, incentives, tornado
-from allocator.analysis.uncertainty import DataNoise, Uncertainty, monte_carlo
+from allocator.analysis.uncertainty import DISTRIBUTIONS, DataNoise, Uncertainty, monte_carlo
 from allocator.dataset.scenario_table import read_scenario_table
 from allocator.errors import InputError, Problem
 from allocator.usecases.references import Inputs
@@ -105,6 +105,9 @@ def parse_grid(texts: list[str]) -> dict[str, np.ndarray]:
 
 def parse_errors(texts: list[str], distribution: str = "uniform") -> list[DataNoise]:
     """`dibao_rural=5` (±5 %) → DataNoise(column, 0.05, distribution)."""
+    if distribution not in DISTRIBUTIONS:
+        raise InputError([Problem(f"数据误差分布「{distribution}」不可用，应为 {' / '.join(DISTRIBUTIONS)} 之一",
+                                  key="distribution", value=distribution)])
     out = []
     for text in texts:
         column, numbers = _spec(text, "数据误差")
