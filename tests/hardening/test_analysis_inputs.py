@@ -92,6 +92,11 @@ def test_a_gb18030_scenario_table_is_read(tmp_path):
     assert "2 个情景" in result.output
 
 
+@pytest.mark.parametrize("points", ["nan", "inf", "1e308", "-5", "0"])
+def test_sensitivity_refuses_a_step_that_is_not_a_plausible_number_of_points(points):
+    assert "权重调整幅度" in refused("sensitivity", "-p", "example", "--points", points)
+
+
 def test_montecarlo_refuses_a_negative_seed():
     assert "随机种子 -1" in refused("montecarlo", "-p", "example", "-r", "factors.need.weight=70:80", "--seed", -1)
 

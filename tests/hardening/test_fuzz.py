@@ -203,6 +203,8 @@ def cli_mutations(folder) -> dict[str, tuple[list[str], list[list[str]]]]:
                      + [["--region", "999999"], ["--policy", "example"], ["-o", str(folder / "x.txt")],
                         ["--doc", str(folder / "a.pdf")], ["--doc", str(folder / "a.xlsx"), "--number", "-1"],
                         ["--save-as", "../x\x00y", "--store", store], ["--save-as", "a@b", "--store", store]]),
+        "sensitivity": (["sensitivity", "-p", "example"],
+                        [["--points", v] for v in ("nan", "inf", "-5", "0", "100", "1e308", "x")] + [["--region", "999999"]]),
         "matching": (["matching", "-p", "example"],
                      [["--share", v] for v in ("nan", "-1", "inf", "1e308", "2000")]
                      + [["--classes", v, "--class-shares", "10,20,30"] for v in ("nan,60", "60,30", "inf,60", "x,y")]
