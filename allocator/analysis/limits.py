@@ -13,24 +13,27 @@ from allocator.errors import InputError, Problem
 
 # Scenarios in one sweep (grid points or table rows). A sweep keeps every scenario's amounts for every
 # region and writes one column per scenario; 200,000 columns is already far beyond what a planner
-# can read, and the scenario table itself stays under ~100 MB.
+# can read (the amounts per region are bounded separately, below).
 MAX_SCENARIOS = 200_000
-# Scenario × region amounts a sweep keeps in memory. Measured at about 23 bytes per amount over the
-# whole sweep (amounts, floor and cap flags, the wide output table), 2×10^7 amounts peak near 0.5 GB;
-# on the 183 Sichuan counties that is about 109,000 scenarios.
+# Scenario × region amounts a sweep keeps in memory. Issue 22 measured a peak of 4.2 GB for 10^6
+# scenarios on the 183 Sichuan counties, about 23 bytes per amount over the whole sweep (amounts, floor
+# and cap flags, the wide output table); 2×10^7 amounts then peak near 0.5 GB, about 109,000 scenarios
+# on the 183 counties.
 MAX_SCENARIO_AMOUNTS = 20_000_000
 # Monte Carlo draws. The amounts are reduced to histograms chunk by chunk, but the drawn weights are
 # kept one row per draw; a million draws keeps them in tens of MB, and the P10/P50/P90 of a region
 # settle to the 万元 long before that.
 MAX_DRAWS = 1_000_000
 # Weight combinations on a goal search's coarse grid (the refinements around the best few add a
-# bounded number more). Each one is a full allocation; 200,000 take minutes on one core.
+# bounded number more). Each one is a full allocation through the batch engine; the search has kept
+# this limit since it was written, but checked it only after building the grid.
 MAX_SEARCH_POINTS = 200_000
 # Worker processes: more processes than cores only adds start-up time and memory (each process holds
 # a copy of the prepared data), so the limit is the number of cores this machine has.
 MAX_WORKERS = os.cpu_count() or 1
 # Largest number a range, grid or data-error spec may hold. No policy parameter (weights and shares
-# in %, pool totals in 万元) comes near 10^15; beyond it products in the batch engine overflow float64.
+# in %, pool totals in 万元) comes near 10^15, and beyond it float64 no longer holds a number to the
+# 0.01 the amounts are rounded to (1e308, accepted before, overflowed the grid's arithmetic).
 MAX_MAGNITUDE = 1e15
 # Rows read from a scenario table: the table is refused once it has more rows than a sweep may run,
 # without reading the rest of it.
