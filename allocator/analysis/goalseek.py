@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.analysis.batch import BatchResult, Prepared, evaluate, formula_blocks, parameter, weight_path
-from allocator.analysis.limits import check_search_points, grid_points
+from allocator.analysis.limits import check_scenarios, check_search_points, grid_points
 from allocator.errors import InputError, Problem
 
 GOALS = {
@@ -190,6 +190,7 @@ def grid(sp: Space, step: float, around: Mapping[str, float] | None = None, widt
 
 
 def _best(prepared, goal, frame: pd.DataFrame, executor=None):
+    check_scenarios(len(frame), prepared.n_regions, "目标寻优的搜索网格")  # the batch keeps every amount
     batch = evaluate(prepared, frame, executor=executor)
     score, figure = scores(prepared, goal, batch)
     order = np.lexsort((np.arange(len(score)), score))

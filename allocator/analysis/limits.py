@@ -51,7 +51,7 @@ def check_scenarios(n_scenarios: float, n_regions: int, what: str = "批量情�
         _refuse(f"{what}共 {_count(n_scenarios)} 个情景，超过上限 {MAX_SCENARIOS:,} 个；请加大网格步长、减少网格参数或拆分情景表",
                 "scenarios", n_scenarios)
     if n_scenarios * n_regions > MAX_SCENARIO_AMOUNTS:
-        _refuse(f"批量情景 {_count(n_scenarios)} 个 × {n_regions:,} 个地区 = {_count(n_scenarios * n_regions)} 个金额，"
+        _refuse(f"{what} {_count(n_scenarios)} 个情景 × {n_regions:,} 个地区 = {_count(n_scenarios * n_regions)} 个金额，"
                 f"超过上限 {MAX_SCENARIO_AMOUNTS:,} 个（约 0.5 GB 内存）；请减少情景数", "scenarios", n_scenarios)
 
 

@@ -1,5 +1,7 @@
 """Seeded fuzzing of the policy and data readers: every mutated input ends in a result or a Chinese
-message (an AllocatorError), never a traceback, and a refused data file changes nothing stored.
+message (an AllocatorError), never a traceback, and a refused data file changes nothing stored. The
+command lines of sweep, sensitivity, montecarlo, goal, pace, selfeval, matching, export and
+`import --kind selfeval`, each made invalid, end in a Chinese refusal with a non-zero exit code.
 
 CI runs a bounded sample (about 30 s); `FUZZ_CASES=5000 pytest tests/hardening/test_fuzz.py` searches wider.
 """
