@@ -14,7 +14,7 @@ from allocator import usecases
 from allocator.analysis.limits import MAX_DRAWS, MAX_SCENARIOS, MAX_SEARCH_POINTS, MAX_WORKERS
 from allocator.cli import app
 from allocator.columns import range_problems
-from allocator.dataset.reference import load_packaged
+from allocator.dataset.reference import load_packaged, packaged_datasets
 from allocator.dataset.store import DatasetStore
 from allocator.errors import InputError
 
@@ -246,7 +246,7 @@ def test_the_range_check_names_region_column_and_value_and_passes_the_shipped_da
                                                        BASE: [np.inf], "tekun": [np.nan]})
     assert [p.key for p in problems] == ["hukou_population", BASE]
     assert "地区 510104 锦江区「户籍人口(人)」= 300000000，应在 0 到 200,000,000 之间" in problems[0].message
-    for name in ("sichuan-2020", "example"):
+    for name in packaged_datasets():
         frame = load_packaged(name)
         figures = {c: pd.to_numeric(frame[c], errors="coerce") for c in frame.columns if c not in ("code", "name")}
         assert range_problems(frame["code"], frame["name"], figures) == []
