@@ -21,13 +21,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from allocator import usecases
+from allocator.cli_usage import ChineseGroup
 from allocator.errors import AllocatorError, InputError, Problem
 from allocator.policy.model import OBJECTIVES
 
 if TYPE_CHECKING:
     import pandas as pd
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
+app = typer.Typer(cls=ChineseGroup, add_completion=False, no_args_is_help=True, pretty_exceptions_show_locals=False,
                   help="因素法资金分配模拟器（医疗救助补助资金）")
 
 PolicyOption = Annotated[str, typer.Option("--policy", "-p", help="政策：内置预设名（如 sichuan-2020）或政策文件（TOML）")]

@@ -6,7 +6,13 @@ recognise a column under its Chinese or English name.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from allocator.errors import Problem
 
 
 @dataclass(frozen=True)
@@ -120,3 +126,53 @@ def not_a_number(text: str) -> str:
     if text.startswith("#"):
         return "是 Excel 错误值，请先改正公式"
     return "不是数字"
+
+
+# The largest value a region's figure can plausibly take, by column kind, with the reason. Figures
+# beyond it are typing or unit errors (a population in 人 typed in 万人 is fine, 1e21 is not), and
+# they would overflow or swamp the sums the formula takes. Declared once: the importer and the
+# engine's data check both call `range_problems`.
+PLAUSIBLE_MAX: dict[str, tuple[float, str]] = {
+    "count": (2e8, "人数（人次）：人口最多的省份约 1.3 亿人"),
+    "money": (1e9, "金额（万元）：一个省一年的一般公共预算支出不到 2×10^8 万元"),
+    "score": (100.0, "得分为百分制"),
+    "percent": (100.0, "百分比"),
+    "coefficient": (100.0, "修正系数通常在 0.5–3 之间"),
+    "days": (366.0, "天数：一年之内"),
+    "rank": (1e5, "排名：不超过地区数"),
+    "class": (10.0, "艰苦边远地区类别为一至六类"),
+}
+BASE_PREFIX = "base_"  # last year's allocation per pool (万元): a money column
+OTHER_MAX = (1e12, "其他数值列：超过 10^12 时金额的分位（0.01 万元）已无法准确计算")
+
+
+def plausible_max(column_id: str) -> tuple[float, str] | None:
+    """(largest plausible value, reason) for a column id; None for identity and flag columns."""
+    if column_id in BY_ID:
+        return PLAUSIBLE_MAX.get(BY_ID[column_id].kind)
+    if column_id.startswith(BASE_PREFIX):
+        return PLAUSIBLE_MAX["money"]
+    return OTHER_MAX
+
+
+def range_problems(codes: ArrayLike, names: ArrayLike, columns: Mapping[str, ArrayLike],
+                   rows: ArrayLike | None = None) -> list[Problem]:
+    """Every figure above its column's plausible maximum (or not finite), naming the region (and the
+    file row, when `rows` are given), the column and the value."""
+    codes, names = np.asarray(codes), np.asarray(names)
+    rows = None if rows is None else np.asarray(rows, dtype=object)
+    problems = []
+    for column_id, values in columns.items():
+        limit = plausible_max(column_id)
+        if limit is None:
+            continue
+        high, reason = limit
+        array = np.asarray(values, dtype=float)
+        for i in np.flatnonzero(~(array <= high) & ~np.isnan(array)):
+            row = None if rows is None or rows[i] is None else int(rows[i])
+            where = f"第 {row} 行（{codes[i]} {names[i]}）" if row is not None else f"地区 {codes[i]} {names[i]}"
+            value = float(array[i])
+            between = "0–100" if high == 100 else f"0 到 {high:,.0f}"
+            problems.append(Problem(f"{where}「{column_label(column_id)}」= {value:.15g}，应在 {between} 之间（{reason}）",
+                                    key=column_id, region=str(codes[i]), value=value, row=row))
+    return problems

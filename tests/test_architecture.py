@@ -23,6 +23,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "allocator"
 LAYERS = {
     "allocator": 0, "errors": 0, "columns": 0, "policy": 1, "dataset": 1, "rounding": 1, "solver": 2,
     "engine": 3, "funds": 4, "export": 5, "analysis": 6, "scenarios": 6, "demo": 6, "usecases": 7, "cli": 8,
+    "cli_usage": 8,
 }
 
 

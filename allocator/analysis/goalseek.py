@@ -22,6 +22,7 @@ does, that floors and caps (or the data) limit it.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -29,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from allocator.analysis.batch import BatchResult, Prepared, evaluate, formula_blocks, parameter, weight_path
+from allocator.analysis.limits import check_scenarios, check_search_points, grid_points
 from allocator.errors import InputError, Problem
 
 GOALS = {
@@ -38,7 +40,6 @@ GOALS = {
 }
 REFINE = (5, 25)  # refinement divisors of the step
 KEEP = 5  # candidates refined at each stage
-MAX_GRID = 200_000
 
 
 @dataclass(frozen=True)
@@ -169,16 +170,14 @@ def grid(sp: Space, step: float, around: Mapping[str, float] | None = None, widt
          ranges: Mapping[str, tuple[float, float]] | None = None) -> pd.DataFrame:
     """Every grid point (weights in %) within the ranges whose balancing weights fall in theirs."""
     ranges = sp.ranges if ranges is None else ranges
-    axes = []
+    bounds = []
     for path in sp.drawn:
         low, high = ranges[path]
         if around is not None and width is not None:
             low, high = max(low, around[path] - width), min(high, around[path] + width)
-        k = int(np.floor((high - low) / step + 1e-9))
-        axes.append(np.round(low + step * np.arange(k + 1), 10))
-    size = int(np.prod([len(a) for a in axes])) if axes else 0
-    if size > MAX_GRID:
-        raise InputError([Problem(f"搜索网格有 {size:,} 个点，超过上限 {MAX_GRID:,}，请加大步长或缩小范围", key="step")])
+        bounds.append((low, grid_points(low, high, step)))
+    check_search_points(math.prod(n for _, n in bounds) if bounds else 0)  # before any axis is built
+    axes = [np.round(low + step * np.arange(int(n)), 10) for low, n in bounds]
     points = np.array(list(itertools.product(*axes))) if axes else np.empty((0, 0))
     frame = pd.DataFrame(points, columns=list(sp.drawn))
     keep = np.ones(len(frame), dtype=bool)
@@ -191,6 +190,7 @@ def grid(sp: Space, step: float, around: Mapping[str, float] | None = None, widt
 
 
 def _best(prepared, goal, frame: pd.DataFrame, executor=None):
+    check_scenarios(len(frame), prepared.n_regions, "目标寻优的搜索网格")  # the batch keeps every amount
     batch = evaluate(prepared, frame, executor=executor)
     score, figure = scores(prepared, goal, batch)
     order = np.lexsort((np.arange(len(score)), score))

@@ -36,6 +36,9 @@ class MatchingRule:
 
     def problems(self) -> list[Problem]:
         out = []
+        if any(not 0 <= e <= 10 for e in self.class_edges):  # nan fails every comparison, so it is caught here
+            out.append(Problem(f"财力分档界限 {', '.join(f'{e:.0%}' for e in self.class_edges)}：财政自给率界限应为 0% 到 "
+                               "1000% 之间的数", key="class_edges", value=list(self.class_edges)))
         if self.class_edges or self.class_shares:
             if list(self.class_edges) != sorted(self.class_edges) or len(self.class_shares) != len(self.class_edges) + 1:
                 out.append(Problem(f"财力分档：分档界限须升序，配套比例须比界限多一个（现为 {len(self.class_edges)} 个界限、"

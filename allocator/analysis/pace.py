@@ -13,6 +13,7 @@ Every year is a full single run (`allocate`), so the amounts are exact.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,9 @@ from allocator.policy import apply_overrides
 from allocator.policy.model import Binding, Policy
 
 YEARS = (3, 5)  # the horizon a planner asks about, inclusive
+# Yearly growth of the pool totals, % (lower bound exclusive): −100 % would leave nothing to allocate,
+# and more than doubling every year for up to 20 years is no plan (and 1e308 % overflows the totals).
+GROWTH = (-100.0, 100.0)
 
 
 def target_amounts(result: AllocationResult) -> np.ndarray:
@@ -92,6 +96,9 @@ def pace(policy: Policy, data: RegionData, years: int = 5, growth: float = 0.0) 
     """Run `years` years from last year's amounts toward the formula target; see the module docstring."""
     if not 1 <= years <= 20:
         raise InputError([Problem(f"年数 {years} 应在 1 到 20 之间", key="years", value=years)])
+    if not (math.isfinite(growth) and GROWTH[0] < growth <= GROWTH[1]):
+        raise InputError([Problem(f"资金总额年增长率 {growth:g}% 应大于 {GROWTH[0]:g}% 且不超过 {GROWTH[1]:g}%",
+                                  key="growth", value=growth)])
     if not any(b.base_columns for b in policy.blocks):
         raise InputError([Problem("政策没有上年基数列，无法测算逐年调整", key="base_column")])
     frames, rows = [], []

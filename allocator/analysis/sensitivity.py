@@ -13,6 +13,7 @@
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +32,7 @@ from allocator.analysis.batch import (
     what_if,
 )
 from allocator.engine.pipeline import binding
+from allocator.errors import InputError, Problem
 from allocator.solver import water_fill
 
 STEP_POINTS = 5.0  # ± percentage points
@@ -90,14 +92,18 @@ class Tornado:
     batch: BatchResult
 
     def for_region(self, code: str) -> pd.DataFrame:
-        """One region's bars, largest swing first (what a tornado chart draws)."""
+        """One region's bars, largest swing first (what a tornado chart draws); a code not in the data is refused."""
         rows = self.frame[self.frame["地区代码"] == code]
+        if rows.empty and not self.frame.empty:
+            raise InputError([Problem(f"数据中没有地区 {code}", key="region", region=code, value=code)])
         swing = rows.groupby("因素")["变化(万元)"].transform(lambda v: v.abs().max())
         return rows.assign(_swing=swing).sort_values("_swing", ascending=False).drop(columns="_swing")
 
 
 def tornado(prepared: Prepared, points: float = STEP_POINTS, executor=None) -> Tornado:
     """Each region's amount with each weight moved ±`points` points (万元); base = the policy as written."""
+    if not (math.isfinite(points) and 0 < points < 100):
+        raise InputError([Problem(f"权重调整幅度 {points:g} 个百分点应大于 0 且小于 100", key="points", value=points)])
     frame, labels = tornado_scenarios(prepared, points)
     base_units = what_if(prepared, {})
     batch = evaluate(prepared, frame if not frame.empty else pd.DataFrame(index=[0]), executor=executor)

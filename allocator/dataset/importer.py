@@ -20,7 +20,7 @@ import openpyxl
 import pandas as pd
 from openpyxl.utils.exceptions import InvalidFileException
 
-from allocator.columns import BY_ID, FIGURES, IDENTITY, column_label, not_a_number
+from allocator.columns import BY_ID, FIGURES, IDENTITY, column_label, not_a_number, range_problems
 from allocator.dataset.template import BASE_PREFIX, pool_base_column
 from allocator.errors import DataError, Problem, raise_if
 
@@ -103,9 +103,11 @@ MAX_ROWS = 100_000  # regions; China has about 2,850 county-level units
 MAX_CELL_CHARS = 1_000
 
 
-def read_xlsx(path: Path) -> pd.DataFrame:
+def read_xlsx(path: Path, max_rows: int | None = None) -> pd.DataFrame:
     """The first sheet's cells; a formula whose value was never computed (a file written by a script)
-    is kept as its formula text, so it is refused rather than read as blank."""
+    is kept as its formula text, so it is refused rather than read as blank. Reading stops after
+    `max_rows` + 1 rows (default: a region table's limit), so the caller can refuse a longer sheet."""
+    max_rows = MAX_ROWS + HEADER_SEARCH_ROWS if max_rows is None else max_rows
     try:
         values = openpyxl.load_workbook(path, read_only=True, data_only=True)
         formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
@@ -117,7 +119,7 @@ def read_xlsx(path: Path) -> pd.DataFrame:
                                    formulas.worksheets[0].iter_rows(values_only=True)):
             rows.append([w if c is None and isinstance(w, str) and w.startswith("=") else c
                          for c, w in zip(cached, written)])
-            if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
+            if len(rows) > max_rows:
                 break
     except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError, EOFError):
         raise DataError([Problem(f"无法读取 {path.name}：工作簿内容已损坏")]) from None
@@ -531,11 +533,10 @@ def plausibility_problems(frame: pd.DataFrame) -> list[Problem]:
                                 row=None if row is None else int(row)))
 
     _population_problems(frame, add)
-    for col in frame.columns:
-        kind = BY_ID[col].kind if col in BY_ID else None
-        if kind in ("percent", "score"):
-            for i in np.flatnonzero(frame[col].to_numpy(dtype=float) > 100):
-                add(i, col, f"「{_label(col)}」= {_shown(frame[col].iloc[i])}，应在 0–100 之间", frame[col].iloc[i])
+    figures = {c: pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float)
+               for c in frame.columns if c not in ("code", "name", "_row")}
+    problems += range_problems(frame["code"].to_numpy(), frame["name"].to_numpy(), figures,
+                               None if "_row" not in frame else frame["_row"].to_numpy())
     if "revenue" in frame and "expenditure" in frame:
         bad = (frame["revenue"].to_numpy(dtype=float) > 0) & (frame["expenditure"].to_numpy(dtype=float) == 0)
         for i in np.flatnonzero(bad):

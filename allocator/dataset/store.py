@@ -11,6 +11,7 @@ import hashlib
 import io
 import os
 import sqlite3
+import unicodedata
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -37,6 +38,23 @@ CREATE TABLE IF NOT EXISTS dataset_versions (
     PRIMARY KEY (name, version)
 );
 """
+
+
+MAX_NAME_CHARS = 100
+
+
+def check_dataset_name(name: str) -> None:
+    """A dataset name is read back in `db:<name>@<version>` and shown in tables and file notes: not
+    blank, no surrounding spaces, no @, not beginning with db:, no control or invisible format characters
+    (NUL, line breaks, tabs, zero-width spaces…), no path separators, at most MAX_NAME_CHARS characters."""
+    bad = [ch for ch in name if unicodedata.category(ch).startswith("C") or ch in "@/\\"]
+    if not name or not name.strip() or name != name.strip() or name.startswith("db:") or bad \
+            or len(name) > MAX_NAME_CHARS:
+        shown = "".join(ch if not unicodedata.category(ch).startswith("C") else ch.encode("unicode_escape").decode() for ch in name)
+        what = f"含不可用的字符 {'、'.join(sorted({repr(ch) for ch in bad}))}" if bad else "不符合要求"
+        raise InputError([Problem(f"数据集名称「{shown[:120]}」{what}：名称不能为空、首尾不能有空格、不能超过 "
+                                  f"{MAX_NAME_CHARS} 个字符，不能含 @、/、\\ 与控制字符（如换行、制表符、NUL），"
+                                  "不能以 db: 开头", key="name", value=shown[:120])])
 
 
 def default_path() -> Path:
@@ -86,6 +104,7 @@ class DatasetStore:
 
     def save(self, name: str, frame: pd.DataFrame, file_name: str, note: str = "") -> Version:
         """Store `frame` as the next version of `name`, unless it equals the latest version."""
+        check_dataset_name(name)
         content = to_csv_text(frame)
         checksum = hashlib.sha256(content.encode("utf-8")).hexdigest()
         try:
@@ -116,6 +135,7 @@ class DatasetStore:
 
         `check(frame)` may refuse the imported table for a use, e.g. a policy that cannot run on it.
         """
+        check_dataset_name(name)
         result = import_table(path, regions, crosswalk, required, pools)
         if check is not None:
             check(result.frame)

@@ -1,6 +1,6 @@
 """Region data as the engine takes it: validated once, sorted by administrative code, as NumPy arrays.
 
-`RegionData.from_frame` checks what holds for any policy (codes, numbers, signs); `check_for_policy`
+`RegionData.from_frame` checks what holds for any policy (codes, numbers, signs, plausible ranges); `check_for_policy`
 checks what one policy needs (its columns exist, no factor is all zero, no division by zero). Both
 collect every problem and raise one DataError in Chinese naming the region, the column and the value.
 Analysis at scale builds RegionData once and runs thousands of policies on it.
@@ -14,7 +14,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from allocator.columns import column_label, not_a_number
+from allocator.columns import column_label, not_a_number, range_problems
 from allocator.engine.formula import standard_amounts
 from allocator.errors import DataError, Problem, raise_if
 from allocator.policy.model import Block, Policy
@@ -71,6 +71,7 @@ class RegionData:
             values, col_problems = _numeric_column(frame[col], col, codes, names)
             problems += col_problems
             numeric[col] = values
+        problems += range_problems(codes, names, numeric)  # a figure beyond its column's plausible range
         raise_if(problems, DataError)
         order = np.argsort(codes, kind="stable")
         columns = {k: v[order] for k, v in numeric.items()}

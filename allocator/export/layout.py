@@ -23,6 +23,8 @@ from docx.shared import Mm, Pt
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.page import PageMargins
 
+from allocator.errors import Problem
+
 # fonts (East Asian names as Chinese Windows and WPS install them; LibreOffice substitutes a CJK font)
 HEITI = "黑体"
 FANGSONG = "仿宋"
@@ -369,3 +371,14 @@ def xl_print_setup(ws, header_rows: tuple[int, int] | None, landscape: bool, las
     ws.oddFooter.center.text = "— &P —"
     ws.oddFooter.center.font = SONGTI
     ws.oddFooter.center.size = 14
+
+
+# 附件 numbers of a notice count from 1; a notice with a hundred attachments is a typo.
+MAX_ATTACHMENT_NUMBER = 99
+
+
+def attachment_number_problems(number: int | None) -> list[Problem]:
+    """The problem with an attachment number (附件N), if any; None means an unnumbered 附件."""
+    if number is None or 1 <= number <= MAX_ATTACHMENT_NUMBER:
+        return []
+    return [Problem(f"附件编号 {number} 应为 1 到 {MAX_ATTACHMENT_NUMBER} 之间的整数", key="number", value=number)]

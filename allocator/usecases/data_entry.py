@@ -12,7 +12,7 @@ import pandas as pd
 from allocator.columns import column_label as _column_label
 from allocator.dataset.importer import ImportResult, import_table
 from allocator.dataset.reference import load_crosswalk, load_regions
-from allocator.dataset.store import DatasetStore, Version
+from allocator.dataset.store import DatasetStore, Version, check_dataset_name
 from allocator.dataset.template import write_template
 from allocator.engine import RegionData, check_for_policy
 from allocator.errors import AllocatorError, InputError, Problem
@@ -49,13 +49,6 @@ class ImportReport:
     version: Version
     notes: list[str] = field(default_factory=list)
     store: Path | None = None
-
-
-def check_dataset_name(name: str) -> None:
-    if not name or not name.strip() or "@" in name or name.startswith("db:") or name != name.strip() \
-            or any(ch in name for ch in "\n\r\t"):
-        raise InputError([Problem(f"数据集名称「{name}」不可用：不能为空，不能含 @、空白控制符，不能以 db: 开头",
-                                  key="name", value=name)])
 
 
 def import_dataset(file: str | Path, name: str, level: str = "county", policy: PolicyRef | None = None,

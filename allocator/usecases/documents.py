@@ -16,6 +16,7 @@ from allocator.export.allocation_table import (
     write_allocation_docx,
     write_allocation_xlsx,
 )
+from allocator.export.layout import attachment_number_problems
 from allocator.export.method_note import method_note, note_title, write_method_note_docx, write_method_note_txt
 from allocator.export.overwrite import is_our_output
 from allocator.export.systems_csv import systems_frame, write_systems_csv
@@ -95,7 +96,7 @@ def export_documents(inputs: Inputs, out_dir: str | Path, options: DocumentOptio
     policy = inputs.policy
     kinds = options.kinds if options.kinds is not None else tuple(
         k for k in DOCUMENT_KINDS if k != "targets" or policy.performance is not None)
-    _check_document_options(dataclasses.replace(options, kinds=kinds), policy)
+    _check_document_options(dataclasses.replace(options, kinds=kinds), policy, inputs.data.codes)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     has_advance = any(p.advance_total is not None for p in policy.pools)
@@ -150,12 +151,16 @@ def _doc_number(options: DocumentOptions, policy: Policy) -> str:
     return f"〔{policy.year}〕  号" if options.doc_number is None else options.doc_number
 
 
-def _check_document_options(options: DocumentOptions, policy: Policy) -> None:
+def _check_document_options(options: DocumentOptions, policy: Policy, codes=()) -> None:
     kinds = options.kinds or ()
     problems = [Problem(f"文档种类「{k}」不可用，应为 {' / '.join(DOCUMENT_KINDS)}", key="what", value=k)
                 for k in kinds if k not in DOCUMENT_KINDS]
     problems += [Problem(f"文档格式「{f}」不可用，应为 {' / '.join(DOCUMENT_FORMATS)}", key="format", value=f)
                  for f in options.formats if f not in DOCUMENT_FORMATS]
+    problems += attachment_number_problems(options.first_number)
+    known = set(codes)
+    problems += [Problem(f"省直管县代码 {code} 不是数据中的地区", key="direct", region=code, value=code)
+                 for code in options.direct if code not in known]
     if not kinds:
         problems.append(Problem("没有要输出的文档：请至少选择一种（table / targets / note / csv）", key="what"))
     if options.timing and not any(p.advance_total is not None for p in policy.pools):

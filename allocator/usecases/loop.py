@@ -15,6 +15,7 @@ from allocator.dataset.store import DatasetStore, Version
 from allocator.dataset.template import write_template
 from allocator.engine import allocate
 from allocator.errors import DataError, InputError, Problem, raise_if
+from allocator.export.layout import attachment_number_problems
 from allocator.export.overwrite import guard_output
 from allocator.export.selfeval_doc import write_selfeval_docx, write_selfeval_xlsx
 from allocator.export.targets_doc import program_name
@@ -105,6 +106,7 @@ def write_selfeval_document(report: SelfEvalReport, out: str | Path, regions: tu
     out = Path(out)
     if out.suffix.lower() not in (".xlsx", ".docx"):
         raise InputError([Problem(f"自评表文件 {out.name} 应为 .xlsx 或 .docx", key="out", value=str(out))])
+    raise_if(attachment_number_problems(number))
     chosen = [e for e in report.evals if not regions or e.code in regions]
     missing = sorted(set(regions) - {e.code for e in chosen})
     if missing:
