@@ -3,7 +3,8 @@
 The national batch benchmark (2,850 counties, about China's count) and the wide-pair tests need
 more regions than Sichuan's 183 with the same structure. `scaled_up` keeps the real regions and adds
 n − len(data) made from randomly drawn ones, every figure times lognormal noise (σ = `noise`); flags
-and classes (columns of kind flag/class in `allocator.columns`) are copied, not scaled. Pool totals
+and classes (columns of kind flag/class in `allocator.columns`) are copied, not scaled, and no figure
+exceeds its column's plausible maximum (`allocator.columns.plausible_max`). Pool totals
 (and advance totals) grow with the sum of their base column, so floors and caps keep their meaning.
 Seeded: the same arguments give the same set. Synthetic codes start at 700000 (no real region).
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from allocator.columns import BY_ID
+from allocator.columns import BY_ID, plausible_max
 from allocator.engine import RegionData
 from allocator.policy import Policy, apply_overrides
 
@@ -29,7 +30,9 @@ def scaled_up(policy: Policy, data: RegionData, n: int, seed: int = 0, noise: fl
     for key, values in data.columns.items():
         drawn = values[pick]
         copied = key in BY_ID and BY_ID[key].kind in COPIED_KINDS
-        columns[key] = np.concatenate([values, drawn if copied else drawn * rng.lognormal(0.0, noise, extra)])
+        grown_values = drawn if copied else drawn * rng.lognormal(0.0, noise, extra)
+        high = plausible_max(key)  # a score stays a score (≤ 100 分) however the noise falls
+        columns[key] = np.concatenate([values, grown_values if high is None else np.minimum(grown_values, high[0])])
     codes = np.concatenate([data.codes, np.array([f"{700000 + i:06d}" for i in range(extra)])])
     names = np.concatenate([data.names, np.array([f"合成县{i}" for i in range(extra)])])
     grown = RegionData.from_frame(pd.DataFrame({"code": codes, "name": names, **columns}))

@@ -195,3 +195,28 @@ components = [{ column = "tekun" }]
         single_run(pair, overrides_for([parameter(pair.policy, c) for c in frame.columns], frame.iloc[1]))
     with pytest.raises(DataError, match="全部为零"):
         what_if(pair, dict(frame.iloc[1]))
+
+
+def test_a_region_is_at_floor_if_any_of_its_blocks_holds_it_there_on_both_paths(sichuan, monkeypatch):
+    """The deep-poverty counties are in two blocks; a floor in either holds them. The batch ORs the
+    blocks' flags, and so must a row recomputed on the single run (it once took the last block's)."""
+    import allocator.analysis.batch as batch_module
+
+    frame = pd.DataFrame({"constraints.floor_share_of_base": [85.0, 96.0], "constraints.cap_share_of_base": [200.88, 104.0],
+                          "constraints.floor_minimum": [20.9, 60.0]})
+    batch = evaluate(sichuan, frame)
+    blocks = {pb.block.id: pb for pb in sichuan.blocks}
+    special = blocks["deep_poverty"].index
+    assert batch.at_floor[:, special].any() and batch.at_floor[:, np.setdiff1d(np.arange(sichuan.n_regions), special)].any()
+    real = batch_module.round_rows
+
+    def every_row_a_close_call(x, total, dtype=np.int64):
+        units, _ = real(x, total, dtype)
+        return units, np.ones(len(x), dtype=bool)
+
+    monkeypatch.setattr(batch_module, "round_rows", every_row_a_close_call)
+    rerun = evaluate(sichuan, frame)
+    assert rerun.rerun == len(frame)
+    np.testing.assert_array_equal(rerun.totals, batch.totals)
+    np.testing.assert_array_equal(rerun.at_floor, batch.at_floor)
+    np.testing.assert_array_equal(rerun.at_cap, batch.at_cap)
