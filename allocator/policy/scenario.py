@@ -15,7 +15,8 @@ from typing import Any
 import tomli_w
 
 from allocator.errors import PolicyError, Problem
-from allocator.policy.load import from_keyed, policy_from_keyed
+from allocator.policy.build import policy_from_keyed
+from allocator.policy.keyed import from_keyed
 from allocator.policy.model import Policy
 
 SCENARIO_SOURCE = "scenario"
