@@ -10,11 +10,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import date as _date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from allocator.errors import PolicyError, Problem
+from allocator.policy import rules
 from allocator.policy.keyed import dataset_reference
 from allocator.policy.model import (
     AdvanceRule,
@@ -75,7 +75,6 @@ ALLOWED_KEYS = {
     "quantity": frozenset({"value", "unit", "source", "description"}),  # a `{ value, unit }` number
 }
 
-WEIGHT_TOLERANCE = 1e-9
 
 
 def _values(kind) -> tuple[str, ...]:
@@ -252,17 +251,16 @@ def _pools(pools: dict[str, Any], r: _Reader, source: str, rounding: Rounding) -
         if total is not None:
             if total > MAX_TOTAL:
                 total = None
-            elif total > 0 and not _is_multiple(total, rounding.unit):
-                r.fail(f"{where}.total = {total} 万元：不是取整单位 {rounding.unit:g} 万元的整数倍",
-                       f"{where}.total", total)
+            elif total > 0 and rules.not_multiple(total, rounding.unit):
+                r.fail(rules.not_multiple_reason(f"{where}.total", total, rounding.unit), f"{where}.total", total)
         formula = _pool_formula(t, r, where, src)
         advance = formula.get("advance_total")
         if advance is not None:
-            if advance < 0 or (total is not None and advance > total):
-                r.fail(f"{where}.advance_total = {advance:g} 万元：提前下达数应在 0 与资金总额 {total or 0:g} 万元之间",
-                       f"{where}.advance_total", advance)
-            elif not _is_multiple(advance, rounding.unit):
-                r.fail(f"{where}.advance_total = {advance} 万元：不是取整单位 {rounding.unit:g} 万元的整数倍",
+            if rules.advance_over(advance, total if total is not None else float("inf")):
+                r.fail(rules.advance_reason(f"{where}.advance_total", advance, total or 0), f"{where}.advance_total",
+                       advance)
+            elif rules.not_multiple(advance, rounding.unit):
+                r.fail(rules.not_multiple_reason(f"{where}.advance_total", advance, rounding.unit),
                        f"{where}.advance_total", advance)
         out.append(Pool(
             id=pid, label=r.text(t, "label", where) or pid, total=total or 0.0,
@@ -299,12 +297,6 @@ def _pool_formula(t: dict[str, Any], r: _Reader, where: str, source: str) -> dic
     return own
 
 
-def _is_multiple(amount: float, unit: float) -> bool:
-    """Exactly a whole number of units, judged on the decimal digits as written (1234567.12 is a
-    multiple of 0.01 even though its binary float is not)."""
-    return (Decimal(repr(round(amount, 6))) / Decimal(repr(unit))) % 1 == 0
-
-
 def _factors(factors: dict[str, Any], r: _Reader, source: str, prefix: str = "factors") -> tuple[Factor, ...]:
     if not factors:
         r.fail(f"至少需要一个分配因素（{prefix}）", prefix)
@@ -321,14 +313,13 @@ def _factors(factors: dict[str, Any], r: _Reader, source: str, prefix: str = "fa
         upper = r.number(t, Factor, "upper", where, src)
         if transform == "capped_score" and lower is None and upper is None:
             r.fail(f"{where}：transform = \"capped_score\" 需要 lower 或 upper", where)
-        if lower is not None and upper is not None and lower > upper:
+        if lower is not None and upper is not None and rules.crossed(lower, upper):
             r.fail(f"{where}：lower = {lower} 大于 upper = {upper}", f"{where}.lower", lower)
         scale = r.text(t, "scale", where, required=transform == "intensity",
                        choices=tuple(k for k in factors if k != fid) or None)
         components = _components(t.get("components", {}), r, where, src)
-        if weight and components and not any(c.weight > 0 for c in components):
-            r.fail(f"{where}：权重为 {weight * 100:g}%，但各数据列的子权重全部为 0，这一因素的资金将无处可分",
-                   f"{where}.components", weight)
+        if weight and components and rules.nothing_to_share(weight, max(c.weight for c in components)):
+            r.fail(rules.nothing_to_share_reason(where, weight), f"{where}.components", weight)
         out.append(Factor(
             id=fid, label=r.text(t, "label", where) or fid, weight=weight or 0.0,
             components=components,
@@ -339,9 +330,9 @@ def _factors(factors: dict[str, Any], r: _Reader, source: str, prefix: str = "fa
             description=t.get("description", ""), scale=scale, **_transform_options(t, r, where, src, transform),
         ))
     total = sum(f.weight for f in out)
-    if out and abs(total - 1.0) > WEIGHT_TOLERANCE:
+    if out and rules.weights_off(total):
         parts = "、".join(f"{f.label} {f.weight * 100:g}%" for f in out)
-        r.fail(f"{prefix}：因素权重之和为 {total * 100:.6g}%，应为 100%（{parts}）", f"{prefix}.*.weight", total)
+        r.fail(rules.weights_reason(prefix, total, parts), f"{prefix}.*.weight", total)
     return tuple(out)
 
 
@@ -382,8 +373,8 @@ def _corrections(corrections: dict[str, Any], r: _Reader, source: str,
         elasticity = r.number(t, Correction, "elasticity", where, src)
         lower = r.number(t, Correction, "lower", where, src)
         upper = r.number(t, Correction, "upper", where, src)
-        if lower is not None and upper is not None and lower > upper:
-            r.fail(f"{where}：系数下限 lower = {lower:g} 大于上限 upper = {upper:g}", f"{where}.lower", lower)
+        if lower is not None and upper is not None and rules.crossed(lower, upper):
+            r.fail(rules.crossed_coefficients_reason(where, lower, upper), f"{where}.lower", lower)
         thresholds, coefficients = _classes(t, r, where, method)
         out.append(Correction(
             id=cid, label=r.text(t, "label", where) or cid, apply=CorrectionApply(apply or "inside"),
@@ -429,9 +420,8 @@ def _constraints(t: dict[str, Any], r: _Reader, source: str, where: str = "const
     floor_share = r.number(t, Constraints, "floor_share_of_base", where, src)
     cap_share = r.number(t, Constraints, "cap_share_of_base", where, src)
     floor_minimum = r.number(t, Constraints, "floor_minimum", where, src)
-    if floor_share is not None and cap_share is not None and floor_share > cap_share:
-        r.fail(f"保底比例 {floor_share * 100:g}% 高于封顶比例 {cap_share * 100:g}%（{where}）",
-               f"{where}.floor_share_of_base", floor_share)
+    if floor_share is not None and cap_share is not None and rules.crossed(floor_share, cap_share):
+        r.fail(rules.floor_above_cap_reason(where, floor_share, cap_share), f"{where}.floor_share_of_base", floor_share)
     overrides = []
     for region, o in (t.get("overrides") or {}).items():
         owhere = f"{where}.overrides.{region}"

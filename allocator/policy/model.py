@@ -6,6 +6,7 @@ written, its description and its range are declared on its field (`allocator.pol
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import string
@@ -14,6 +15,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any, ClassVar
 
+from allocator.policy.keyed import node_at
 from allocator.policy.schema import (
     DAY_UNITS,
     MARK_UNITS,
@@ -490,6 +492,19 @@ class Policy:
     @property
     def budget(self) -> float:
         return sum(p.total for p in self.pools)
+
+    def value_at(self, path: str, default: Any = None) -> Any:
+        """What the policy writes at a dotted path (`factors.need.weight` → 75, as written, in the
+        file's unit; `constraints.objective` → "least_squares"; a table as a copy), or `default`."""
+        node = node_at(self.raw, path)
+        if isinstance(node, dict) and "value" in node:
+            return copy.deepcopy(node["value"])
+        return default if node is None else copy.deepcopy(node)
+
+    def unit_at(self, path: str) -> str | None:
+        """The unit the policy writes a number in (None where it writes none)."""
+        node = node_at(self.raw, path)
+        return node.get("unit") if isinstance(node, dict) else None
 
     @cached_property
     def digest(self) -> str:

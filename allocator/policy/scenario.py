@@ -8,16 +8,19 @@ A bare number replaces the value and keeps the unit written in the base file; it
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import tomli_w
 
 from allocator.errors import PolicyError, Problem
 from allocator.policy.build import policy_from_keyed
 from allocator.policy.keyed import from_keyed
 from allocator.policy.model import Policy
+from allocator.policy.paths import OverridePath, override_path
+from allocator.policy.rules import refuse_rows
 
 SCENARIO_SOURCE = "scenario"
 MAX_OVERRIDES = 10_000  # named changes in one scenario (a per-region override for each of 2,850 counties fits)
@@ -40,6 +43,7 @@ def apply_overrides(base: Policy, overrides: dict[str, Any]) -> Policy:
     """A new Policy from `base` and dotted-path overrides; the base is left untouched."""
     if len(overrides) > MAX_OVERRIDES:
         raise PolicyError([Problem(f"情景参数有 {len(overrides):,} 项，超过上限 {MAX_OVERRIDES:,} 项")], title="情景参数有误")
+    refuse_numbers(base, overrides)
     keyed = copy.deepcopy(base.raw)
     problems: list[Problem] = []
     for path, value in overrides.items():
@@ -50,9 +54,40 @@ def apply_overrides(base: Policy, overrides: dict[str, Any]) -> Policy:
         raise PolicyError(problems, title="情景参数有误")
     policy = policy_from_keyed(keyed, base_dir=None)
     # keep the base's dataset path (already absolute) unless the scenario names another
-    if "policy.dataset" not in overrides:
-        object.__setattr__(policy, "dataset", base.dataset)
+    if "policy.dataset" not in overrides and policy.dataset != base.dataset:
+        policy = replace(policy, dataset=base.dataset)
     return policy
+
+
+def refuse_numbers(base: Policy, overrides: dict[str, Any]) -> None:
+    """The scenario's plain numbers checked as a batch checks its rows (`refuse_rows`: declared ranges
+    and the rules across keys), one row; PolicyError with every reason."""
+    paths: list[OverridePath] = []
+    values: dict[str, np.ndarray] = {}
+    for path, value in overrides.items():
+        number = _number(value)
+        if number is None:
+            continue
+        try:
+            paths.append(override_path(base, path))
+        except PolicyError:
+            continue  # not a number of the base: `_set_path` and the loader say what is wrong
+        values[path] = np.array([number])
+    if not paths:
+        return
+    refusal = refuse_rows(base, paths, values, 1)
+    if refusal.any:
+        raise PolicyError([Problem(m, key=paths[0].path) for m in refusal.messages(0)], title="情景参数有误")
+
+
+def _number(value: Any) -> float | None:
+    """A plain number as a float (None for anything else, or an integer too large for a float)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return float(value)
+    except OverflowError:
+        return None
 
 
 def _set_path(keyed: dict[str, Any], path: str, value: Any) -> Problem | None:
@@ -62,10 +97,14 @@ def _set_path(keyed: dict[str, Any], path: str, value: Any) -> Problem | None:
         if not isinstance(node, dict):
             return Problem(f"情景参数 {path}：{'.'.join(parts[:i])} 不是表", key=path)
         if part not in node:
-            # new entries may be added only as region overrides; elsewhere a missing key is a typo
-            if not path.startswith("constraints.overrides."):
+            # new entries may be added only as region overrides, or a [constraints] table the base
+            # lacks; elsewhere a missing key is a typo
+            if path.startswith("constraints.") and i == 0:
+                node[part] = {"source": SCENARIO_SOURCE}
+            elif path.startswith("constraints.overrides."):
+                node[part] = {}
+            else:
                 return Problem(f"情景参数 {path}：基础政策中没有「{part}」", key=path)
-            node[part] = {}
         node = node[part]
     leaf = parts[-1]
     if not isinstance(node, dict):

@@ -56,7 +56,7 @@ class Quantity:
         """True where an engine-unit value (float or array) is not finite or outside the declared range."""
         v = np.asarray(value, dtype=float)
         with np.errstate(invalid="ignore"):
-            bad = ~np.isfinite(v)
+            bad = ~np.isfinite(v) | (np.abs(v) > MAX_WRITTEN)
             if self.lower is not None:
                 bad |= (v <= self.lower) if self.lower_open else (v < self.lower)
             if self.upper is not None:
@@ -91,13 +91,15 @@ def quantity_of(cls: type, key: str) -> Quantity | None:
 
 
 def default_of(cls: type, name: str) -> Any:
-    """The default of the dataclass field `name` (what the program supplies when the file omits it)."""
+    """The default of the dataclass field `name` (what the program supplies when the file omits it);
+    None for a field the file must give."""
     for f in fields(cls):
         if f.name == name:
             if f.default is not MISSING:
                 return f.default
             if f.default_factory is not MISSING:
                 return f.default_factory()
+            return None
     raise KeyError(name)
 
 
