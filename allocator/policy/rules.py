@@ -6,6 +6,7 @@ overrides of one scenario) refuse the same values with the same words.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,10 +20,11 @@ WEIGHT_TOLERANCE = 1e-9
 
 
 # ---------------------------------------------------------------- the rules, over floats or arrays
+# (written with operators, so that one value — a what-if — costs no array overhead)
 
 def weights_off(total: Any) -> Any:
     """Factor weights (shares of 1) whose sum is not 100 %."""
-    return np.abs(np.asarray(total) - 1.0) > WEIGHT_TOLERANCE
+    return abs(total - 1.0) > WEIGHT_TOLERANCE
 
 
 def weights_reason(where: str, total: float, parts: str = "") -> str:
@@ -31,7 +33,7 @@ def weights_reason(where: str, total: float, parts: str = "") -> str:
 
 def nothing_to_share(weight: Any, largest_sub_weight: Any) -> Any:
     """A factor with weight whose sub-weights are all zero: its money would have nowhere to go."""
-    return (np.asarray(weight) > 0) & (np.asarray(largest_sub_weight) <= 0)
+    return (weight > 0) & (largest_sub_weight <= 0)
 
 
 def nothing_to_share_reason(where: str, weight: float) -> str:
@@ -40,8 +42,7 @@ def nothing_to_share_reason(where: str, weight: float) -> str:
 
 def crossed(lower: Any, upper: Any) -> Any:
     """A lower bound above its upper bound (a missing bound, NaN, never crosses)."""
-    with np.errstate(invalid="ignore"):
-        return np.asarray(lower) > np.asarray(upper)
+    return lower > upper
 
 
 def crossed_coefficients_reason(where: str, lower: float, upper: float) -> str:
@@ -55,9 +56,14 @@ def floor_above_cap_reason(where: str, floor: float, cap: float) -> str:
 def not_multiple(amount: Any, unit: float) -> Any:
     """An amount (万元) that is not a whole number of rounding units, judged on the digits as written
     to 6 decimals (1234567.12 is a multiple of 0.01 even though its binary float is not)."""
+    if isinstance(amount, float):
+        if not math.isfinite(amount):
+            return True
+        one = round(amount, 6) / unit
+        return abs(one - round(one)) > 1e-7 + 1e-15 * abs(one)
     with np.errstate(invalid="ignore"):
         units = np.round(np.asarray(amount, dtype=float), 6) / unit
-        return np.abs(units - np.round(units)) > 1e-7 + 1e-15 * np.abs(units)
+        return ~(np.abs(units - np.round(units)) <= 1e-7 + 1e-15 * np.abs(units))
 
 
 def not_multiple_reason(path: str, amount: float, unit: float) -> str:
@@ -66,7 +72,7 @@ def not_multiple_reason(path: str, amount: float, unit: float) -> str:
 
 def advance_over(advance: Any, total: Any) -> Any:
     """An advance (提前下达数) below 0 or above the pool's total."""
-    return (np.asarray(advance) < 0) | (np.asarray(advance) > np.asarray(total))
+    return (advance < 0) | (advance > total)
 
 
 def advance_reason(path: str, advance: float, total: float) -> str:
@@ -117,23 +123,26 @@ def refuse_rows(policy: Policy, paths: Sequence[OverridePath], values: Mapping[s
 
     def add(mask: Any, message: Callable[[int], str]) -> None:
         nonlocal refused
-        mask = np.broadcast_to(mask, (n,))
-        if mask.any():
+        if mask is True or (mask is not False and mask.any()):
+            mask = np.broadcast_to(mask, (n,))
             rules.append((mask, message))
             refused = refused | mask
 
     by_path = {p.path: p for p in paths}
+    # one row (a what-if): plain floats; several: float arrays
+    rows: dict[str, Any] = {p.path: float(np.asarray(values[p.path]).reshape(-1)[0]) if n == 1 else
+                            np.asarray(values[p.path], dtype=float) for p in paths}
 
     def value(path: str, base: float | None) -> Any:
         """A number in engine units: the rows' values where the table varies the path, else the base's."""
         p = by_path.get(path)
         if p is None:
-            return np.nan if base is None else base
-        return np.asarray(values[path], dtype=float) * p.scale
+            return math.nan if base is None else base
+        return rows[path] * p.scale
 
     for p in paths:
         if p.quantity is not None:
-            v = np.asarray(values[p.path], dtype=float)
+            v = rows[p.path]
             add(p.outside(v), _range_message(p, v))
     blocks = {b.id: b for b in policy.blocks}
     seen: set[tuple[str, str]] = set()
@@ -159,8 +168,8 @@ def refuse_rows(policy: Policy, paths: Sequence[OverridePath], values: Mapping[s
     return Refusal(refused, rules)
 
 
-def _range_message(p: OverridePath, v: np.ndarray) -> Callable[[int], str]:
-    return lambda r: p.reason(float(v[r]))
+def _range_message(p: OverridePath, v: Any) -> Callable[[int], str]:
+    return lambda r: p.reason(_at(v, r))
 
 
 def _factor_rules(policy: Policy, block: Block, value, add, kinds: set[str]) -> None:
@@ -173,7 +182,8 @@ def _factor_rules(policy: Policy, block: Block, value, add, kinds: set[str]) -> 
         return
     for f, w in zip(block.factors, weights):
         subs = [value(f"{where}.{f.id}.components.{c.column}.weight", c.weight) for c in f.components]
-        largest = np.max(np.broadcast_arrays(*subs), axis=0) if len(subs) > 1 else subs[0]
+        scalar = all(isinstance(x, float) for x in subs)
+        largest = max(subs) if scalar else np.max(np.broadcast_arrays(*subs), axis=0)
         add(nothing_to_share(w, largest), lambda r, w=w, fid=f.id: nothing_to_share_reason(f"{where}.{fid}", _at(w, r)))
 
 

@@ -53,14 +53,18 @@ class Quantity:
         return self.units.get(unit or self.default_unit, 1.0)
 
     def outside(self, value: Any) -> Any:
-        """True where an engine-unit value (float or array) is not finite or outside the declared range."""
+        """True where an engine-unit value (float or array) is not finite, too large, or outside the
+        declared range (comparisons with NaN are False, so NaN fails the first test)."""
+        if isinstance(value, float):  # one value (a what-if): plain comparisons, no array overhead
+            return (not abs(value) <= MAX_WRITTEN or (self.lower is not None and (
+                value <= self.lower if self.lower_open else value < self.lower))
+                or (self.upper is not None and value > self.upper))
         v = np.asarray(value, dtype=float)
-        with np.errstate(invalid="ignore"):
-            bad = ~np.isfinite(v) | (np.abs(v) > MAX_WRITTEN)
-            if self.lower is not None:
-                bad |= (v <= self.lower) if self.lower_open else (v < self.lower)
-            if self.upper is not None:
-                bad |= v > self.upper
+        bad = ~(np.abs(v) <= MAX_WRITTEN)
+        if self.lower is not None:
+            bad |= (v <= self.lower) if self.lower_open else (v < self.lower)
+        if self.upper is not None:
+            bad |= v > self.upper
         return bad if bad.ndim else bool(bad)
 
     def reason(self, path: str, value: float, unit: str | None = None) -> str:
