@@ -313,8 +313,8 @@ def check_weights(prepared: Prepared, params: list[OverridePath], values: dict[s
     the rows otherwise. For a what-if; a batch refuses rows one by one instead (`BatchResult.refused`)."""
     refusal = refuse_rows(prepared.policy, params, values, n)
     if refusal.any:
-        raise PolicyError([Problem(f"第 {s + 1} 个情景：{message}", key=params[0].path if params else "", row=int(s) + 1)
-                           for s in np.flatnonzero(refusal.refused)[:10] for message in refusal.messages(int(s))],
+        raise PolicyError([Problem(f"第 {s + 1} 个情景：{message}", key=key, row=int(s) + 1)
+                           for s in np.flatnonzero(refusal.refused)[:10] for key, message in refusal.problems(int(s))],
                           title="情景参数有误")
 
 

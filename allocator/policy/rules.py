@@ -86,7 +86,8 @@ class Refusal:
     """Which scenario rows break a rule, and why (the words are made only when asked for)."""
 
     refused: np.ndarray  # (n,) bool
-    rules: list[tuple[np.ndarray, Callable[[int], str]]] = field(default_factory=list, repr=False)
+    # (rows that break it, the key it names, its words for a row)
+    rules: list[tuple[np.ndarray, str, Callable[[int], str]]] = field(default_factory=list, repr=False)
 
     @property
     def any(self) -> bool:
@@ -94,7 +95,11 @@ class Refusal:
 
     def messages(self, row: int) -> list[str]:
         """Every rule row `row` breaks, in words (none for a valid row)."""
-        return [message(row) for mask, message in self.rules if mask[row]]
+        return [message(row) for mask, _, message in self.rules if mask[row]]
+
+    def problems(self, row: int) -> list[tuple[str, str]]:
+        """(key, message) of every rule row `row` breaks (the key: the path or table it concerns)."""
+        return [(key, message(row)) for mask, key, message in self.rules if mask[row]]
 
     def reason(self, row: int) -> str:
         """The messages of row `row` as one text (empty for a valid row)."""
@@ -118,14 +123,14 @@ def refuse_rows(policy: Policy, paths: Sequence[OverridePath], values: Mapping[s
     """The rows of a scenario table (columns = override paths, values in the paths' units, n rows) that
     a single run would refuse: each value within its declared range, and the rules above across the
     values a row changes and the base's values it keeps. Vectorised over the rows."""
-    rules: list[tuple[np.ndarray, Callable[[int], str]]] = []
+    rules: list[tuple[np.ndarray, str, Callable[[int], str]]] = []
     refused = np.zeros(n, dtype=bool)
 
-    def add(mask: Any, message: Callable[[int], str]) -> None:
+    def add(mask: Any, key: str, message: Callable[[int], str]) -> None:
         nonlocal refused
         if mask is True or (mask is not False and mask.any()):
             mask = np.broadcast_to(mask, (n,))
-            rules.append((mask, message))
+            rules.append((mask, key, message))
             refused = refused | mask
 
     by_path = {p.path: p for p in paths}
@@ -143,7 +148,7 @@ def refuse_rows(policy: Policy, paths: Sequence[OverridePath], values: Mapping[s
     for p in paths:
         if p.quantity is not None:
             v = rows[p.path]
-            add(p.outside(v), _range_message(p, v))
+            add(p.outside(v), p.path, _range_message(p, v))
     blocks = {b.id: b for b in policy.blocks}
     seen: set[tuple[str, str]] = set()
     for p in paths:
@@ -177,14 +182,15 @@ def _factor_rules(policy: Policy, block: Block, value, add, kinds: set[str]) -> 
     weights = [value(f"{where}.{f.id}.weight", f.weight) for f in block.factors]
     if WEIGHT in kinds:
         total = sum(weights)
-        add(weights_off(total), lambda r: weights_reason(where, _at(total, r)))
+        add(weights_off(total), f"{where}.*.weight", lambda r: weights_reason(where, _at(total, r)))
     if COMPONENT not in kinds:
         return
     for f, w in zip(block.factors, weights):
         subs = [value(f"{where}.{f.id}.components.{c.column}.weight", c.weight) for c in f.components]
         scalar = all(isinstance(x, float) for x in subs)
         largest = max(subs) if scalar else np.max(np.broadcast_arrays(*subs), axis=0)
-        add(nothing_to_share(w, largest), lambda r, w=w, fid=f.id: nothing_to_share_reason(f"{where}.{fid}", _at(w, r)))
+        add(nothing_to_share(w, largest), f"{where}.{f.id}.components",
+            lambda r, w=w, fid=f.id: nothing_to_share_reason(f"{where}.{fid}", _at(w, r)))
 
 
 def _at(a: Any, r: int) -> float:
@@ -198,7 +204,7 @@ def _correction_rules(policy: Policy, block: Block, value, add) -> None:
     for c in block.corrections:
         lower = value(f"{where}.{c.id}.lower", c.lower)
         upper = value(f"{where}.{c.id}.upper", c.upper)
-        add(crossed(lower, upper), lambda r, lo=lower, hi=upper, cid=c.id:
+        add(crossed(lower, upper), f"{where}.{c.id}.lower", lambda r, lo=lower, hi=upper, cid=c.id:
             crossed_coefficients_reason(f"{where}.{cid}", _at(lo, r), _at(hi, r)))
 
 
@@ -207,14 +213,15 @@ def _constraint_rules(policy: Policy, block: Block, value, add) -> None:
     k = block.constraints
     floor = value(f"{where}.floor_share_of_base", k.floor_share)
     cap = value(f"{where}.cap_share_of_base", k.cap_share)
-    add(crossed(floor, cap), lambda r: floor_above_cap_reason(where, _at(floor, r), _at(cap, r)))
+    add(crossed(floor, cap), f"{where}.floor_share_of_base",
+        lambda r: floor_above_cap_reason(where, _at(floor, r), _at(cap, r)))
 
 
 def _total_rules(policy: Policy, p: OverridePath, value, add) -> None:
     pool = next(q for q in policy.pools if q.id == p.key)
     total = value(p.path, pool.total)
     unit = policy.rounding.unit
-    add(not_multiple(total, unit), lambda r: not_multiple_reason(p.path, _at(total, r), unit))
+    add(not_multiple(total, unit), p.path, lambda r: not_multiple_reason(p.path, _at(total, r), unit))
     if pool.advance_total is not None:
-        add(advance_over(pool.advance_total, total), lambda r: advance_reason(
+        add(advance_over(pool.advance_total, total), f"pools.{pool.id}.advance_total", lambda r: advance_reason(
             f"pools.{pool.id}.advance_total", float(pool.advance_total or 0), _at(total, r)))

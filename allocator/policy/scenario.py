@@ -77,7 +77,7 @@ def refuse_numbers(base: Policy, overrides: dict[str, Any]) -> None:
         return
     refusal = refuse_rows(base, paths, values, 1)
     if refusal.any:
-        raise PolicyError([Problem(m, key=paths[0].path) for m in refusal.messages(0)], title="情景参数有误")
+        raise PolicyError([Problem(m, key=key) for key, m in refusal.problems(0)], title="情景参数有误")
 
 
 def _number(value: Any) -> float | None:
