@@ -167,7 +167,8 @@ def override_path(policy: Policy, path: str) -> OverridePath:
         kind, key = resolved
         block_id, blocks = found[0].id, tuple(b.id for b in found)
     node = node_at(policy.raw, path)
-    if node is None and kind == VALUE and node_at(policy.raw, path.rpartition(".")[0]) is None:
+    new_region = path.startswith("constraints.overrides.")  # a region override may be added
+    if node is None and kind == VALUE and not new_region and node_at(policy.raw, path.rpartition(".")[0]) is None:
         raise _unknown(path, "基础政策中没有这一项")
     unit = node.get("unit", spec.default_unit) if isinstance(node, dict) else spec.default_unit
     value = node.get("value") if isinstance(node, dict) else node

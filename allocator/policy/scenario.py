@@ -3,7 +3,9 @@
 Overrides address the keyed form of a policy by dotted paths, e.g.
 `{"factors.need.weight": 70, "factors.effort.weight": 25, "constraints.cap_share_of_base": 115}`.
 A bare number replaces the value and keeps the unit written in the base file; its source becomes
-"scenario". A table replaces or adds the whole entry (e.g. a new region override).
+"scenario". A table replaces or adds the whole entry (e.g. a new region override). None removes the
+entry (a floor share turned off, a correction's factor list when it acts on the result). Numbers are
+addressed as `allocator.policy.paths.OverridePath`s.
 """
 from __future__ import annotations
 
@@ -109,6 +111,9 @@ def _set_path(keyed: dict[str, Any], path: str, value: Any) -> Problem | None:
     leaf = parts[-1]
     if not isinstance(node, dict):
         return Problem(f"情景参数 {path}：无法设置", key=path)
+    if value is None:
+        node.pop(leaf, None)
+        return None
     current = node.get(leaf)
     if isinstance(current, dict) and "value" in current and not isinstance(value, dict):
         node[leaf] = {**current, "value": value, "source": SCENARIO_SOURCE}
