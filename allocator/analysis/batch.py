@@ -1220,7 +1220,8 @@ def evaluate(prepared: Prepared, scenarios: pd.DataFrame | Mapping[str, Any],
     """
     params, values, scale, s, dtype, refusal = _prepare_batch(prepared, scenarios, data_scale, None)
     rows = chunk_rows(prepared.n_regions, chunk_bytes)
-    frame = scenarios if isinstance(scenarios, pd.DataFrame) else pd.DataFrame(values)
+    frame = scenarios if isinstance(scenarios, pd.DataFrame) else pd.DataFrame(  # as given, refused rows too
+        {k: np.broadcast_to(np.atleast_1d(np.asarray(v, dtype=float)), (s,)) for k, v in scenarios.items()})
     frame = frame.reset_index(drop=True)
     if executor is not None:
         parts = list(_run_tasks(prepared, params, values, scale, pools, s, rows, executor, tasks, None, progress,

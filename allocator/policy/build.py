@@ -13,8 +13,8 @@ from datetime import date as _date
 from pathlib import Path
 from typing import Any
 
+import allocator.policy.rules as rules
 from allocator.errors import PolicyError, Problem
-from allocator.policy import rules
 from allocator.policy.keyed import dataset_reference
 from allocator.policy.model import (
     AdvanceRule,
