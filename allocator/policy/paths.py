@@ -56,11 +56,7 @@ class OverridePath:
     blocks: tuple[str, ...] = ()
     quantity: Quantity | None = None  # the schema of the key
     neutral: float = math.nan  # a valid stand-in in the path's unit: the base's value, else the default
-
-    @property
-    def scale(self) -> float:
-        """Engine units (万元, share of 1) per unit of the path."""
-        return self.quantity.scale(self.unit) if self.quantity else 1.0
+    scale: float = 1.0  # engine units (万元, share of 1) per unit of the path (`Quantity.scale`)
 
     @property
     def written(self) -> bool:
@@ -173,8 +169,8 @@ def override_path(policy: Policy, path: str) -> OverridePath:
     unit = node.get("unit", spec.default_unit) if isinstance(node, dict) else spec.default_unit
     value = node.get("value") if isinstance(node, dict) else node
     base = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
-    return OverridePath(path, block_id, kind, key, unit, base, blocks, spec, _neutral(owner, parts[-1], base, spec,
-                                                                                      unit))
+    return OverridePath(path, block_id, kind, key, unit, base, blocks, spec,
+                        _neutral(owner, parts[-1], base, spec, unit), spec.scale(unit))
 
 
 def _neutral(owner: type | None, key: str, base: float, spec: Quantity, unit: str) -> float:

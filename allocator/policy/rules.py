@@ -17,6 +17,7 @@ from allocator.policy.model import Block, Policy
 from allocator.policy.paths import COMPONENT, CONSTRAINT, CORRECTION, TOTAL, WEIGHT, OverridePath
 
 WEIGHT_TOLERANCE = 1e-9
+SECTIONS = {WEIGHT: "factors", COMPONENT: "factors", CORRECTION: "corrections", CONSTRAINT: "constraints"}
 
 
 # ---------------------------------------------------------------- the rules, over floats or arrays
@@ -135,8 +136,8 @@ def refuse_rows(policy: Policy, paths: Sequence[OverridePath], values: Mapping[s
 
     by_path = {p.path: p for p in paths}
     # one row (a what-if): plain floats; several: float arrays
-    rows: dict[str, Any] = {p.path: float(np.asarray(values[p.path]).reshape(-1)[0]) if n == 1 else
-                            np.asarray(values[p.path], dtype=float) for p in paths}
+    rows: dict[str, Any] = {p.path: float(values[p.path][0]) if n == 1 else np.asarray(values[p.path], dtype=float)
+                            for p in paths}
 
     def value(path: str, base: float | None) -> Any:
         """A number in engine units: the rows' values where the table varies the path, else the base's."""
@@ -152,13 +153,12 @@ def refuse_rows(policy: Policy, paths: Sequence[OverridePath], values: Mapping[s
     blocks = {b.id: b for b in policy.blocks}
     seen: set[tuple[str, str]] = set()
     for p in paths:
+        section = SECTIONS.get(p.kind)
+        if section is None:
+            continue
         for block_id in p.blocks or (p.block,):
             block = blocks.get(block_id)
-            if block is None:
-                continue
-            section = {WEIGHT: "factors", COMPONENT: "factors", CORRECTION: "corrections",
-                       CONSTRAINT: "constraints"}.get(p.kind)
-            if section is None or (section, _prefix(policy, block, section)) in seen:
+            if block is None or (section, _prefix(policy, block, section)) in seen:
                 continue
             seen.add((section, _prefix(policy, block, section)))
             if section == "factors":
