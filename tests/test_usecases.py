@@ -12,7 +12,7 @@ from allocator.cli import app
 from allocator.engine import allocate
 from allocator.errors import AllocatorError, DataError, PolicyError
 from allocator.policy import apply_overrides, load_policy
-from allocator.policy.load import ALLOWED_KEYS
+from allocator.policy.build import ALLOWED_KEYS
 from allocator.policy.model import Constraints, Pool, file_keys
 
 

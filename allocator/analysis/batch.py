@@ -31,6 +31,7 @@ policy's own formula: the shared block and each pool separate only by eligibilit
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import os
@@ -59,6 +60,8 @@ from allocator.engine.pipeline import (
 from allocator.errors import DataError, InfeasibleError, InputError, PolicyError, Problem
 from allocator.policy import apply_overrides
 from allocator.policy.model import Binding, Block, CorrectionApply, Objective, Policy
+from allocator.policy.paths import VALUE, OverridePath, override_path
+from allocator.policy.rules import Refusal, refuse_rows
 from allocator.rounding import round_rows
 from allocator.solver import ActiveSet, feasible_rows, water_fill
 
@@ -66,95 +69,25 @@ CHUNK_BYTES = 1 << 20  # about 1 MB of float64 rows per chunk
 # chunks of one in-process batch run in this many threads: NumPy's array loops release the GIL, so
 # the cores of one machine share the work with no copies and no pickling (workers: `executor`)
 THREADS = os.cpu_count() or 1
-UNIT_SCALE = {"%": 0.01, "share": 1.0, "ratio": 1.0, "万元": 1.0}
-DEFAULT_UNIT = {"weight": "%", "floor_share_of_base": "%", "cap_share_of_base": "%", "floor_minimum": "万元",
-                "total": "万元", "elasticity": "ratio", "lower": "ratio", "upper": "ratio"}
-CORRECTION_KEYS = ("elasticity", "lower", "upper")
-CONSTRAINT_KEYS = ("floor_share_of_base", "cap_share_of_base", "floor_minimum")
 
 
 # ---------------------------------------------------------------- parameters a batch may vary
 
-@dataclass(frozen=True)
-class Parameter:
-    """One scenario parameter: an override path of the policy file, the block it acts on, its unit."""
-
-    path: str  # e.g. "factors.need.weight", "pools.deep_poverty.factors.poverty.weight"
-    block: str  # block id ("shared" or a pool id)
-    kind: str  # weight | component | correction | constraint | total
-    key: str  # factor id, factor id + component column, correction id + attribute, constraint key, or pool id
-    unit: str  # as in the policy file: %, ratio, 万元
-    base: float  # the base policy's value, in that unit
-    # every block the path acts on: a top-level factor, correction or constraint also acts on each
-    # pool of its own (eligibility, per-person part) that takes the policy's formula
-    blocks: tuple[str, ...] = ()
-
-    @property
-    def scale(self) -> float:
-        return UNIT_SCALE.get(self.unit, 1.0)
-
-    def acts_on(self, block_id: str) -> bool:
-        return block_id in (self.blocks or (self.block,))
 
 
-def _raw_node(raw: Mapping[str, Any], parts: list[str]) -> Any:
-    node: Any = raw
-    for part in parts:
-        if not isinstance(node, Mapping) or part not in node:
-            return None
-        node = node[part]
-    return node
-
-
-def _block_of_pool(policy: Policy, pool_id: str) -> Block | None:
-    return next((b for b in policy.blocks if any(p.id == pool_id for p in b.pools)), None)
-
-
-def parameter(policy: Policy, path: str) -> Parameter:
-    """Resolve an override path to the block and quantity it changes; PolicyError if a batch cannot vary it."""
-    parts = path.split(".")
-    bad = PolicyError([Problem(f"批量情景参数 {path}：不支持（可用：factors.<因素>.weight、factors.<因素>.components.<数据列>.weight、corrections.<修正>."
-                               f"elasticity/lower/upper、constraints.floor_share_of_base/cap_share_of_base/"
-                               f"floor_minimum、pools.<资金池>.total，以及 pools.<资金池>. 下的同类参数）",
-                               key=path)], title="情景参数有误")
-    block_id, rest = None, parts
-    if parts[0] == "pools" and len(parts) == 3 and parts[2] == "total":
-        block = _block_of_pool(policy, parts[1])
-        if block is None:
-            raise bad
-        return Parameter(path, block.id, "total", parts[1], "万元",
-                         next(p.total for p in block.pools if p.id == parts[1]))
-    if parts[0] == "pools" and len(parts) > 3:
-        block_id, rest = parts[1], parts[2:]
-    blocks = [b for b in policy.blocks if b.id == block_id] if block_id else _top_level_blocks(policy, rest[0])
-    if not blocks:
-        raise bad
-    block = blocks[0]
-    if rest[0] == "factors" and len(rest) == 3 and rest[2] == "weight" and any(f.id == rest[1] for f in block.factors):
-        kind, key = "weight", rest[1]
-    elif rest[0] == "corrections" and len(rest) == 3 and rest[2] in CORRECTION_KEYS \
-            and any(c.id == rest[1] for c in block.corrections):
-        kind, key = "correction", f"{rest[1]}.{rest[2]}"
-    elif rest[0] == "factors" and len(rest) == 5 and rest[2] == "components" and rest[4] == "weight" \
-            and any(f.id == rest[1] and any(c.column == rest[3] for c in f.components) for f in block.factors):
-        kind, key = "component", f"{rest[1]}.{rest[3]}"
-    elif rest[0] == "constraints" and len(rest) == 2 and rest[1] in CONSTRAINT_KEYS:
-        kind, key = "constraint", rest[1]
-    else:
-        raise bad
-    node = _raw_node(policy.raw, parts)
-    unit = node.get("unit", DEFAULT_UNIT[rest[-1]]) if isinstance(node, Mapping) else DEFAULT_UNIT[rest[-1]]
-    value = node.get("value") if isinstance(node, Mapping) else node
-    return Parameter(path, block.id, kind, key, unit, float("nan") if value is None else float(value),
-                     tuple(b.id for b in blocks))
-
-
-def _top_level_blocks(policy: Policy, section: str) -> list[Block]:
-    """The blocks a top-level `factors.`, `corrections.` or `constraints.` path acts on: the shared
-    block and every separate pool that takes the policy's own (`Policy.blocks`)."""
-    if section not in ("factors", "corrections", "constraints"):
-        return []
-    return [b for b in policy.blocks if getattr(b, section) is getattr(policy, section)]
+def parameter(policy: Policy, path: str) -> OverridePath:
+    """Resolve an override path to the block and quantity it changes (`allocator.policy.paths`);
+    PolicyError if a batch cannot vary it."""
+    try:
+        found = override_path(policy, path)
+    except PolicyError:
+        found = None
+    if found is None or found.kind == VALUE:
+        raise PolicyError([Problem(f"批量情景参数 {path}：不支持（可用：factors.<因素>.weight、factors.<因素>.components.<数据列>.weight、corrections.<修正>."
+                                   f"elasticity/lower/upper、constraints.floor_share_of_base/cap_share_of_base/"
+                                   f"floor_minimum、pools.<资金池>.total，以及 pools.<资金池>. 下的同类参数）",
+                                   key=path)], title="情景参数有误")
+    return found
 
 
 def weight_path(block: Block | str, factor_id: str) -> str:
@@ -180,13 +113,9 @@ def formula_blocks(prepared: Prepared) -> list[PreparedBlock]:
     return out
 
 
-def overrides_for(params: list[Parameter], row: Mapping[str, float]) -> dict[str, Any]:
+def overrides_for(params: list[OverridePath], row: Mapping[str, float]) -> dict[str, Any]:
     """One scenario row as `apply_overrides` takes it (a value with its unit where the base has none)."""
-    out: dict[str, Any] = {}
-    for p in params:
-        value = float(row[p.path])
-        out[p.path] = value if not np.isnan(p.base) else {"value": value, "unit": p.unit}
-    return out
+    return {p.path: p.override(float(row[p.path])) for p in params}
 
 
 # ---------------------------------------------------------------- the prepared pair
@@ -219,9 +148,9 @@ class Prepared:
     data: RegionData
     blocks: tuple[PreparedBlock, ...]
     digest: str
-    parameters: dict[str, Parameter] = field(default_factory=dict, compare=False, repr=False)  # parsed paths
+    parameters: dict[str, OverridePath] = field(default_factory=dict, compare=False, repr=False)  # parsed paths
 
-    def parameter(self, path: str) -> Parameter:
+    def parameter(self, path: str) -> OverridePath:
         """`parameter(policy, path)`, parsed once per prepared pair."""
         if path not in self.parameters:
             self.parameters[path] = parameter(self.policy, path)
@@ -303,7 +232,7 @@ def _base_params(pb: PreparedBlock, c: int) -> BlockParams:
     return pb.base_params[c]
 
 
-def block_params(pb: PreparedBlock, params: list[Parameter], values: dict[str, np.ndarray], c: int) -> BlockParams:
+def block_params(pb: PreparedBlock, params: list[OverridePath], values: dict[str, np.ndarray], c: int) -> BlockParams:
     """The base policy's values for c scenarios with the varied ones put in place."""
     b = pb.block
     base = _base_params(pb, c)
@@ -340,52 +269,15 @@ def block_params(pb: PreparedBlock, params: list[Parameter], values: dict[str, n
                        cons["floor_share_of_base"], cons["cap_share_of_base"], cons["floor_minimum"], sub)
 
 
-def check_weights(prepared: Prepared, params: list[Parameter], values: dict[str, np.ndarray], n: int) -> None:
-    """Every scenario's weights add up to 100 % in every block it changes (the loader's rule)."""
-    problems = []
-    for pb in prepared.blocks:
-        varied = {p.key: p for p in params if p.acts_on(pb.block.id) and p.kind == "weight"}
-        if not varied:
-            continue
-        if n == 1:  # a what-if: plain floats
-            one = sum(float(values[varied[f.id].path][0]) * varied[f.id].scale if f.id in varied else f.weight
-                      for f in pb.block.factors)
-            if abs(one - 1.0) <= 1e-9:
-                continue
-        w = sum((values[varied[f.id].path] * varied[f.id].scale if f.id in varied else f.weight)
-                for f in pb.block.factors)
-        w = np.broadcast_to(w, (n,))
-        for s in np.flatnonzero(np.abs(w - 1.0) > 1e-9)[:10]:
-            problems.append(Problem(f"第 {s + 1} 个情景：资金块「{pb.block.pools[0].label}」的因素权重之和为 "
-                                    f"{w[s] * 100:.6g}%，应为 100%", key="weights", row=int(s) + 1))
-    problems += _sub_weight_problems(prepared, params, values, n)
-    if problems:
-        raise PolicyError(problems, title="情景参数有误")
-
-
-def _sub_weight_problems(prepared: Prepared, params: list[Parameter], values: dict[str, np.ndarray],
-                         n: int) -> list[Problem]:
-    """The loader's rules for sub-weights, per scenario: none negative, not all zero in a factor of weight > 0."""
-    problems: list[Problem] = []
-    if not any(p.kind == "component" for p in params):
-        return problems
-    for pb in formula_blocks(prepared):
-        comps = {p.key: p for p in params if p.acts_on(pb.block.id) and p.kind == "component"}
-        if not comps:  # no sub-weight varied in this block: nothing to check
-            continue
-        weights = {p.key: p for p in params if p.acts_on(pb.block.id) and p.kind == "weight"}
-        for f in pb.block.factors:
-            if not any(f"{f.id}.{c.column}" in comps for c in f.components):
-                continue
-            w = [np.broadcast_to(values[comps[k].path] * comps[k].scale, (n,)) if k in comps else np.full(n, c.weight)
-                 for c in f.components for k in [f"{f.id}.{c.column}"]]
-            fw = np.broadcast_to(values[weights[f.id].path] * weights[f.id].scale, (n,)) if f.id in weights \
-                else np.full(n, f.weight)
-            bad = (np.min(w, axis=0) < 0) | ((fw > 0) & (np.max(w, axis=0) <= 0))
-            for s in np.flatnonzero(bad)[:10]:
-                problems.append(Problem(f"第 {s + 1} 个情景：因素「{f.label}」的子权重不能为负，且不能全部为 0",
-                                        key=f"{f.id}.components", row=int(s) + 1))
-    return problems
+def check_weights(prepared: Prepared, params: list[OverridePath], values: dict[str, np.ndarray], n: int) -> None:
+    """Every scenario obeys the loader's rules (`allocator.policy.rules.refuse_rows`: declared ranges,
+    weights adding up to 100 %, sub-weights, bounds in order, whole pool totals …); PolicyError naming
+    the rows otherwise. For a what-if; a batch refuses rows one by one instead (`BatchResult.refused`)."""
+    refusal = refuse_rows(prepared.policy, params, values, n)
+    if refusal.any:
+        raise PolicyError([Problem(f"第 {s + 1} 个情景：{message}", key=key, row=int(s) + 1)
+                           for s in np.flatnonzero(refusal.refused)[:10] for key, message in refusal.problems(int(s))],
+                          title="情景参数有误")
 
 
 # ---------------------------------------------------------------- the engine's kernels on a chunk's rows
@@ -507,11 +399,11 @@ def block_outcome(pb: PreparedBlock, bp: BlockParams, unit: float, t: np.ndarray
     return BlockOutcome(units, held_floor, held_cap, ok, ok & (close | ~settled))
 
 
-def _touched(pb: PreparedBlock, params: list[Parameter], data_scale) -> bool:
+def _touched(pb: PreparedBlock, params: list[OverridePath], data_scale) -> bool:
     return any(p.acts_on(pb.block.id) for p in params) or bool(data_scale and any(k in pb.columns for k in data_scale))
 
 
-def block_chunk(prepared: Prepared, pb: PreparedBlock, params: list[Parameter], values: dict[str, np.ndarray],
+def block_chunk(prepared: Prepared, pb: PreparedBlock, params: list[OverridePath], values: dict[str, np.ndarray],
                 c: int, data_scale, dtype: type = np.int64) -> tuple[BlockOutcome, np.ndarray]:
     """One block for c scenarios: the prepared base outcome where nothing touches the block."""
     unit = prepared.unit
@@ -547,7 +439,7 @@ def block_chunk(prepared: Prepared, pb: PreparedBlock, params: list[Parameter], 
     return o, pool_units
 
 
-def run_chunk(prepared: Prepared, params: list[Parameter], values: dict[str, np.ndarray], c: int,
+def run_chunk(prepared: Prepared, params: list[OverridePath], values: dict[str, np.ndarray], c: int,
               data_scale: dict[str, np.ndarray] | None = None, pools: bool = False,
               out: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None, dtype: type = np.int64) -> ChunkResult:
     """Evaluate c scenarios (rows of `values`) on every block of the prepared pair.
@@ -650,10 +542,23 @@ class BatchResult:
     rerun: int  # scenarios recomputed on the single-run path (close rounding calls)
     amounts: np.ndarray | None = None  # (S, n, pools) when asked for
     extra: dict[str, Any] = field(default_factory=dict)
+    # the rows a single run would refuse (a value out of range, weights not adding up …): never
+    # computed, amounts 0, not feasible; `refused` and `reasons` say which and why
+    refusal: Refusal | None = None
 
     @property
     def codes(self) -> np.ndarray:
         return self.prepared.data.codes
+
+    @property
+    def refused(self) -> np.ndarray:
+        """(S,) bool: the scenario breaks a rule of the policy file and was not computed."""
+        return self.refusal.refused if self.refusal is not None else np.zeros(len(self.feasible), dtype=bool)
+
+    @property
+    def reasons(self) -> np.ndarray:
+        """(S,) why each refused scenario was refused, in words ("" for the others)."""
+        return self.refusal.reasons() if self.refusal is not None else np.full(len(self.feasible), "", dtype=object)
 
     def to_wan(self, units: np.ndarray) -> np.ndarray:
         return units * self.prepared.unit
@@ -682,7 +587,7 @@ def _chunks(n: int, size: int) -> Iterator[slice]:
         yield slice(start, min(n, start + size))
 
 
-def scenario_values(prepared: Prepared, scenarios: pd.DataFrame | Mapping[str, Any]) -> tuple[list[Parameter], dict[str, np.ndarray], int]:
+def scenario_values(prepared: Prepared, scenarios: pd.DataFrame | Mapping[str, Any]) -> tuple[list[OverridePath], dict[str, np.ndarray], int]:
     """Parameters and float columns from a table of scenarios (columns = override paths)."""
     frame = scenarios if isinstance(scenarios, pd.DataFrame) else pd.DataFrame(
         {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in scenarios.items()})
@@ -709,7 +614,7 @@ class ArrayScale:
         return len(next(iter(self.arrays.values())))
 
 
-def _task(prepared: Prepared, params: list[Parameter], values: dict[str, np.ndarray], scale, pools: bool,
+def _task(prepared: Prepared, params: list[OverridePath], values: dict[str, np.ndarray], scale, pools: bool,
           start: int, stop: int, rows: int, reduce=None, dtype: type = np.int64):
     """Worker body (picklable arguments): scenarios start..stop in chunks of `rows`, each chunk about
     1 MB; `values` hold only these rows. Returns the chunk results, or the reduced partials."""
@@ -733,11 +638,30 @@ def _prepare_batch(prepared: Prepared, scenarios, data_scale, size: int | None):
     if size is not None:
         s = max(s, size)
     values = {k: np.broadcast_to(v, (s,)) for k, v in values.items()}
-    check_weights(prepared, params, values, s)
-    return params, values, scale, s, units_dtype(prepared, params, values)
+    found = refuse_rows(prepared.policy, params, values, s)
+    refusal = found if found.any else None
+    if refusal is not None:  # the kernels never see a refused value: those rows take the base policy's values
+        values = {p.path: np.where(refusal.refused, p.neutral, values[p.path]) for p in params}
+    return params, values, scale, s, units_dtype(prepared, params, values), refusal
 
 
-def units_dtype(prepared: Prepared, params: list[Parameter], values: dict[str, np.ndarray]) -> type:
+def _blank(refused: np.ndarray, *arrays: np.ndarray | None) -> None:
+    """Zero the refused rows of result arrays (in place)."""
+    for a in arrays:
+        if a is not None:
+            a[refused] = 0
+
+
+def _refusing(reduce: Callable, refused: np.ndarray, chunk: ChunkResult, rows: slice) -> Any:
+    """`reduce` over a chunk whose refused rows are marked not feasible (and zeroed) first."""
+    mine = refused[rows]
+    if mine.any():
+        chunk.feasible[mine] = False
+        _blank(mine, chunk.totals, chunk.at_floor, chunk.at_cap, chunk.amounts)
+    return reduce(chunk, rows)
+
+
+def units_dtype(prepared: Prepared, params: list[OverridePath], values: dict[str, np.ndarray]) -> type:
     """int32 for region totals in rounding units when no scenario's whole budget can reach 2³¹ units
     (half the memory of a large batch: 10,000 × 2,850 totals take 114 MB instead of 228 MB), else int64."""
     budget = 0.0
@@ -774,14 +698,15 @@ def evaluate(prepared: Prepared, scenarios: pd.DataFrame | Mapping[str, Any],
     whole chunks; in-process when None, the chunks shared by THREADS threads. `progress(done, total)`
     is called as chunks finish, in order.
     """
-    params, values, scale, s, dtype = _prepare_batch(prepared, scenarios, data_scale, None)
+    params, values, scale, s, dtype, refusal = _prepare_batch(prepared, scenarios, data_scale, None)
     rows = chunk_rows(prepared.n_regions, chunk_bytes)
-    frame = scenarios if isinstance(scenarios, pd.DataFrame) else pd.DataFrame(values)
+    frame = scenarios if isinstance(scenarios, pd.DataFrame) else pd.DataFrame(  # as given, refused rows too
+        {k: np.broadcast_to(np.atleast_1d(np.asarray(v, dtype=float)), (s,)) for k, v in scenarios.items()})
     frame = frame.reset_index(drop=True)
     if executor is not None:
         parts = list(_run_tasks(prepared, params, values, scale, pools, s, rows, executor, tasks, None, progress,
                                 dtype))
-        return _concat(prepared, frame, parts, pools)
+        return _concat(prepared, frame, parts, pools, refusal=refusal)
     n = prepared.n_regions
     whole = (np.zeros((s, n), dtype=dtype), np.zeros((s, n), dtype=bool), np.zeros((s, n), dtype=bool))
 
@@ -791,7 +716,7 @@ def evaluate(prepared: Prepared, scenarios: pd.DataFrame | Mapping[str, Any],
                          (whole[0][sl], whole[1][sl], whole[2][sl]))
 
     parts = list(_in_threads(one, list(_chunks(s, rows)), s, progress))
-    return _concat(prepared, frame, parts, pools, whole)
+    return _concat(prepared, frame, parts, pools, whole, refusal)
 
 
 def _in_threads(fn: Callable[[slice], Any], chunks: list[slice], s: int,
@@ -821,8 +746,10 @@ def evaluate_reduced(prepared: Prepared, scenarios: pd.DataFrame | Mapping[str, 
     and the partials folded here (`combine(accumulated or None, partial)`), so memory stays bounded
     whatever the number of scenarios (e.g. a million draws over 2,850 counties). `size`: the number of
     scenarios when the table has no columns (data draws only)."""
-    params, values, scale, s, dtype = _prepare_batch(prepared, scenarios, data_scale, size)
+    params, values, scale, s, dtype, refusal = _prepare_batch(prepared, scenarios, data_scale, size)
     rows = chunk_rows(prepared.n_regions, chunk_bytes)
+    if refusal is not None:
+        reduce = functools.partial(_refusing, reduce, refusal.refused)
     acc = None
     if executor is not None:
         for partial in _run_tasks(prepared, params, values, scale, False, s, rows, executor, tasks, reduce, progress,
@@ -841,15 +768,20 @@ def evaluate_reduced(prepared: Prepared, scenarios: pd.DataFrame | Mapping[str, 
 
 
 def _concat(prepared: Prepared, frame: pd.DataFrame, parts: list[ChunkResult], pools: bool,
-            whole: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> BatchResult:
+            whole: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+            refusal: Refusal | None = None) -> BatchResult:
     totals, at_floor, at_cap = whole if whole is not None else (
         np.concatenate([p.totals for p in parts]), np.concatenate([p.at_floor for p in parts]),
         np.concatenate([p.at_cap for p in parts]))
+    feasible = np.concatenate([p.feasible for p in parts])
+    amounts = np.concatenate([p.amounts for p in parts if p.amounts is not None]) if pools else None
+    rerun = np.concatenate([p.rerun for p in parts])
+    if refusal is not None:
+        feasible[refusal.refused] = rerun[refusal.refused] = False
+        _blank(refusal.refused, totals, at_floor, at_cap, amounts)
     return BatchResult(
         prepared=prepared, scenarios=frame, totals=totals, at_floor=at_floor, at_cap=at_cap,
-        feasible=np.concatenate([p.feasible for p in parts]),
-        rerun=int(sum(p.rerun.sum() for p in parts)),
-        amounts=np.concatenate([p.amounts for p in parts if p.amounts is not None]) if pools else None,
+        feasible=feasible, rerun=int(rerun.sum()), amounts=amounts, refusal=refusal,
     )
 
 
@@ -857,7 +789,7 @@ def what_if(prepared: Prepared, overrides: Mapping[str, float]) -> np.ndarray:
     """One scenario through the prepared pair: region totals in rounding units (int64, length n)."""
     params = [prepared.parameter(k) for k in overrides]
     values = {p.path: np.array([float(overrides[p.path])]) for p in params}
-    if any(p.kind in ("weight", "component") for p in params):
+    if params:
         check_weights(prepared, params, values, 1)
     chunk = run_chunk(prepared, params, values, 1)
     if not chunk.feasible[0]:

@@ -8,7 +8,6 @@ may add their own.
 """
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,26 +17,20 @@ from allocator.dataset.aggregate import aggregate
 from allocator.engine import AllocationResult, RegionData, allocate
 from allocator.engine.pipeline import SHARED, base_amounts, bounds, to_unit_bounds
 from allocator.errors import InfeasibleError, InputError, Problem
-from allocator.policy.load import policy_from_keyed
+from allocator.policy.derive import (
+    UPPER_SOURCE,
+    with_eligible_regions,
+    with_own_formula,
+    with_region_bounds,
+    without_constraints,
+)
+from allocator.policy.derive import with_pool_totals as _with_pool_totals
 from allocator.policy.model import Correction, Factor, Policy
-
-UPPER_SOURCE = "上级分配结果"
 
 
 def with_pool_totals(policy: Policy, totals: dict[str, float], title: str | None = None) -> Policy:
     """The same policy with new pool totals (万元); pools given 0 are dropped. Source: 上级分配结果."""
-    keyed = copy.deepcopy(policy.raw)
-    for pool_id in list(keyed["pools"]):
-        amount = totals.get(pool_id, 0.0)
-        if amount <= 0:
-            del keyed["pools"][pool_id]
-        else:
-            old = keyed["pools"][pool_id]["total"]
-            keyed["pools"][pool_id]["total"] = {**old, "value": amount, "unit": "万元", "source": UPPER_SOURCE}
-            keyed["pools"][pool_id].pop("advance_total", None)
-    if title:
-        keyed["policy"]["title"] = title
-    return policy_from_keyed(keyed)
+    return _with_pool_totals(policy, totals, title, UPPER_SOURCE)
 
 
 @dataclass(frozen=True)
@@ -111,7 +104,7 @@ def allocate_two_tier(policy: Policy, counties: pd.DataFrame, parent_of: dict[st
         except InfeasibleError as exc:
             if not relax_infeasible:
                 raise InfeasibleError([_named(r, top.names[i]) for r in exc.reasons]) from None
-            lower[code] = allocate(_without_constraints(sub_policy), data, method, partial=True)
+            lower[code] = allocate(without_constraints(sub_policy), data, method, partial=True)
             notes.append(f"{top.names[i]}：保底/封顶在本市分配额内无法同时满足，已不设约束分配（{exc.reasons[0].message}）")
     return TwoTierResult(top, lower, city_units, dict(parent_of), notes)
 
@@ -148,28 +141,20 @@ def with_county_bounds(top_policy: Policy, policy: Policy, counties: pd.DataFram
     data = RegionData.from_frame(counties.drop(columns=["parent_code"], errors="ignore"))
     lo, hi = to_unit_bounds(bounds(shared.constraints, data, base_amounts(shared, data)), policy.rounding.unit)
     parents = pd.Series(data.codes).map(parent_of).to_numpy()
-    keyed = copy.deepcopy(top_policy.raw)
-    overrides = keyed.setdefault("constraints", {}).setdefault("overrides", {})
+    unit = policy.rounding.unit
+    sums: dict[str, tuple[float, float | None]] = {}
     for parent in np.unique(parents):
         members = parents == parent
-        unit = policy.rounding.unit
-        entry = {"region": parent, "source": "所辖县保底、封顶之和", "floor": {"value": float(lo[members].sum() * unit), "unit": "万元"}}
-        if np.isfinite(hi[members]).all():
-            entry["cap"] = {"value": float(hi[members].sum() * unit), "unit": "万元"}
-        overrides.setdefault(parent, entry)  # a prefecture override written in the policy wins
-    return policy_from_keyed(keyed)
+        sums[str(parent)] = (float(lo[members].sum() * unit),
+                             float(hi[members].sum() * unit) if np.isfinite(hi[members]).all() else None)
+    return with_region_bounds(top_policy, sums)  # a prefecture override written in the policy wins
 
 
 def lift_eligibility(policy: Policy, parent_of: dict[str, str]) -> Policy:
     """At the prefecture tier a prefecture is eligible for a special pool when any of its counties is."""
-    keyed = copy.deepcopy(policy.raw)
-    changed = False
-    for pool in keyed.get("pools", {}).values():
-        listed = pool.get("eligible_regions")
-        if listed:
-            pool["eligible_regions"] = sorted(set(map(str, listed)) | {parent_of[c] for c in listed if c in parent_of})
-            changed = True
-    return policy_from_keyed(keyed) if changed else policy
+    lifted = {p.id: sorted(set(p.eligible_regions) | {parent_of[c] for c in p.eligible_regions if c in parent_of})
+              for p in policy.pools if p.eligible_regions}
+    return with_eligible_regions(policy, lifted) if lifted else policy
 
 
 def eligible_only_figures(top_policy: Policy, policy: Policy, counties: pd.DataFrame, top_rows: pd.DataFrame,
@@ -181,9 +166,8 @@ def eligible_only_figures(top_policy: Policy, policy: Policy, counties: pd.DataF
     For each such pool, its formula columns are added up over eligible counties only, as columns named
     `<column>@<pool>`, and the pool's factors and corrections are pointed at them.
     """
-    keyed = copy.deepcopy(top_policy.raw)
     rows = top_rows.copy()
-    changed = False
+    repointed: dict[str, dict[str, str]] = {}
     for block in policy.blocks:
         if block.eligible_column is None and block.eligible_regions is None:
             continue
@@ -201,41 +185,13 @@ def eligible_only_figures(top_policy: Policy, policy: Policy, counties: pd.DataF
         extra = pd.concat([prefectures.drop(columns=["name"]), direct], ignore_index=True).rename(columns=renamed)
         rows = rows.merge(extra, on="code", how="left")
         rows[list(renamed.values())] = rows[list(renamed.values())].fillna(0.0)
-        own = keyed["pools"][pool.id]
-        if "factors" not in own:  # shares the policy's formula: give it its own copy to re-point
-            own["factors"] = copy.deepcopy(keyed.get("factors", {}))
-            own["corrections"] = copy.deepcopy(keyed.get("corrections", {}))
-            if "constraints" in keyed:
-                own.setdefault("constraints", copy.deepcopy(keyed["constraints"]))
-        _point_at(own, renamed)
-        changed = True
-    return (policy_from_keyed(keyed) if changed else top_policy), rows
-
-
-def _point_at(pool: dict, renamed: dict[str, str]) -> None:
-    """Re-point a keyed pool's factor components, denominators and correction columns at renamed columns."""
-    for factor in pool.get("factors", {}).values():
-        factor["components"] = {renamed.get(k, k): {**c, "column": renamed.get(c["column"], c["column"])}
-                                for k, c in factor["components"].items()}
-        if factor.get("denominator"):
-            factor["denominator"] = renamed.get(factor["denominator"], factor["denominator"])
-    for correction in pool.get("corrections", {}).values():
-        for key in ("column", "numerator", "denominator"):
-            if correction.get(key):
-                correction[key] = renamed.get(correction[key], correction[key])
+        repointed[pool.id] = renamed
+    return (with_own_formula(top_policy, repointed) if repointed else top_policy), rows
 
 
 def _named(reason, prefecture: str):
     reason.message = f"{prefecture}向所属县分配时：{reason.message}"
     return reason
-
-
-def _without_constraints(policy: Policy) -> Policy:
-    keyed = copy.deepcopy(policy.raw)
-    constraints = keyed.get("constraints", {})
-    for key in ("floor_share_of_base", "cap_share_of_base", "floor_minimum", "overrides"):
-        constraints.pop(key, None)
-    return policy_from_keyed(keyed)
 
 
 def compare_paths(two_tier: TwoTierResult, direct: AllocationResult) -> pd.DataFrame:

@@ -1,10 +1,12 @@
 """The policy model: what a policy file says, after validation and unit conversion.
 
 Every number here is already in the engine's unit: money in 万元, weights and ratios as shares
-of 1. Conversion happens once, in `allocator.policy.load`, at the edge.
+of 1. Conversion happens once, in `allocator.policy.build`, at the edge; how each number may be
+written, its description and its range are declared on its field (`allocator.policy.schema`).
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import string
@@ -12,6 +14,18 @@ from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from functools import cached_property
 from typing import Any, ClassVar
+
+from allocator.policy.keyed import node_at
+from allocator.policy.schema import (
+    DAY_UNITS,
+    MARK_UNITS,
+    MAX_TOTAL,
+    MONEY_UNITS,
+    PER_PERSON_UNITS,
+    RATIO_UNITS,
+    SHARE_UNITS,
+    quantity,
+)
 
 # A field's metadata may say how a policy file spells it (`key`), that it is not read from the file
 # (`in_file=False`), or (for Policy) that it sits at the top level of the file rather than in [policy].
@@ -114,6 +128,8 @@ class Binding(StrEnum):
     NONE = "none"
 
 
+MAX_ELASTICITY = 10.0  # a correction's elasticity, ratio: (mean capacity / capacity) ^ elasticity
+
 BINDING_LABELS = {Binding.FLOOR: "保底", Binding.CAP: "封顶", Binding.NONE: ""}
 
 OBJECTIVES = tuple(o.value for o in Objective)
@@ -178,7 +194,9 @@ class Standard:
 
     column: str  # the head-count, 人 (e.g. insured)
     source: str
-    rate: float | None = None  # 万元 per person (written in 元/人), the same everywhere
+    # 万元 per person (written in 元/人), the same everywhere
+    rate: float | None = field(default=None, metadata=quantity(PER_PERSON_UNITS, "补助标准", lower=0.0,
+                                                                below="补助标准不能为负"))
     rate_column: str | None = None  # or a per-region rate column, 元/人
     label: str = "按标准补助"
 
@@ -193,8 +211,10 @@ class Pool:
 
     id: str
     label: str
-    total: float  # 万元
-    level: Level
+    total: float = field(metadata=quantity(  # 万元
+        MONEY_UNITS, "资金总额", required=True, lower=0.0, lower_open=True, below="资金总额必须为正数",
+        upper=MAX_TOTAL, above=f"超出支持的范围（每个资金池不超过 {MAX_TOTAL:,.0f} 万元，即 1 万亿元）"))
+    level: Level = field()
     kind: str  # 一般公共预算 | 彩票公益金 | …
     source: str
     base_column: str | None = None  # last year's allocation of this pool, 万元
@@ -207,7 +227,8 @@ class Pool:
     eligible_column: str | None = None  # a region takes part only where this column is non-zero
     eligible_regions: tuple[str, ...] | None = None  # …or only the regions listed
     ineligible_note: str = "不属于此项资金的分配范围"
-    advance_total: float | None = None  # 提前下达 total of this pool for the year, 万元
+    # 提前下达 total of this pool for the year, 万元 (at most the pool's total: checked with it)
+    advance_total: float | None = field(default=None, metadata=quantity(MONEY_UNITS, "提前下达数"))
     standard: Standard | None = None  # a per-person part paid before the factor shares
     purpose_label: str = ""  # e.g. 常规分配 | 深度贫困定向 (published tables: 常规分配 | 贫困县定向分配)
 
@@ -244,7 +265,7 @@ class Component:
     FILE_EXTRAS: ClassVar[tuple[str, ...]] = ("label",)
 
     column: str
-    weight: float = 1.0
+    weight: float = field(default=1.0, metadata=quantity(SHARE_UNITS, "子权重", lower=0.0, below="子权重不能为负"))
     # transform=intensity: the column this one is divided by (e.g. expenditure), or the factor's scale
     # (e.g. "need": 本级投入 per 困难群众)
     per: str | None = None
@@ -256,19 +277,25 @@ class Factor:
 
     id: str
     label: str
-    weight: float  # share of 1
-    components: tuple[Component, ...]
+    weight: float = field(metadata=quantity(  # share of 1
+        SHARE_UNITS, "因素权重", required=True, lower=0.0, upper=1.0, below="权重应在 0% 到 100% 之间"))
+    components: tuple[Component, ...] = field()
     source: str
     combine: Combine = Combine.SUM
     transform: Transform = Transform.RAW
     denominator: str | None = None  # per_capita
-    lower: float | None = None  # capped_score, ratio to the mean
-    upper: float | None = None
+    # capped_score, ratio to the mean
+    lower: float | None = field(default=None, metadata=quantity(RATIO_UNITS, "相对均值下限"))
+    upper: float | None = field(default=None, metadata=quantity(RATIO_UNITS, "相对均值上限"))
     description: str = ""
-    slope: float = 1.0  # bonus_penalty: share of the relative distance from the mean, ratio
+    # bonus_penalty: share of the relative distance from the mean, ratio
+    slope: float = field(default=1.0, metadata=quantity(RATIO_UNITS, "奖惩斜率"))
     penalty_column: str | None = None  # balance_penalty: e.g. balance_share (%)
-    threshold: float | None = None  # balance_penalty: in the penalty column's unit; bands: not used
-    penalty: float = 0.0  # balance_penalty: share of the value taken away, share of 1
+    # balance_penalty: in the penalty column's unit (a % as written stays in %); bands: not used
+    threshold: float | None = field(default=None, metadata=quantity(SHARE_UNITS | RATIO_UNITS, "结余率阈值"))
+    # balance_penalty: share of the value taken away, share of 1
+    penalty: float = field(default=0.0, metadata=quantity(SHARE_UNITS, "扣减比例", lower=0.0, upper=1.0,
+                                                          below="扣减比例应在 0% 到 100% 之间"))
     thresholds: tuple[float, ...] = ()  # bands: upper edges, ascending (x ≤ edge falls in that band)
     values: tuple[float, ...] = ()  # bands: one more than thresholds
     scale: str | None = None  # transform=intensity: the factor whose value the index multiplies
@@ -294,9 +321,13 @@ class Correction:
     column: str | None = None  # method=column
     numerator: str | None = None  # capacity_ratio / classes: capacity = numerator / denominator
     denominator: str | None = None
-    elasticity: float = 1.0
-    lower: float | None = None  # clip the coefficient
-    upper: float | None = None
+    elasticity: float = field(default=1.0, metadata=quantity(RATIO_UNITS, "弹性", lower=0.0, upper=MAX_ELASTICITY,
+                                                             below=f"弹性应在 0 到 {MAX_ELASTICITY:g} 之间"))
+    # clip the coefficient
+    lower: float | None = field(default=None, metadata=quantity(RATIO_UNITS, "系数下限", lower=0.0, lower_open=True,
+                                                                below="系数界限必须为正"))
+    upper: float | None = field(default=None, metadata=quantity(RATIO_UNITS, "系数上限", lower=0.0, lower_open=True,
+                                                                below="系数界限必须为正"))
     thresholds: tuple[float, ...] = ()  # classes: capacity thresholds, ascending
     coefficients: tuple[float, ...] = ()  # classes: one more than thresholds
     description: str = ""
@@ -312,8 +343,8 @@ class RegionOverride:
 
     region: str
     source: str
-    floor: float | None = None
-    cap: float | None = None
+    floor: float | None = field(default=None, metadata=quantity(MONEY_UNITS, "地区保底额", lower=0.0, below="不能为负"))
+    cap: float | None = field(default=None, metadata=quantity(MONEY_UNITS, "地区封顶额", lower=0.0, below="不能为负"))
     reason: str = ""
 
 
@@ -325,10 +356,14 @@ class Constraints:
 
     source: str
     objective: Objective = Objective.LEAST_SQUARES
-    floor_share: float | None = field(default=None, metadata={FILE_KEY: "floor_share_of_base"})  # share of base
+    # share of base
+    floor_share: float | None = field(default=None, metadata={FILE_KEY: "floor_share_of_base", **quantity(
+        SHARE_UNITS, "保底比例", lower=0.0, below="不能为负")})
     # share of base; regions with no base are not capped
-    cap_share: float | None = field(default=None, metadata={FILE_KEY: "cap_share_of_base"})
-    floor_minimum: float | None = None  # 万元
+    cap_share: float | None = field(default=None, metadata={FILE_KEY: "cap_share_of_base", **quantity(
+        SHARE_UNITS, "封顶比例", lower=0.0, below="不能为负")})
+    floor_minimum: float | None = field(default=None, metadata=quantity(  # 万元
+        MONEY_UNITS, "最低额", lower=0.0, below="不能为负"))
     base_column: str | None = None  # default: the sum of the pools' base columns
     overrides: tuple[RegionOverride, ...] = ()
 
@@ -337,8 +372,8 @@ class Constraints:
 class Rounding:
     """Final amounts are integers of `unit` 万元 (1 or 0.01), by largest remainder."""
 
-    unit: float
-    source: str
+    unit: float = field(metadata=quantity(MONEY_UNITS, "取整单位", required=True))  # 1 or 0.01, checked by the loader
+    source: str = field()
     method: str = "largest_remainder"
 
     @property
@@ -395,7 +430,9 @@ class SettlementRules:
     advance_excess: SettlementRule = SettlementRule.CLAW_BACK
     advance_rule: AdvanceRule = AdvanceRule.PER_POOL
     received: str | None = None  # ISO date the (central) money was received
-    pass_on_days: int = 30  # 预算法 art. 52: pass on within 30 days of receipt
+    # 预算法 art. 52: pass on within 30 days of receipt
+    pass_on_days: int = field(default=30, metadata=quantity(DAY_UNITS, "分配下达时限", lower=0.0, upper=366.0,
+                                                            below="应为 0 到 366 之间的整数天数"))
 
 
 @dataclass(frozen=True)
@@ -455,6 +492,19 @@ class Policy:
     @property
     def budget(self) -> float:
         return sum(p.total for p in self.pools)
+
+    def value_at(self, path: str, default: Any = None) -> Any:
+        """What the policy writes at a dotted path (`factors.need.weight` → 75, as written, in the
+        file's unit; `constraints.objective` → "least_squares"; a table as a copy), or `default`."""
+        node = node_at(self.raw, path)
+        if isinstance(node, dict) and "value" in node:
+            return copy.deepcopy(node["value"])
+        return default if node is None else copy.deepcopy(node)
+
+    def unit_at(self, path: str) -> str | None:
+        """The unit the policy writes a number in (None where it writes none)."""
+        node = node_at(self.raw, path)
+        return node.get("unit") if isinstance(node, dict) else None
 
     @cached_property
     def digest(self) -> str:
@@ -524,8 +574,8 @@ class EvalIndicator:
     level1: str
     level2: str
     column: str  # data column with the 实际完成值
-    marks: float  # 分值
-    source: str
+    marks: float = field(metadata=quantity(MARK_UNITS, "分值", required=True, lower=0.0, below="分值不能为负"))  # 分值
+    source: str = field()
     direction: Direction = Direction.AT_LEAST
     rule: ScoreRule = ScoreRule.MET
     unit: str = ""
@@ -546,7 +596,8 @@ class SelfEvaluation:
 
     source: str
     goal: str  # 年度总体目标, may use {name}, {total}, {year}
-    budget_marks: float = 10.0  # 预算执行情况 分值, earned in proportion to the execution rate
+    # 预算执行情况 分值, earned in proportion to the execution rate
+    budget_marks: float = field(default=10.0, metadata=quantity(MARK_UNITS, "预算执行情况分值"))
     indicators: tuple[EvalIndicator, ...] = ()
 
     @property

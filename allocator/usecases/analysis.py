@@ -152,6 +152,12 @@ def sweep(inputs: Inputs, scenarios: pd.DataFrame | str | Path | None = None, gr
     table["封顶地区数"] = batch.at_cap.sum(axis=1)
     amounts = pd.DataFrame({"地区代码": prepared.data.codes, "地区名称": prepared.data.names, "基准(万元)": base})
     wide = pd.DataFrame(batch.to_wan(batch.totals).T, columns=[f"情景{i}" for i in range(1, len(table) + 1)])
+    if batch.refused.any():  # refused scenarios have no figures: blank, with the reason
+        refused = batch.refused
+        for column in ("保底地区数", "封顶地区数"):
+            table[column] = table[column].astype(float).where(~refused)
+        table["拒绝原因"] = batch.reasons
+        wide.loc[:, refused] = np.nan
     return SweepReport(batch, table, pd.concat([amounts, wide], axis=1))
 
 

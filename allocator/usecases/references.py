@@ -15,10 +15,10 @@ from allocator.dataset.reference import demo_note, is_packaged, load_packaged, p
 from allocator.dataset.store import DatasetStore
 from allocator.engine import RegionData, check_for_policy
 from allocator.errors import DataError, InputError, Problem, raise_if
-from allocator.policy import Policy, apply_overrides, diff, load_policy, policy_from_keyed, preset_names
-from allocator.policy.model import Objective
+from allocator.policy import Policy, apply_overrides, diff, load_policy, preset_names
+from allocator.policy.model import OBJECTIVE_LABELS, Objective, SolveMethod
 
-METHODS = ("fast", "lp")
+METHODS = tuple(m.value for m in SolveMethod)  # the solver methods, as the Enum declares them
 DEFAULT_PRESET = "sichuan-2020"  # the columns an import is checked for when no policy is named
 LEVELS = ("county", "prefecture")
 
@@ -72,15 +72,13 @@ def resolve_policy(ref: PolicyRef, objective: str | None = None) -> Policy:
 
 
 def with_objective(policy: Policy, objective: str) -> Policy:
-    """The policy with another objective for its shared constraints (source: scenario)."""
-    choices = [o.value for o in Objective]
-    if objective not in choices:
-        raise InputError([Problem(f"目标函数「{objective}」不可用，应为 {' / '.join(choices)} 之一",
+    """The policy with another objective for its shared constraints (source: scenario; a policy without
+    a [constraints] table gets one)."""
+    if objective not in set(Objective):
+        choices = "、".join(f"{o.value}（{OBJECTIVE_LABELS[o]}）" for o in Objective)
+        raise InputError([Problem(f"目标函数「{objective}」不可用，应为 {choices} 之一",
                                   key="constraints.objective", value=objective)])
-    if "constraints" in policy.raw:
-        return apply_overrides(policy, {"constraints.objective": objective})
-    keyed = {**policy.raw, "constraints": {"objective": objective, "source": "scenario"}}
-    return policy_from_keyed(keyed)
+    return apply_overrides(policy, {"constraints.objective": objective})
 
 
 @dataclass(frozen=True)

@@ -43,9 +43,7 @@ def changed_overrides(base: Policy, values: dict[str, Any]) -> dict[str, Any]:
     number (replacing a quantity's value, unit kept), a text or a table."""
     out: dict[str, Any] = {}
     for path, value in values.items():
-        current = _raw_at(base.raw, path)
-        if isinstance(current, dict) and "value" in current and not isinstance(value, dict):
-            current = current["value"]
+        current = base.value_at(path) if not isinstance(value, dict) else _table_at(base, path)
         if isinstance(value, float) and isinstance(current, (int, float)) and not isinstance(current, bool):
             if abs(float(current) - value) < 1e-12:
                 continue
@@ -55,21 +53,16 @@ def changed_overrides(base: Policy, values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _raw_at(raw: dict[str, Any], path: str) -> Any:
-    node: Any = raw
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
+def _table_at(policy: Policy, path: str) -> Any:
+    """The whole entry at a path as written (a quantity with its unit, a table), to compare a table with."""
+    value = policy.value_at(path)
+    unit = policy.unit_at(path)
+    return {"value": value, "unit": unit} if unit is not None else value
 
 
 def raw_value(policy: Policy, path: str, default: Any = None) -> Any:
     """The value written at a dotted path of the policy (a quantity's number), or `default`."""
-    node = _raw_at(policy.raw, path)
-    if isinstance(node, dict) and "value" in node:
-        return node["value"]
-    return default if node is None else node
+    return policy.value_at(path, default)
 
 
 def scenario_json(overrides: dict[str, Any]) -> str:

@@ -11,19 +11,19 @@ import streamlit as st
 import app.controls as ctl
 from allocator import usecases as u
 from allocator.errors import AllocatorError, InfeasibleError
+from allocator.policy.model import OBJECTIVE_LABELS, CorrectionApply, CorrectionMethod, Objective
 from app import state
 from app.ui import charts, common
 
 URL: Literal["query-params"] = "query-params"  # widgets whose value lives in the page address
 DEMO = common.DEMO_BADGE
-SECTIONS = {"weights": "因素权重", "subweights": "子权重", "hardship": "财政困难程度修正",
+SECTIONS = {"weights": "因素权重", "subweights": "子权重", "hardship": "修正系数",
             "constraints": "保底与封顶", "pools": "资金总额", "solver": "求解与取整"}
-OBJECTIVES = {"least_squares": "最小二乘（按测算额比例分摊）", "least_absolute": "最小绝对偏差",
-              "minimax_relative": "最大相对偏差最小"}
+APPLY_LABELS = {CorrectionApply.INSIDE: "乘入各因素项", CorrectionApply.RESULT: "乘以公式结果"}
 
 
 def _design_keys() -> list[str]:
-    return [k for k in st.session_state if k.startswith(("w_", "sw_", "hc_", "pool_")) or k in (
+    return [k for k in st.session_state if k.startswith(("w_", "sw_", "c_", "pool_")) or k in (
         "unit", "floor_pct", "cap_pct", "floor_min", "objective", "regions_table")]
 
 
@@ -44,22 +44,50 @@ def load_saved(ref: str) -> None:
         st.session_state["load_error"] = str(exc)
         return
     reset_controls()
-    values, on, factors, regions = ctl.values_from(policy)
+    values, regions = ctl.values_from(policy)
     st.session_state["preset"], st.session_state["data"] = saved.base, saved.dataset
     for key, value in values.items():
         st.session_state[key] = value
-    st.session_state["hc_on"], st.session_state["hc_factors"] = on, factors
     st.session_state["regions_seed"] = regions
     st.session_state["loaded_name"] = f"{saved.name}（#{saved.id}）"
 
 
 def _number(c: ctl.Control, **kw):
+    """A number input for a control, within the range its schema declares (else the page's own)."""
     step = kw.pop("step", 1.0)
-    return st.number_input(f"{c.label}" + (f"（{c.unit}）" if c.unit else ""), value=float(c.default), step=step,
-                           key=c.key, bind=URL, **kw)
+    if c.lower is not None:
+        kw["min_value"] = max(c.lower, kw.get("min_value", c.lower))
+    if c.upper is not None:
+        kw["max_value"] = min(c.upper, kw.get("max_value", c.upper))
+    return st.number_input(f"{c.label}" + (f"（{c.shown_unit}）" if c.shown_unit else ""), value=float(c.default),
+                           step=step, key=c.key, bind=URL, **kw)
 
 
-def sidebar_controls(policy) -> tuple[dict, bool, list[str] | None, pd.DataFrame, dict]:
+def correction_controls(policy, corr, by: dict, values: dict) -> None:
+    """One correction's controls: on/off, elasticity (a capacity ratio), bounds, where it applies."""
+    keys = ctl.correction_keys(corr.id)
+    st.markdown(f"**{corr.label}**")
+    on = st.toggle("启用修正", value=True, key=keys["on"], bind=URL)
+    values[keys["on"]] = on
+    if corr.method == CorrectionMethod.CAPACITY_RATIO:
+        st.caption("系数 = (全省平均自给率 / 本地自给率)^弹性，限定在上下限之间；关闭即弹性为 0、系数全为 1")
+        values[keys["el"]] = _number(by[keys["el"]], min_value=0.0, max_value=3.0, step=0.1, disabled=not on)
+    else:
+        st.caption("系数限定在上下限之间；关闭即上下限均为 1、系数全为 1")
+    values[keys["lo"]] = _number(by[keys["lo"]], min_value=0.0, max_value=5.0, step=0.05, disabled=not on)
+    values[keys["hi"]] = _number(by[keys["hi"]], min_value=0.0, max_value=10.0, step=0.05, disabled=not on)
+    choices = [a.value for a in CorrectionApply]
+    values[keys["apply"]] = st.selectbox("作用方式", choices, key=keys["apply"], bind=URL,
+                                         index=choices.index(by[keys["apply"]].default),
+                                         format_func=lambda a: APPLY_LABELS[CorrectionApply(a)], disabled=not on)
+    default_factors = list(corr.factors) if corr.factors is not None else [f.id for f in policy.factors]
+    labels = {f.id: f.label for f in policy.factors}
+    values[keys["factors"]] = st.multiselect("作用于哪些因素", list(labels), default=default_factors,
+                                             key=keys["factors"], format_func=labels.__getitem__, bind=URL,
+                                             disabled=not on or values[keys["apply"]] != CorrectionApply.INSIDE)
+
+
+def sidebar_controls(policy) -> tuple[dict, pd.DataFrame, dict]:
     """Draw the controls; return their values and one error slot per section."""
     values: dict = {}
     slots: dict = {}
@@ -85,25 +113,11 @@ def sidebar_controls(policy) -> tuple[dict, bool, list[str] | None, pd.DataFrame
                 for label, total in ctl.share_sums(policy, values).items():
                     st.warning(f"{label}各分项合计 {total:g}%，不是 100%：计算时按比例折算（等同于各自除以 {total:g}%）")
                 slots["subweights"] = st.empty()
-        on, factors = False, None
         if policy.corrections:
-            corr = policy.corrections[0]
+            by = {c.key: c for c in cs if c.section == "hardship"}
             with st.expander(SECTIONS["hardship"]):
-                on = st.toggle("启用修正", value=True, key="hc_on", bind=URL)
-                st.caption("系数 = (全省平均自给率 / 本地自给率)^弹性，限定在上下限之间；关闭即弹性为 0、系数全为 1")
-                by = {c.key: c for c in cs if c.section == "hardship"}
-                values["hc_el"] = _number(by["hc_el"], min_value=0.0, max_value=3.0, step=0.1, disabled=not on)
-                values["hc_lo"] = _number(by["hc_lo"], min_value=0.0, max_value=5.0, step=0.05, disabled=not on)
-                values["hc_hi"] = _number(by["hc_hi"], min_value=0.0, max_value=10.0, step=0.05, disabled=not on)
-                values["hc_apply"] = st.selectbox("作用方式", ["inside", "result"], key="hc_apply", bind=URL,
-                                                  index=["inside", "result"].index(by["hc_apply"].default),
-                                                  format_func={"inside": "乘入各因素项", "result": "乘以公式结果"}.__getitem__,
-                                                  disabled=not on)
-                default_factors = list(corr.factors) if corr.factors is not None else [f.id for f in policy.factors]
-                labels = {f.id: f.label for f in policy.factors}
-                factors = st.multiselect("作用于哪些因素", list(labels), default=default_factors, key="hc_factors",
-                                         format_func=labels.__getitem__, bind=URL,
-                                         disabled=not on or values["hc_apply"] != "inside")
+                for corr in policy.corrections:
+                    correction_controls(policy, corr, by, values)
                 slots["hardship"] = st.empty()
         with st.expander(SECTIONS["constraints"]):
             d = ctl.constraint_defaults(policy)
@@ -124,13 +138,14 @@ def sidebar_controls(policy) -> tuple[dict, bool, list[str] | None, pd.DataFrame
                 values[c.key] = _number(c, min_value=0.0, step=100.0)
             slots["pools"] = st.empty()
         with st.expander(SECTIONS["solver"]):
-            values["objective"] = st.selectbox("目标函数", list(OBJECTIVES), format_func=OBJECTIVES.__getitem__,
-                                               index=list(OBJECTIVES).index(d["objective"]), key="objective", bind=URL)
+            objectives = [o.value for o in Objective]
+            values["objective"] = st.selectbox("目标函数", objectives, format_func=lambda o: OBJECTIVE_LABELS[Objective(o)],
+                                               index=objectives.index(d["objective"]), key="objective", bind=URL)
             unit = next(c for c in cs if c.key == "unit")
             values["unit"] = st.selectbox("取整单位（万元）", [1.0, 0.01], index=0 if unit.default >= 1 else 1,
                                           key="unit", bind=URL)
             slots["solver"] = st.empty()
-    return values, on, factors, regions, slots
+    return values, regions, slots
 
 
 def slot_for(error: AllocatorError) -> str:
@@ -311,8 +326,8 @@ def render() -> None:
                             index=list(choices).index(default_data))
     if st.session_state.get("loaded_name"):
         st.caption(f"已载入方案：{st.session_state['loaded_name']}")
-    values, on, factors, regions, slots = sidebar_controls(policy)
-    overrides = ctl.overrides_from(policy, values, on, factors, regions)
+    values, regions, slots = sidebar_controls(policy)
+    overrides = ctl.overrides_from(policy, values, regions)
     scenario = state.ScenarioRef(base, data, overrides)
     try:
         view = state.view(*scenario.key)

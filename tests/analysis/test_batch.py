@@ -106,8 +106,12 @@ def test_infeasible_scenarios_are_marked_not_raised(example):
 
 
 def test_weights_that_do_not_add_up_are_refused_with_the_row(example):
-    with pytest.raises(PolicyError, match="第 2 个情景"):
-        evaluate(example, pd.DataFrame([weights(75, 5), {**weights(75, 5), "factors.effort.weight": 30}]))
+    batch = evaluate(example, pd.DataFrame([weights(75, 5), {**weights(75, 5), "factors.effort.weight": 30}]))
+    assert batch.refused.tolist() == [False, True] and batch.feasible.tolist() == [True, False]
+    assert "因素权重之和为 110%" in batch.reasons[1] and batch.reasons[0] == ""
+    assert (batch.totals[1] == 0).all()
+    with pytest.raises(PolicyError, match="第 1 个情景"):
+        what_if(example, {**weights(75, 5), "factors.effort.weight": 30})
 
 
 def test_an_unknown_parameter_is_refused(example):

@@ -130,6 +130,9 @@ def test_sub_weights_break_the_loaders_rules_with_the_row(presets):
     path = "factors.effort.components.{}.weight"
     frame = pd.DataFrame({path.format("local_input"): [50, 0, -1], path.format("performance_score"): [30, 0, 0],
                           path.format("management_score"): [20, 0, 0]})
-    with pytest.raises(PolicyError, match="第 2 个情景") as info:
-        evaluate(prepared, frame)
-    assert "第 3 个情景" in str(info.value)
+    batch = evaluate(prepared, frame)
+    assert batch.refused.tolist() == [False, True, True]
+    assert "子权重全部为 0" in batch.reasons[1] and "子权重不能为负" in batch.reasons[2]
+    with pytest.raises(PolicyError, match="第 1 个情景.*子权重不能为负"):
+        what_if(prepared, frame.iloc[2].to_dict())
+

@@ -11,7 +11,7 @@ import pandas as pd
 
 from allocator.errors import PolicyError
 from allocator.policy import Policy, policy_from_keyed
-from allocator.policy.load import to_keyed
+from allocator.policy.keyed import to_keyed
 
 # Four counties, two shared pools (700 + 200 = 900 万元), need 60 % with a hardship coefficient
 # inside the need term only, population 40 %, floors 90 % and caps 110 % of last year.

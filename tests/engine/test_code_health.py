@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from allocator.policy import load_policy
-from allocator.policy.load import MARK_UNITS, MONEY_UNITS, PER_PERSON_UNITS, RATIO_UNITS, SHARE_UNITS
+from allocator.policy.schema import MARK_UNITS, MONEY_UNITS, PER_PERSON_UNITS, RATIO_UNITS, SHARE_UNITS
 
 POLICIES = sorted((Path(__file__).resolve().parents[2] / "allocator" / "data" / "presets").glob("*.toml"))
 KNOWN_UNITS = {*MONEY_UNITS, *SHARE_UNITS, *RATIO_UNITS, "天", *MARK_UNITS, *PER_PERSON_UNITS}

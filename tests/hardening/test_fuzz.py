@@ -22,7 +22,7 @@ from allocator.dataset.reference import load_packaged
 from allocator.dataset.store import DatasetStore
 from allocator.errors import AllocatorError
 from allocator.policy import load_policy
-from allocator.policy.load import from_keyed
+from allocator.policy.keyed import from_keyed
 
 CASES = int(os.environ.get("FUZZ_CASES", "160"))
 BAD_VALUES = [None, -1, 0, 1e20, -1e20, 1e-300, "", "x", "=1+1", [], {}, [1], {"value": "x"}, True,
