@@ -439,8 +439,11 @@ def sweep(
         seconds = time.perf_counter() - start
     _echo_note(inputs.note)
     batch = report.batch
+    refused = int(batch.refused.sum())
+    infeasible = int((~batch.feasible).sum()) - refused
     typer.echo(f"{len(report.scenarios)} 个情景 × {batch.totals.shape[1]} 个地区，用时 {seconds:.2f} 秒；"
-               f"可行 {int(batch.feasible.sum())} 个，不可行 {int((~batch.feasible).sum())} 个")
+               f"可行 {int(batch.feasible.sum())} 个，不可行 {infeasible} 个"
+               + (f"，参数不合规而拒绝 {refused} 个（原因见「拒绝原因」列）" if refused else ""))
     _echo_frame(report.scenarios.head(20))
     if out:
         _echo_written(usecases.write_tables(out, (policy, data), force, {"分配额": report.amounts, "情景": report.scenarios}))

@@ -71,7 +71,8 @@ class RegionData:
             values, col_problems = _numeric_column(frame[col], col, codes, names)
             problems += col_problems
             numeric[col] = values
-        problems += range_problems(codes, names, numeric)  # a figure beyond its column's plausible range
+        finite = {k: np.where(np.isinf(v), np.nan, v) for k, v in numeric.items()}  # infinity is said above
+        problems += range_problems(codes, names, finite)  # a figure beyond its column's plausible range
         raise_if(problems, DataError)
         order = np.argsort(codes, kind="stable")
         columns = {k: v[order] for k, v in numeric.items()}

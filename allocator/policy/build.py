@@ -516,7 +516,7 @@ SELFEVAL_TOTAL_MARKS = 100.0
 
 
 def _selfeval(t: dict[str, Any] | None, r: _Reader, source: str) -> SelfEvaluation | None:
-    """The 绩效评价指标体系: 预算执行 marks and the scored indicators (seeds/003: 10 + 90 = 100 分)."""
+    """The 绩效评价指标体系: 预算执行 marks and the scored indicators (泸县医疗保障局《2023年度部门决算》附表《部门预算项目支出绩效自评表（2023年度）》: 10 + 90 = 100 分)."""
     if t is None:
         return None
     where = "selfeval"

@@ -590,7 +590,7 @@ class EvalIndicator:
 
 @dataclass(frozen=True)
 class SelfEvaluation:
-    """The province's 绩效评价指标体系 for a fund (seeds/003: 预算执行情况 10 分, 绩效指标 90 分)."""
+    """The province's 绩效评价指标体系 for a fund (泸县医疗保障局《2023年度部门决算》附表《部门预算项目支出绩效自评表（2023年度）》: 预算执行情况 10 分, 绩效指标 90 分)."""
 
     FILE_EXTRAS: ClassVar[tuple[str, ...]] = ("description",)
 
