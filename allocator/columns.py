@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-import numpy as np
-from numpy.typing import ArrayLike
+from typing import TYPE_CHECKING
 
 from allocator.errors import Problem
+
+if TYPE_CHECKING:  # NumPy is imported where figures are checked, not for `allocator --help`
+    from numpy.typing import ArrayLike
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,8 @@ def range_problems(codes: ArrayLike, names: ArrayLike, columns: Mapping[str, Arr
                    rows: ArrayLike | None = None) -> list[Problem]:
     """Every figure above its column's plausible maximum (or not finite), naming the region (and the
     file row, when `rows` are given), the column and the value."""
+    import numpy as np
+
     codes, names = np.asarray(codes), np.asarray(names)
     rows = None if rows is None else np.asarray(rows, dtype=object)
     problems = []

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.benchmark
 
 
 def test_every_benchmark_script_is_run_here():
-    assert SCRIPTS == ["bench_app.py", "bench_batch.py", "bench_solver.py", "realism.py"]
+    assert SCRIPTS == ["bench_app.py", "bench_batch.py", "bench_engine.py", "bench_solver.py", "realism.py"]
 
 
 @pytest.mark.parametrize("script", SCRIPTS)

@@ -1,8 +1,9 @@
 """Region data as the engine takes it: validated once, sorted by administrative code, as NumPy arrays.
 
-`RegionData.from_frame` checks what holds for any policy (codes, numbers, signs, plausible ranges); `check_for_policy`
-checks what one policy needs (its columns exist, no factor is all zero, no division by zero). Both
-collect every problem and raise one DataError in Chinese naming the region, the column and the value.
+`RegionData.from_frame` checks what holds for any policy (codes, numbers, signs); `check_for_policy`
+checks what one policy needs (its columns exist, within their plausible ranges, no factor is all
+zero, no division by zero). Both collect every problem and raise one DataError in Chinese naming the
+region, the column and the value.
 Analysis at scale builds RegionData once and runs thousands of policies on it.
 """
 from __future__ import annotations
@@ -71,8 +72,6 @@ class RegionData:
             values, col_problems = _numeric_column(frame[col], col, codes, names)
             problems += col_problems
             numeric[col] = values
-        finite = {k: np.where(np.isinf(v), np.nan, v) for k, v in numeric.items()}  # infinity is said above
-        problems += range_problems(codes, names, finite)  # a figure beyond its column's plausible range
         raise_if(problems, DataError)
         order = np.argsort(codes, kind="stable")
         columns = {k: v[order] for k, v in numeric.items()}
@@ -131,6 +130,8 @@ def check_for_policy(policy: Policy, data: RegionData, partial: bool = False) ->
         problems.append(Problem(f"数据缺少政策所需的列「{base_labels.get(col) or column_label(col)}」（{col}）", key=col))
     if missing:
         raise DataError(problems)
+    # a figure beyond its column's plausible range (an import says the same, with the file's rows)
+    problems += range_problems(data.codes, data.names, {c: data.columns[c] for c in dict.fromkeys(policy.data_columns)})
     for block in policy.blocks:
         mask = eligibility(block, data)
         if not mask.any():

@@ -94,6 +94,12 @@ _plans: OrderedDict[tuple[str, str, bool], AllocationPlan] = OrderedDict()
 _plans_lock = threading.Lock()
 
 
+def clear_plans() -> None:
+    """Forget every remembered plan (memory back; a benchmark's "new pair")."""
+    with _plans_lock:
+        _plans.clear()
+
+
 def plan_allocation(policy: Policy, data: RegionData, partial: bool = False) -> AllocationPlan:
     """Check the data for the policy and plan every block — or reuse the plan of an identical pair
     (same policy digest, same data digest): an allocation of a pair already planned only solves,

@@ -8,11 +8,10 @@ single-run loader and the batch refuse the same values with the same words.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, fields
 from typing import Any
-
-import numpy as np
 
 MONEY_UNITS = {"万元": 1.0, "元": 1e-4, "亿元": 1e4}
 SHARE_UNITS = {"%": 0.01, "share": 1.0}
@@ -59,6 +58,8 @@ class Quantity:
             return (not abs(value) <= MAX_WRITTEN or (self.lower is not None and (
                 value <= self.lower if self.lower_open else value < self.lower))
                 or (self.upper is not None and value > self.upper))
+        import numpy as np  # arrays of scenario rows; the model itself loads without NumPy
+
         v = np.asarray(value, dtype=float)
         bad = ~(np.abs(v) <= MAX_WRITTEN)
         if self.lower is not None:
@@ -72,7 +73,7 @@ class Quantity:
         unit = unit or self.default_unit
         written = value / self.scale(unit)
         shown = f"{written:g}" + ("%" if unit == "%" else f" {unit}" if unit in MONEY_UNITS else "")
-        if not np.isfinite(value):
+        if not math.isfinite(value):
             return f"{path} = {shown}：应为有限的数字"
         if abs(written) > MAX_WRITTEN:
             return f"{path} = {shown}：数值过大，超出支持的范围"

@@ -38,11 +38,11 @@ def round_rows(x, total, dtype: type = np.int64) -> tuple[np.ndarray, np.ndarray
     """Largest remainder in every row, ties by position (= ascending code): the quotas `x` (units of
     the rounding unit, c × n) to integers summing to `total` per row.
 
-    Each region gets ⌊q⌋ (q snapped, `hamilton.snap`); the units left go to the remainders above the
+    Each region gets ⌊q⌋ (q snapped, `snap`); the units left go to the remainders above the
     row's cut value, then to the first regions (by position) exactly at it — the order of a stable sort.
     The cut and its two neighbours come from one sort or partition of the remainders for the whole
     chunk (`_row_cuts`). Where a neighbour of the cut lies within TIE of it (or within the float
-    noise of that), the row is rounded by the tie groups of `hamilton.tie_groups` (remainders
+    noise of that), the row is rounded by the tie groups of `tie_groups` (remainders
     closer than TIE are equal and go by position) and marked a close call: computed elsewhere with
     floats that differ in the last bits, its answer could differ, so a batch recomputes such rows
     on the single run (a batch of one, whose answer is this one).
@@ -134,7 +134,7 @@ def _row_cuts(rem, rows, k) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _snap_in_place(x, base, rem, size) -> np.ndarray:
-    """`allocator.rounding.hamilton.snap` on ⌊x⌋ and its remainder (in place); rows with a quota at
+    """`snap` on ⌊x⌋ and its remainder (in place); rows with a quota at
     the snap threshold (within the float noise) are returned as fragile.
 
     A quota snaps when |q − round(q)| < SNAP·max(1, q) ≤ SNAP·size (size: max(1, the row's largest

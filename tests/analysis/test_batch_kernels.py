@@ -106,3 +106,22 @@ def test_one_row_rounds_as_it_does_among_many(rows, n, seed, held, ties):
         one, one_close = round_rows(x[r:r + 1].copy(), total[r:r + 1])
         np.testing.assert_array_equal(one[0], units[r])
         assert one_close[0] == close[r]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(2, 20), st.sampled_from([5, 183, 700]), st.integers(0, 2**31))
+def test_one_row_fills_as_it_does_among_many(rows, n, seed):
+    """A single run solves one row, a batch many: the same active set and the same point (to the float
+    noise a batch's close calls are rerun for)."""
+    rng = np.random.default_rng(seed)
+    base = rng.uniform(10, 100, n)
+    lo, hi = np.ceil(0.9 * base)[None, :], np.floor(1.2 * base)[None, :]
+    t = base * rng.lognormal(0, 0.4, (rows, n))
+    total = np.round(base.sum() * rng.uniform(0.98, 1.05, rows))
+    many = water_fill(t, lo, hi, total)
+    for r in range(rows):
+        one = water_fill(t[r:r + 1], lo, hi, total[r:r + 1])
+        assert one.ok[0] == many.ok[r]
+        if one.ok[0]:
+            np.testing.assert_allclose(one.x[0], many.x[r], rtol=1e-12, atol=1e-9)
+            np.testing.assert_array_equal(one.line[0] < lo[0], many.line[r] < lo[0])
