@@ -1,9 +1,10 @@
 """Region data as the engine takes it: validated once, sorted by administrative code, as NumPy arrays.
 
 `RegionData.from_frame` checks what holds for any policy (codes, numbers, signs); `check_for_policy`
-checks what one policy needs (its columns exist, within their plausible ranges, no factor is all
-zero, no division by zero). Both collect every problem and raise one DataError in Chinese naming the
-region, the column and the value.
+checks what one policy needs (its columns exist, no factor is all zero, no division by zero). Both
+collect every problem and raise one DataError in Chinese naming the region, the column and the value.
+Plausible ranges per column (`allocator.columns.range_problems`) are checked where data come in (an
+import, `load_inputs`), not here: data errors an analysis draws may take a score past 100 on purpose.
 Analysis at scale builds RegionData once and runs thousands of policies on it.
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from allocator.columns import column_label, not_a_number, range_problems
+from allocator.columns import column_label, not_a_number
 from allocator.engine.formula import standard_amounts
 from allocator.errors import DataError, Problem, raise_if
 from allocator.policy.model import Block, Policy
@@ -130,8 +131,6 @@ def check_for_policy(policy: Policy, data: RegionData, partial: bool = False) ->
         problems.append(Problem(f"数据缺少政策所需的列「{base_labels.get(col) or column_label(col)}」（{col}）", key=col))
     if missing:
         raise DataError(problems)
-    # a figure beyond its column's plausible range (an import says the same, with the file's rows)
-    problems += range_problems(data.codes, data.names, {c: data.columns[c] for c in dict.fromkeys(policy.data_columns)})
     for block in policy.blocks:
         mask = eligibility(block, data)
         if not mask.any():
