@@ -94,11 +94,17 @@ def water_fill(t, lo, hi, total, positive: bool | None = None, start: ActiveSet 
     tr, lor, hir, mr, totr = t, lo, hi, moving, total
     low, high, solved = np.zeros(c), np.full(c, np.inf), np.ones(c, dtype=bool)  # bracket; s solved from `free`
     hopeless = None if feasible is None or feasible.all() else ~feasible  # no solution to look for
+    # The evaluations write into buffers made once (the first rows of each as rows drop out): the
+    # arrays stay in the processor's cache instead of arriving fresh at every step.
+    line_buf, x_buf = np.empty(t.shape), np.empty(t.shape)
+    free_bufs = (np.empty(t.shape, dtype=bool), np.empty(t.shape, dtype=bool))
     for step_no in range(NEWTON_STEPS):
         sr = s[rows]
-        line = tr * sr[:, None]
-        x = _clip(line, lor, hir)
-        new_free = x == line
+        k = len(rows)
+        line = np.multiply(tr, sr[:, None], out=line_buf[:k])
+        x = np.maximum(line, lor, out=x_buf[:k])
+        np.minimum(x, hir, out=x)
+        new_free = np.equal(x, line, out=free_bufs[step_no % 2][:k])
         if not everyone_moves:
             new_free &= mr
         gap = totr - x.sum(axis=1)
@@ -131,8 +137,9 @@ def water_fill(t, lo, hi, total, positive: bool | None = None, start: ActiveSet 
     # Each row's s is the one it settled at (or its last, rows still moving after NEWTON_STEPS, ok
     # False): one evaluation of every row at its own s gives the same bits its settling evaluation
     # gave, without copying rows out at every step.
-    line = t * s[:, None]
-    return Fill(_clip(line, lo, hi), s, line, ok)
+    line = np.multiply(t, s[:, None], out=line_buf)
+    x = np.maximum(line, lo, out=x_buf)
+    return Fill(np.minimum(x, hi, out=x), s, line, ok)
 
 
 def _safe_step(t, lo, hi, s, gap, slope, low, high) -> tuple[np.ndarray, np.ndarray]:

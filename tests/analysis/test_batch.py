@@ -93,7 +93,7 @@ def test_chunks_change_nothing(example):
     whole = evaluate(example, frame)
     small = evaluate(example, frame, chunk_bytes=8 * example.n_regions * 7)
     np.testing.assert_array_equal(whole.totals, small.totals)
-    assert chunk_rows(183) == (1 << 20) // (8 * 183)
+    assert chunk_rows(183) == (1 << 21) // (8 * 183)
 
 
 def test_infeasible_scenarios_are_marked_not_raised(example):
