@@ -53,8 +53,7 @@ def round_rows(x, total, dtype: type = np.int64) -> tuple[np.ndarray, np.ndarray
     c, n = x.shape
     if c == 1 and n:
         return _round_one(x, float(total[0]))
-    base = np.floor(x)
-    rem = x - base
+    rem, base = np.modf(x)  # the quotas are amounts (≥ 0): ⌊x⌋ and x − ⌊x⌋ in one pass, exactly
     size = np.maximum(1.0, x.max(axis=1)) if n else np.ones(c)
     fragile = _snap_in_place(x, base, rem, size)
     short = np.round(total - base.sum(axis=1)).astype(np.int64)
@@ -137,13 +136,13 @@ def _snap_in_place(x, base, rem, size) -> np.ndarray:
     """`snap` on ⌊x⌋ and its remainder (in place); rows with a quota at
     the snap threshold (within the float noise) are returned as fragile.
 
-    A quota snaps when |q − round(q)| < SNAP·max(1, q) ≤ SNAP·size (size: max(1, the row's largest
-    quota)), so only remainders that close to 0 or to 1 can snap or sit near the threshold; those
-    few are decided one by one with the exact rule.
+    A quota snaps when |q − round(q)| < SNAP·max(1, q) ≤ SNAP·size (size: max(1, the largest quota of
+    its row, here of the chunk)), so only remainders that close to 0 or to 1 can snap or sit near the
+    threshold; those few are decided one by one with the exact rule.
     """
     fragile = np.zeros(len(x), dtype=bool)
-    reach = ((SNAP + 2 * FRAGILE) * size)[:, None]
-    near = ((rem < reach) & (rem > 0)) | (rem > 1.0 - reach)
+    reach = (SNAP + 2 * FRAGILE) * float(size.max())  # one number for the chunk: a few more candidates, each
+    near = ((rem < reach) & (rem > 0)) | (rem > 1.0 - reach)  # decided by the exact rule below
     if not near.any():
         return fragile
     r, i = np.divmod(np.flatnonzero(near), near.shape[1])
