@@ -64,13 +64,7 @@ def round_rows(x, total, dtype: type = np.int64) -> tuple[np.ndarray, np.ndarray
         k = short[rows]
         before, cut_r, after = _row_cuts(rem, rows, k)
         cut[rows] = cut_r
-        # Remainders closer than TIE are one tie group decided by code (the rule `largest_remainder`
-        # follows); a neighbour of the cut within TIE plus the float noise of the row's largest quota
-        # might join or leave the cut's group on the other path, so such rows are rerun on it.
-        noise = 2 * FRAGILE * size[rows] + TIE
-        close_after = (cut_r - after < noise) & ~((cut_r == 0) & (after == 0))
-        close_before = (k > 1) & (before - cut_r < noise) & ~((before == 0) & (cut_r == 0))
-        close = rows[close_after | close_before]
+        close = rows[close_calls(before, cut_r, after, k, size[rows])]
         fragile[close] = True
     up = rem >= cut[:, None]
     n_up = np.count_nonzero(up, axis=1) if up.size > SMALL else up.sum(axis=1)  # the faster at each size
@@ -91,8 +85,7 @@ def round_rows(x, total, dtype: type = np.int64) -> tuple[np.ndarray, np.ndarray
 def _round_one(x, total: float) -> tuple[np.ndarray, np.ndarray]:
     """`round_rows` for one row (a single run, a what-if): the same rule and the same close calls, with
     the cut read off one stable sort of the remainders instead of the bookkeeping of many rows."""
-    base = np.floor(x)
-    rem = x - base
+    rem, base = np.modf(x)
     size = max(1.0, float(x.max()))
     fragile = _snap_in_place(x, base, rem, np.array([size]))
     n = x.shape[1]
@@ -106,15 +99,24 @@ def _round_one(x, total: float) -> tuple[np.ndarray, np.ndarray]:
     order = np.argsort(-r, kind="stable")  # largest first, ties by position
     cut, after = r[order[short - 1]], r[order[short]]
     before = r[order[short - 2]] if short > 1 else cut
-    noise = 2 * FRAGILE * size + TIE
-    close = (cut - after < noise and not (cut == 0 and after == 0)) or \
-        (short > 1 and before - cut < noise and not (before == 0 and cut == 0))
-    if close:  # decided by the tie groups, exactly as `hamilton` orders them
+    if close_calls(before, cut, after, short, size):  # decided by the tie groups
         out[0] += tie_group_units(r, short)
         fragile[0] = True
     else:
         out[0, order[:short]] += 1
     return out, fragile
+
+
+def close_calls(before, cut, after, k, size):
+    """Rows whose cut has a neighbour within TIE of it, or within the float noise of TIE (FRAGILE of
+    the row's largest quota, `size`): remainders closer than TIE are one tie group decided by
+    position, and float noise could move a neighbour into or out of the cut's group. Exact zeros
+    (regions held at an integral bound) tie with each other by position and are no close call.
+    Numbers (one row) or arrays (rows); `before`/`after` are the (k−1)-th and (k+1)-th remainders."""
+    noise = 2 * FRAGILE * size + TIE
+    close_after = np.logical_and(cut - after < noise, np.logical_not((cut == 0) & (after == 0)))
+    close_before = np.logical_and.reduce([k > 1, before - cut < noise, np.logical_not((before == 0) & (cut == 0))])
+    return np.logical_or(close_after, close_before)
 
 
 def _row_cuts(rem, rows, k) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -6,6 +6,7 @@ import numpy as np
 from allocator.errors import Infeasibility, InfeasibleError
 
 MAX_LISTED = 10
+FEASIBILITY_TOLERANCE = 1e-9  # units: sums this close to the total meet it
 
 
 def _fmt(amount: float, unit: float) -> str:
@@ -39,7 +40,7 @@ def explain_infeasibility(lo, hi, total: float, labels, unit: float = 1.0) -> li
                 _fmt(gap[i], unit) for i in crossed[:MAX_LISTED]),
         ))
     floors = float(lo.sum())
-    if floors > total + 1e-9:
+    if floors > total + FEASIBILITY_TOLERANCE:
         top = np.argsort(-lo, kind="stable")
         reasons.append(Infeasibility(
             "floors_exceed_budget",
@@ -51,7 +52,7 @@ def explain_infeasibility(lo, hi, total: float, labels, unit: float = 1.0) -> li
                          f"（例如保底比例整体下调到现值的 {total / floors:.2%}）",
         ))
     caps = float(hi.sum())
-    if caps < total - 1e-9:
+    if caps < total - FEASIBILITY_TOLERANCE:
         top = np.argsort(hi, kind="stable")
         reasons.append(Infeasibility(
             "caps_below_budget",
@@ -81,7 +82,13 @@ def feasible_rows(t, lo, hi, total, positive: bool | None = None) -> np.ndarray:
     floors, crossed, cap_sums = lo.sum(axis=1), (lo > hi).any(axis=1), caps.sum(axis=1)
     if floors.shape != total.shape:  # bounds shared by every scenario
         floors, crossed, cap_sums = (np.broadcast_to(a, total.shape) for a in (floors, crossed, cap_sums))
-    return ~crossed & (floors <= total + 1e-9) & (cap_sums >= total - 1e-9)
+    return within_bounds(floors, cap_sums, crossed, total)
+
+
+def within_bounds(floors, caps, crossed, total):
+    """The verdict from the sums: no floor above its cap and Σ floors ≤ total ≤ Σ caps (numbers or
+    per-scenario arrays)."""
+    return ~crossed & (floors <= total + FEASIBILITY_TOLERANCE) & (caps >= total - FEASIBILITY_TOLERANCE)
 
 
 def check_feasible(lo, hi, total: float, labels, unit: float = 1.0) -> None:

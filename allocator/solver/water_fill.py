@@ -17,7 +17,10 @@ from typing import NamedTuple
 
 import numpy as np
 
+from allocator.solver.feasibility import within_bounds
+
 NEWTON_STEPS = 30  # steps of the safeguarded Newton iteration before a row is handed to the exact finish
+SETTLED = 1e-9  # relative to the total: a sum this close to it has settled (with an unchanged free set)
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ class ActiveSet:
 
     def feasible(self, total: np.ndarray) -> np.ndarray:
         """`feasible_rows` under these bounds with every target > 0."""
-        return (not self.crossed) & (self.floors <= total + 1e-9) & (self.caps >= total - 1e-9)
+        return within_bounds(self.floors, self.caps, np.bool_(self.crossed), total)
 
 
 class Fill(NamedTuple):
@@ -111,7 +114,7 @@ def water_fill(t, lo, hi, total, positive: bool | None = None, start: ActiveSet 
         # settled: s solves the piece of `free` and that is the piece s lies on — the same free set and
         # Σx = total (a guessed set may hold a region at its cap that s puts at its floor: the free
         # set is the same, the sum is not)
-        settled = solved & (new_free == free).all(axis=1) & (np.abs(gap) <= 1e-9 * np.maximum(1.0, totr))
+        settled = solved & (new_free == free).all(axis=1) & (np.abs(gap) <= SETTLED * np.maximum(1.0, totr))
         ok[rows[settled]] = True
         dropped = step_no == 0 and hopeless is not None
         if dropped:
@@ -174,7 +177,7 @@ def _fill_one(t, lo, hi, total: float, moving, everyone_moves: bool, s: float, f
         if not everyone_moves:
             new_free &= moving
         gap = total - x.sum()
-        if solved and abs(gap) <= 1e-9 * max(1.0, total) and (new_free == free).all():
+        if solved and abs(gap) <= SETTLED * max(1.0, total) and (new_free == free).all():
             return Fill(x[None], np.array([s]), line[None], np.ones(1, dtype=bool))
         free = new_free
         low, high = (max(low, s), high) if gap > 0 else (low, min(high, s) if gap < 0 else high)
