@@ -114,9 +114,9 @@ def close_calls(before, cut, after, k, size):
     (regions held at an integral bound) tie with each other by position and are no close call.
     Numbers (one row) or arrays (rows); `before`/`after` are the (k−1)-th and (k+1)-th remainders."""
     noise = 2 * FRAGILE * size + TIE
-    close_after = np.logical_and(cut - after < noise, np.logical_not((cut == 0) & (after == 0)))
-    close_before = np.logical_and.reduce([k > 1, before - cut < noise, np.logical_not((before == 0) & (cut == 0))])
-    return np.logical_or(close_after, close_before)
+    close_after = (cut - after < noise) & ((cut != 0) | (after != 0))
+    close_before = (k > 1) & (before - cut < noise) & ((before != 0) | (cut != 0))
+    return close_after | close_before
 
 
 def _row_cuts(rem, rows, k) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
