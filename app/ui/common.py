@@ -19,12 +19,13 @@ def demo_label(note: str | None) -> None:
 
 
 def chart_download(frame: pd.DataFrame, file_name: str, key: str, label: str = "下载图表数据（CSV）") -> None:
-    st.download_button(label, u.chart_csv(frame), file_name=file_name, mime="text/csv", key=key)
+    st.download_button(label, u.chart_csv(frame), file_name=file_name, mime="text/csv", key=key, on_click="ignore")
 
 
 def table_download(frame: pd.DataFrame, file_name: str, key: str, note: str | None = None,
                    label: str = "下载表格（CSV）") -> None:
-    st.download_button(label, u.table_csv(frame, note), file_name=file_name, mime="text/csv", key=key)
+    st.download_button(label, u.table_csv(frame, note), file_name=file_name, mime="text/csv", key=key,
+                       on_click="ignore")
 
 
 def show_error(error: AllocatorError, where=None) -> None:

@@ -97,7 +97,7 @@ def render() -> None:
         common.chart_download(frame, f"{preview.name}_构成.csv", "dl_waterfall")
     with c2:
         st.download_button("下载图表（PNG）", lambda: state.chart_png(chart.to_dict()), file_name=f"{preview.name}_构成.png",
-                           mime="image/png", key="dl_waterfall_png")
+                           mime="image/png", key="dl_waterfall_png", on_click="ignore")
     if preview.what_if_steps is not None:
         after = u.waterfall_frame(preview.what_if_steps)
         st.altair_chart(charts.waterfall(after, "模拟后的构成（万元）"), key="county_waterfall_after")

@@ -28,7 +28,8 @@ def render() -> None:
         common.table_download(frame, f"{ref.replace(':', '_')}.csv", "dl_data", note, "下载此数据（CSV）")
     with c2:
         st.download_button("下载空白填报模板（Excel）", u.template_bytes(state.DEFAULT_PRESET), file_name="填报模板.xlsx",
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_template")
+                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="dl_template",
+                           on_click="ignore")
     with c3:
         if st.button("在「方案设计」中使用此数据", key="use_data"):
             st.session_state["data"] = ref

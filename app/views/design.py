@@ -213,7 +213,7 @@ def documents(scenario: state.ScenarioRef, view: u.DesignView) -> None:
     for k, (col, name, (label, mime)) in enumerate(zip(st.columns(len(kinds)), names, kinds)):
         with col:
             st.download_button(label, functools.partial(state.document, *scenario.key, k), file_name=name, mime=mime,
-                               key=f"dl_doc_{k}")
+                               key=f"dl_doc_{k}", on_click="ignore")
 
 
 def off_map(view: u.DesignView, missing: list[str]) -> None:
@@ -237,7 +237,7 @@ def county_map(view: u.DesignView) -> None:
         common.chart_download(view.regions, "地图数据.csv", "dl_map")
     with c2:
         st.download_button("下载地图（PNG）", lambda: state.chart_png(spec), file_name="地图.png", mime="image/png",
-                           key="dl_map_png")
+                           key="dl_map_png", on_click="ignore")
 
 
 def results(scenario: state.ScenarioRef, view: u.DesignView) -> None:
@@ -256,7 +256,7 @@ def results(scenario: state.ScenarioRef, view: u.DesignView) -> None:
             with c2:
                 st.download_button("下载分配表（Excel）", lambda: state.result_xlsx(*scenario.key), file_name="分配表.xlsx",
                                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                                   key="dl_xlsx")
+                                   key="dl_xlsx", on_click="ignore")
             st.caption("发文附件（按通知格式）：")
             documents(scenario, view)
     if tab_map.open:
@@ -287,7 +287,7 @@ def results(scenario: state.ScenarioRef, view: u.DesignView) -> None:
             html = common.summary_html(f"{view.result.policy.title}（方案摘要）", view.note,
                                        u.headline_rows(view.headline), changes, view.regions, view.result.fingerprint)
             st.download_button("下载可打印的一页摘要（HTML，浏览器中打印）", html.encode("utf-8"), file_name="方案摘要.html",
-                               mime="text/html", key="dl_summary")
+                               mime="text/html", key="dl_summary", on_click="ignore")
             if not changes.empty:
                 st.dataframe(changes.drop(columns="路径"), hide_index=True)
             st.html(html)
